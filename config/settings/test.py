@@ -1,0 +1,36 @@
+"""Test settings: the Logto emulator at a loopback address nothing listens on by default.
+
+Fast tests route that address into the emulator in-process; live and browser tests serve
+the emulator there over HTTP.
+"""
+
+import os
+import socket
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+os.environ.setdefault("LOGTO_ENDPOINT", f"http://127.0.0.1:{_free_port()}")
+os.environ.setdefault("LOGTO_APP_ID", "orgportal-web")
+os.environ.setdefault("LOGTO_APP_SECRET", "orgportal-web-dev-secret")
+os.environ.setdefault("LOGTO_M2M_APP_ID", "orgportal-m2m")
+os.environ.setdefault("LOGTO_M2M_APP_SECRET", "orgportal-m2m-dev-secret")
+os.environ.setdefault("LOGTO_MAX_RETRIES", "2")
+os.environ["DATABASE_URL"] = "sqlite://:memory:"
+
+from config.settings.base import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

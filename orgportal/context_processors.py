@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.http import HttpRequest
+
+from orgportal.logto.errors import LogtoError
+from orgportal.logto.models import UserOrganization
+from orgportal.services.organizations import organization_list_for_user
+
+
+class Switcher:
+    """The header's organization menu; it asks Logto only if a template renders it."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+
+    @cached_property
+    def organizations(self) -> list[UserOrganization] | None:
+        """None when Logto could not be asked; the page still renders without the menu."""
+        user = self._request.user
+        if not (user.is_authenticated and user.logto_id):
+            return []
+        try:
+            return organization_list_for_user(user_id=user.logto_id)
+        except LogtoError:
+            return None
+
+    @property
+    def current_id(self) -> str | None:
+        return self._request.session.get("current_organization_id")
+
+    @cached_property
+    def current(self) -> UserOrganization | None:
+        return next(
+            (o for o in self.organizations or [] if o.organization.id == self.current_id), None
+        )
+
+
+def portal(request: HttpRequest) -> dict:
+    return {"switcher": Switcher(request)}

@@ -1,0 +1,139 @@
+"""The emulator's WSGI application: routing, bearer checks, fault injection."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from orgportal.logto.emulator.errors import ApiError, OAuthError, json_response
+from orgportal.logto.emulator.keys import SigningKey
+from orgportal.logto.emulator.state import TenantState
+
+Handler = Callable[..., Response]
+
+
+@dataclass
+class Fault:
+    """Misbehaviour injected into one route (or every route, with the name `*`)."""
+
+    latency: float = 0.0
+    status: int | None = None
+    every: int = 1  # act on every Nth matching call
+    times: int | None = None  # stop after acting this many times
+    retry_after: int | None = None
+    seen: int = 0
+    acted: int = 0
+
+    def should_act(self) -> bool:
+        self.seen += 1
+        if self.times is not None and self.acted >= self.times:
+            return False
+        if self.seen % self.every:
+            return False
+        self.acted += 1
+        return True
+
+
+class Emulator:
+    """A Logto tenant in memory, served as a WSGI app.
+
+    `endpoint` is the base URL clients use (the issuer is `<endpoint>/oidc`), as Logto's
+    issuer is fixed by its configured endpoint rather than by the request's Host header.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        state: TenantState | None = None,
+        signing_alg: str = "ES384",
+        management_api_resource: str = "https://default.logto.app/api",
+    ) -> None:
+        from orgportal.logto.emulator import management, oidc
+
+        self.endpoint = endpoint.rstrip("/")
+        self.issuer = self.endpoint + "/oidc"
+        self.state = state or TenantState()
+        self.management_api_resource = management_api_resource
+        self.api_resources: set[str] = set()
+        self.keys = [SigningKey(signing_alg)]
+        self.faults: dict[str, Fault] = {}
+        self.lock = threading.RLock()
+        self.calls: list[tuple[str, str, int]] = []  # (method, route name, status)
+        self._rules: list[Rule] = []
+        self._handlers: dict[str, Handler] = {}
+        self.oidc = oidc.OidcProvider(self)
+        self.oidc.register(self.route)
+        management.register(self, self.route)
+        self._map = Map(self._rules, strict_slashes=False, merge_slashes=False)
+
+    # -- routing -----------------------------------------------------------------------------
+    def route(self, methods: str, path: str, name: str, handler: Handler) -> None:
+        self._rules.append(Rule(path, endpoint=name, methods=methods.split()))
+        self._handlers[name] = handler
+
+    @property
+    def signing_key(self) -> SigningKey:
+        return self.keys[0]
+
+    def set_fault(self, route: str = "*", **options: Any) -> Fault:
+        """Inject latency or a forced status into `route` (a route name, or `*` for all)."""
+        fault = Fault(**options)
+        self.faults[route] = fault
+        return fault
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Any:
+        request = Request(environ)
+        response = self.dispatch(request)
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        adapter = self._map.bind_to_environ(request.environ)
+        try:
+            name, params = adapter.match()
+        except (NotFound, MethodNotAllowed) as exc:
+            if request.path.startswith("/api/"):
+                return ApiError(exc.code or 404, "guard.invalid_path", "Unknown path.").response()
+            return exc
+        except HTTPException as exc:  # e.g. a redirect for a trailing slash
+            return exc
+        forced = self._apply_fault(name)
+        if forced is not None:
+            response = forced
+        else:
+            try:
+                with self.lock:
+                    response = self._handlers[name](request, **params)
+            except (ApiError, OAuthError) as exc:
+                response = exc.response()
+        self.calls.append((request.method, name, response.status_code))
+        return response
+
+    def _apply_fault(self, name: str) -> Response | None:
+        fault = self.faults.get(name) or self.faults.get("*")
+        if fault is None or not fault.should_act():
+            return None
+        if fault.latency:
+            time.sleep(fault.latency)
+        if fault.status is None:
+            return None
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+        code = "request.too_many_requests" if fault.status == 429 else "emulator.injected_fault"
+        return json_response(
+            {"code": code, "message": f"Injected fault ({fault.status})."},
+            status=fault.status,
+            headers=headers,
+        )
+
+    def calls_to(self, name: str) -> int:
+        return sum(1 for _, route, _ in self.calls if route == name)

@@ -1,0 +1,41 @@
+"""Route `requests` calls for the emulator's endpoint into it in-process (no sockets).
+
+Used by fast tests: the real client and mozilla-django-oidc talk to the emulator exactly as
+they would over HTTP, through `responses`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import requests
+import responses
+from werkzeug.test import Client
+
+from orgportal.logto.emulator.app import Emulator
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
+
+
+@contextmanager
+def routed_to(emulator: Emulator) -> Iterator[responses.RequestsMock]:
+    client = Client(emulator)
+
+    def handle(request: requests.PreparedRequest):
+        path_and_query = request.url[len(emulator.endpoint) :] or "/"
+        response = client.open(
+            path_and_query,
+            method=request.method,
+            headers=dict(request.headers),
+            data=request.body,
+        )
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return response.status_code, headers, response.get_data()
+
+    pattern = re.compile(re.escape(emulator.endpoint) + r"(/.*)?$")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        for method in _METHODS:
+            mock.add_callback(method, pattern, callback=handle)
+        yield mock

@@ -1,0 +1,546 @@
+"""The OIDC provider half of the emulator, with Logto's URLs, claims and quirks."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import jwt
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+
+from orgportal.logto.emulator import pages
+from orgportal.logto.emulator.errors import OAuthError, json_response
+from orgportal.logto.emulator.keys import jwks_document
+from orgportal.logto.emulator.state import Application, User, now_ms
+
+if TYPE_CHECKING:
+    from orgportal.logto.emulator.app import Emulator
+
+SESSION_COOKIE = "_logto_emulator_session"
+TOKEN_TTL = 3600
+CODE_TTL = 60
+SCOPE_ORGANIZATIONS = "urn:logto:scope:organizations"
+SCOPE_ORGANIZATION_ROLES = "urn:logto:scope:organization_roles"
+SUPPORTED_SCOPES = [
+    "openid",
+    "offline_access",
+    "profile",
+    "email",
+    "roles",
+    SCOPE_ORGANIZATIONS,
+    SCOPE_ORGANIZATION_ROLES,
+]
+
+
+@dataclass
+class Interaction:
+    client_id: str
+    redirect_uri: str
+    scopes: list[str]
+    state: str | None
+    nonce: str | None
+    code_challenge: str | None
+    code_challenge_method: str | None
+    resource: str | None
+    prompt: list[str]
+    created: float = field(default_factory=time.time)
+
+
+@dataclass
+class Grant:
+    """What an authorization code or refresh token stands for."""
+
+    client_id: str
+    user_id: str
+    scopes: list[str]
+    auth_time: int
+    nonce: str | None = None
+    redirect_uri: str | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    resource: str | None = None
+    consent: bool = False
+    expires: float = 0.0
+    used: bool = False
+
+
+class OidcProvider:
+    def __init__(self, emulator: Emulator) -> None:
+        self.emu = emulator
+        self.interactions: dict[str, Interaction] = {}
+        self.sessions: dict[str, dict[str, Any]] = {}  # browser session id -> {user_id, auth_time}
+        self.codes: dict[str, Grant] = {}
+        self.refresh_tokens: dict[str, Grant] = {}
+        self.opaque_tokens: dict[str, Grant] = {}  # userinfo-only access tokens
+        self.logout_requests: dict[str, dict[str, Any]] = {}
+
+    def register(self, route) -> None:
+        route("GET", "/oidc/.well-known/openid-configuration", "oidc.discovery", self.discovery)
+        route("GET", "/oidc/jwks", "oidc.jwks", self.jwks)
+        route("GET", "/oidc/auth", "oidc.auth", self.authorize)
+        route("GET", "/sign-in", "oidc.sign_in_page", self.sign_in_form)
+        route("POST", "/sign-in", "oidc.sign_in", self.sign_in_submit)
+        route("GET", "/register", "oidc.register_page", self.register_form)
+        route("POST", "/register", "oidc.register", self.register_submit)
+        route("POST", "/oidc/token", "oidc.token", self.token)
+        route("GET POST", "/oidc/me", "oidc.userinfo", self.userinfo)
+        route("GET", "/oidc/session/end", "oidc.end_session", self.end_session)
+        route("POST", "/oidc/session/end/confirm", "oidc.end_session_confirm", self.end_confirm)
+
+    # -- discovery ---------------------------------------------------------------------------
+    def discovery(self, request: Request) -> Response:
+        iss = self.emu.issuer
+        return json_response(
+            {
+                "issuer": iss,
+                "authorization_endpoint": f"{iss}/auth",
+                "token_endpoint": f"{iss}/token",
+                "userinfo_endpoint": f"{iss}/me",
+                "jwks_uri": f"{iss}/jwks",
+                "end_session_endpoint": f"{iss}/session/end",
+                "response_types_supported": ["code"],
+                "grant_types_supported": [
+                    "authorization_code",
+                    "refresh_token",
+                    "client_credentials",
+                ],
+                "scopes_supported": SUPPORTED_SCOPES,
+                "code_challenge_methods_supported": ["S256"],
+                "id_token_signing_alg_values_supported": [self.emu.signing_key.alg],
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_basic",
+                    "client_secret_post",
+                ],
+                "subject_types_supported": ["public"],
+                "authorization_response_iss_parameter_supported": True,
+                "claims_supported": [
+                    "sub",
+                    "name",
+                    "picture",
+                    "username",
+                    "email",
+                    "email_verified",
+                    "organizations",
+                    "organization_roles",
+                ],
+            }
+        )
+
+    def jwks(self, request: Request) -> Response:
+        return Response(jwks_document(self.emu.keys), content_type="application/json")
+
+    # -- authorization -----------------------------------------------------------------------
+    def authorize(self, request: Request) -> Response:
+        args = request.args
+        app = self.emu.state.applications.get(args.get("client_id", ""))
+        if app is None or app.type != "Traditional":
+            return pages.message_page("Sign-in error", "Unknown client_id.", status=400)
+        redirect_uri = args.get("redirect_uri", "")
+        if redirect_uri not in app.redirect_uris:
+            return pages.message_page(
+                "Sign-in error",
+                f"redirect_uri {redirect_uri!r} is not registered for this application.",
+                status=400,
+            )
+        state = args.get("state")
+        if args.get("response_type") != "code":
+            return self._auth_error(redirect_uri, state, "unsupported_response_type")
+        scopes = args.get("scope", "").split()
+        if "openid" not in scopes:
+            return self._auth_error(redirect_uri, state, "invalid_scope", "openid is required")
+        method = args.get("code_challenge_method")
+        if args.get("code_challenge") and method not in (None, "S256"):
+            return self._auth_error(redirect_uri, state, "invalid_request", "S256 only")
+        interaction = Interaction(
+            client_id=app.id,
+            redirect_uri=redirect_uri,
+            scopes=[s for s in scopes if s in SUPPORTED_SCOPES],
+            state=state,
+            nonce=args.get("nonce"),
+            code_challenge=args.get("code_challenge"),
+            code_challenge_method=method,
+            resource=args.get("resource"),
+            prompt=args.get("prompt", "").split(),
+        )
+        session = self._session(request)
+        if session and "login" not in interaction.prompt:
+            return self._complete(interaction, session["user_id"], session["auth_time"])
+        if "none" in interaction.prompt:
+            return self._auth_error(redirect_uri, state, "login_required", "End-User not signed in")
+        uid = secrets.token_urlsafe(16)
+        self.interactions[uid] = interaction
+        query = {"interaction": uid}
+        if args.get("login_hint"):
+            query["login_hint"] = args["login_hint"]
+        screen = "/register" if args.get("first_screen") == "register" else "/sign-in"
+        return redirect(f"{screen}?{urlencode(query)}")
+
+    def _auth_error(
+        self, redirect_uri: str, state: str | None, error: str, description: str = ""
+    ) -> Response:
+        params = {"error": error, "error_description": description, "iss": self.emu.issuer}
+        if state:
+            params["state"] = state
+        return redirect(f"{redirect_uri}?{urlencode(params)}")
+
+    def _interaction(self, uid: str) -> Interaction | None:
+        interaction = self.interactions.get(uid)
+        if interaction and time.time() - interaction.created < 3600:
+            return interaction
+        return None
+
+    def sign_in_form(self, request: Request) -> Response:
+        uid = request.args.get("interaction", "")
+        if not self._interaction(uid):
+            return pages.message_page("Session expired", "Start signing in again.", status=400)
+        return pages.sign_in_page(uid, email=request.args.get("login_hint", ""))
+
+    def sign_in_submit(self, request: Request) -> Response:
+        uid = request.form.get("interaction", "")
+        interaction = self._interaction(uid)
+        if not interaction:
+            return pages.message_page("Session expired", "Start signing in again.", status=400)
+        identifier = request.form.get("identifier", "").strip()
+        user = self.emu.state.user_by_email(identifier) or next(
+            (u for u in self.emu.state.users.values() if u.username == identifier), None
+        )
+        password = request.form.get("password", "")
+        if user is None or user.password is None or not secrets.compare_digest(
+            user.password.encode(), password.encode()
+        ):
+            return pages.sign_in_page(uid, identifier, error="Invalid email or password.")
+        if user.is_suspended:
+            return pages.sign_in_page(uid, identifier, error="This account is suspended.")
+        return self._sign_in(uid, interaction, user)
+
+    def register_form(self, request: Request) -> Response:
+        uid = request.args.get("interaction", "")
+        if not self._interaction(uid):
+            return pages.message_page("Session expired", "Start signing in again.", status=400)
+        return pages.register_page(uid, email=request.args.get("login_hint", ""))
+
+    def register_submit(self, request: Request) -> Response:
+        uid = request.form.get("interaction", "")
+        interaction = self._interaction(uid)
+        if not interaction:
+            return pages.message_page("Session expired", "Start signing in again.", status=400)
+        email = request.form.get("email", "").strip()
+        name = request.form.get("name", "").strip()
+        password = request.form.get("password", "")
+        error = None
+        if "@" not in email or email.startswith("@") or email.endswith("@"):
+            error = "Enter a valid email address."
+        elif self.emu.state.user_by_email(email):
+            error = "This email is associated with an existing account."
+        elif len(password) < 8:
+            error = "The password needs at least 8 characters."
+        if error:
+            return pages.register_page(uid, email, name, error=error)
+        user = self.emu.state.add_user(email, password, name=name or None)
+        return self._sign_in(uid, interaction, user)
+
+    def _sign_in(self, uid: str, interaction: Interaction, user: User) -> Response:
+        del self.interactions[uid]
+        auth_time = int(time.time())
+        user.last_sign_in_at = now_ms()
+        sid = secrets.token_urlsafe(24)
+        self.sessions[sid] = {"user_id": user.id, "auth_time": auth_time}
+        response = self._complete(interaction, user.id, auth_time)
+        response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax", path="/")
+        return response
+
+    def _complete(self, interaction: Interaction, user_id: str, auth_time: int) -> Response:
+        code = secrets.token_urlsafe(32)
+        self.codes[code] = Grant(
+            client_id=interaction.client_id,
+            user_id=user_id,
+            scopes=interaction.scopes,
+            auth_time=auth_time,
+            nonce=interaction.nonce,
+            redirect_uri=interaction.redirect_uri,
+            code_challenge=interaction.code_challenge,
+            code_challenge_method=interaction.code_challenge_method,
+            resource=interaction.resource,
+            consent="consent" in interaction.prompt,
+            expires=time.time() + CODE_TTL,
+        )
+        params = {"code": code, "iss": self.emu.issuer}
+        if interaction.state:
+            params["state"] = interaction.state
+        return redirect(f"{interaction.redirect_uri}?{urlencode(params)}")
+
+    def _session(self, request: Request) -> dict[str, Any] | None:
+        session = self.sessions.get(request.cookies.get(SESSION_COOKIE, ""))
+        if session and session["user_id"] in self.emu.state.users:
+            return session
+        return None
+
+    # -- token endpoint ----------------------------------------------------------------------
+    def _client(self, request: Request) -> Application:
+        auth = request.authorization
+        if auth and auth.type == "basic":
+            client_id, secret = auth.username or "", auth.password or ""
+        else:
+            client_id = request.form.get("client_id", "")
+            secret = request.form.get("client_secret", "")
+        app = self.emu.state.applications.get(client_id)
+        if app is None or not secrets.compare_digest(app.secret.encode(), secret.encode()):
+            raise OAuthError(401, "invalid_client", "client authentication failed")
+        return app
+
+    def token(self, request: Request) -> Response:
+        client = self._client(request)
+        grant_type = request.form.get("grant_type")
+        if grant_type == "authorization_code":
+            return self._token_from_code(request, client)
+        if grant_type == "refresh_token":
+            return self._token_from_refresh(request, client)
+        if grant_type == "client_credentials":
+            return self._token_for_client(request, client)
+        raise OAuthError(400, "unsupported_grant_type", f"unsupported grant_type {grant_type}")
+
+    def _token_from_code(self, request: Request, client: Application) -> Response:
+        code = request.form.get("code", "")
+        grant = self.codes.get(code)
+        if grant is None or grant.expires < time.time() or grant.client_id != client.id:
+            raise OAuthError(400, "invalid_grant", "grant request is invalid")
+        if grant.used:
+            # A replayed code is refused, and the tokens it produced are revoked (RFC 6749 4.1.2).
+            self._revoke_from(grant)
+            raise OAuthError(400, "invalid_grant", "grant request is invalid")
+        grant.used = True
+        if request.form.get("redirect_uri") != grant.redirect_uri:
+            raise OAuthError(400, "invalid_grant", "grant request is invalid")
+        if grant.code_challenge:
+            verifier = request.form.get("code_verifier", "")
+            digest = hashlib.sha256(verifier.encode()).digest()
+            expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+            if not verifier or not secrets.compare_digest(expected, grant.code_challenge):
+                raise OAuthError(400, "invalid_grant", "PKCE verification failed")
+        return self._issue_user_tokens(grant, resource=grant.resource)
+
+    def _revoke_from(self, grant: Grant) -> None:
+        for store in (self.opaque_tokens, self.refresh_tokens):
+            for token, other in list(store.items()):
+                if other.user_id == grant.user_id and other.auth_time == grant.auth_time:
+                    del store[token]
+
+    def _token_from_refresh(self, request: Request, client: Application) -> Response:
+        token = request.form.get("refresh_token", "")
+        grant = self.refresh_tokens.pop(token, None)
+        if grant is None or grant.client_id != client.id or grant.expires < time.time():
+            raise OAuthError(400, "invalid_grant", "grant request is invalid")
+        return self._issue_user_tokens(grant, resource=request.form.get("resource"))
+
+    def _issue_user_tokens(self, grant: Grant, *, resource: str | None) -> Response:
+        user = self.emu.state.users.get(grant.user_id)
+        if user is None:
+            raise OAuthError(400, "invalid_grant", "grant request is invalid")
+        now = int(time.time())
+        body: dict[str, Any] = {
+            "token_type": "Bearer",
+            "expires_in": TOKEN_TTL,
+            "scope": " ".join(grant.scopes),
+        }
+        if resource:
+            if resource not in self.emu.api_resources:
+                raise OAuthError(400, "invalid_target", "resource indicator is missing or unknown")
+            body["access_token"] = self.emu.signing_key.sign(
+                {
+                    "iss": self.emu.issuer,
+                    "sub": user.id,
+                    "aud": resource,
+                    "client_id": grant.client_id,
+                    "iat": now,
+                    "exp": now + TOKEN_TTL,
+                    "jti": secrets.token_urlsafe(16),
+                    "scope": "",
+                },
+                typ="at+jwt",
+            )
+        else:
+            # Logto: without a resource the access token is opaque and good for userinfo only.
+            access = secrets.token_urlsafe(32)
+            self.opaque_tokens[access] = Grant(
+                client_id=grant.client_id,
+                user_id=user.id,
+                scopes=grant.scopes,
+                auth_time=grant.auth_time,
+                expires=time.time() + TOKEN_TTL,
+            )
+            body["access_token"] = access
+        if "openid" in grant.scopes:
+            claims = {
+                "iss": self.emu.issuer,
+                "sub": user.id,
+                "aud": grant.client_id,
+                "iat": now,
+                "exp": now + TOKEN_TTL,
+                "auth_time": grant.auth_time,
+                **self.user_claims(user, grant.scopes),
+            }
+            if grant.nonce:
+                claims["nonce"] = grant.nonce
+            body["id_token"] = self.emu.signing_key.sign(claims)
+        # Logto only issues a refresh token for offline_access *and* prompt=consent.
+        if "offline_access" in grant.scopes and grant.consent:
+            refresh = secrets.token_urlsafe(32)
+            self.refresh_tokens[refresh] = Grant(
+                client_id=grant.client_id,
+                user_id=user.id,
+                scopes=grant.scopes,
+                auth_time=grant.auth_time,
+                consent=True,
+                expires=time.time() + 14 * 24 * 3600,
+            )
+            body["refresh_token"] = refresh
+        return json_response(body, headers={"Cache-Control": "no-store"})
+
+    def _token_for_client(self, request: Request, client: Application) -> Response:
+        if client.type != "MachineToMachine":
+            raise OAuthError(400, "unauthorized_client", "client_credentials not allowed")
+        resource = request.form.get("resource")
+        known = {self.emu.management_api_resource, *self.emu.api_resources}
+        if not resource or resource not in known:
+            raise OAuthError(400, "invalid_target", "resource indicator is missing or unknown")
+        requested = request.form.get("scope", "").split()
+        granted = [
+            s
+            for s in requested
+            if s == "all"
+            and resource == self.emu.management_api_resource
+            and client.management_api_access
+        ]
+        now = int(time.time())
+        token = self.emu.signing_key.sign(
+            {
+                "iss": self.emu.issuer,
+                "sub": client.id,
+                "aud": resource,
+                "client_id": client.id,
+                "iat": now,
+                "exp": now + TOKEN_TTL,
+                "jti": secrets.token_urlsafe(16),
+                "scope": " ".join(granted),
+            },
+            typ="at+jwt",
+        )
+        return json_response(
+            {
+                "access_token": token,
+                "expires_in": TOKEN_TTL,
+                "token_type": "Bearer",
+                "scope": " ".join(granted),
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
+    # -- claims and userinfo -----------------------------------------------------------------
+    def user_claims(self, user: User, scopes: list[str], *, userinfo: bool = False) -> dict:
+        state = self.emu.state
+        claims: dict[str, Any] = {}
+        if "profile" in scopes:
+            claims.update(
+                name=user.name,
+                picture=user.avatar,
+                username=user.username,
+                preferred_username=user.username,
+                updated_at=user.updated_at // 1000,
+                created_at=user.created_at // 1000,
+            )
+        if "email" in scopes:
+            claims.update(email=user.primary_email, email_verified=user.email_verified)
+        if "roles" in scopes:
+            claims["roles"] = list(user.global_roles)
+        orgs = [org for org in state.organizations.values() if user.id in org.members]
+        if SCOPE_ORGANIZATIONS in scopes:
+            claims["organizations"] = [org.id for org in orgs]
+            if userinfo:
+                claims["organization_data"] = [
+                    {"id": org.id, "name": org.name, "description": org.description}
+                    for org in orgs
+                ]
+        if SCOPE_ORGANIZATION_ROLES in scopes:
+            claims["organization_roles"] = [
+                f"{org.id}:{role['name']}"
+                for org in orgs
+                for role in state.roles_brief(org.members[user.id])
+            ]
+        return claims
+
+    def userinfo(self, request: Request) -> Response:
+        header = request.headers.get("Authorization", "")
+        token = header[7:] if header.lower().startswith("bearer ") else ""
+        grant = self.opaque_tokens.get(token)
+        if grant is None or grant.expires < time.time():
+            response = json_response(
+                {"error": "invalid_token", "error_description": "invalid token provided"},
+                status=401,
+            )
+            response.headers["WWW-Authenticate"] = 'Bearer realm="oidc", error="invalid_token"'
+            return response
+        user = self.emu.state.users.get(grant.user_id)
+        if user is None:
+            raise OAuthError(401, "invalid_token", "invalid token provided")
+        return json_response(
+            {"sub": user.id, **self.user_claims(user, grant.scopes, userinfo=True)}
+        )
+
+    # -- sign-out ----------------------------------------------------------------------------
+    def end_session(self, request: Request) -> Response:
+        args = request.args
+        client_id = args.get("client_id")
+        hint = args.get("id_token_hint")
+        if hint:
+            try:
+                # An expired hint is still a valid hint (the session may have outlived it).
+                claims = self.emu.signing_key.verify(
+                    hint, audience=None, issuer=self.emu.issuer, verify_exp=False
+                )
+            except jwt.InvalidTokenError:
+                return pages.message_page("Sign-out error", "Invalid id_token_hint.", 400)
+            client_id = client_id or claims.get("aud")
+        post_logout = args.get("post_logout_redirect_uri")
+        if post_logout:
+            app = self.emu.state.applications.get(client_id or "")
+            if app is None or post_logout not in app.post_logout_redirect_uris:
+                return pages.message_page(
+                    "Sign-out error",
+                    "post_logout_redirect_uri is not registered for this application.",
+                    400,
+                )
+        xsrf = secrets.token_urlsafe(16)
+        self.logout_requests[xsrf] = {
+            "redirect": post_logout,
+            "state": args.get("state"),
+        }
+        return pages.end_session_page(xsrf)
+
+    def end_confirm(self, request: Request) -> Response:
+        pending = self.logout_requests.pop(request.form.get("xsrf", ""), None)
+        if pending is None:
+            return pages.message_page("Sign-out error", "This sign-out request expired.", 400)
+        sid = request.cookies.get(SESSION_COOKIE, "")
+        session = self.sessions.pop(sid, None)
+        if session:
+            self._revoke_from(Grant("", session["user_id"], [], session["auth_time"]))
+        if pending["redirect"]:
+            target = pending["redirect"]
+            if pending["state"]:
+                target += ("&" if "?" in target else "?") + urlencode({"state": pending["state"]})
+            response = redirect(target, code=303)
+        else:
+            response = pages.message_page("Signed out", "You have been signed out.")
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    def decode_access_token(self, token: str, *, audience: str) -> dict[str, Any]:
+        """Verify a JWT access token this emulator issued (used by the Management API)."""
+        return self.emu.signing_key.verify(token, audience=audience, issuer=self.emu.issuer)
+

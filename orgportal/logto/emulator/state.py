@@ -1,0 +1,255 @@
+"""The emulator's in-memory tenant: users, apps, organizations, roles, invitations.
+
+Objects serialise to the JSON shapes the real Logto server returns (see shared/logto/).
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_id(length: int = 12) -> str:
+    """Logto ids are short random lower-case alphanumerics."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+TENANT_ID = "default"
+
+
+@dataclass
+class User:
+    id: str
+    primary_email: str | None
+    password: str | None
+    name: str | None = None
+    username: str | None = None
+    avatar: str | None = None
+    email_verified: bool = True
+    global_roles: list[str] = field(default_factory=list)
+    created_at: int = field(default_factory=now_ms)
+    updated_at: int = field(default_factory=now_ms)
+    last_sign_in_at: int | None = None
+    is_suspended: bool = False
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "username": self.username,
+            "primaryEmail": self.primary_email,
+            "primaryPhone": None,
+            "name": self.name,
+            "avatar": self.avatar,
+            "customData": {},
+            "identities": {},
+            "lastSignInAt": self.last_sign_in_at,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "profile": {},
+            "applicationId": None,
+            "cimdClientId": None,
+            "isSuspended": self.is_suspended,
+            "hasPassword": self.password is not None,
+            "ssoIdentities": [],
+        }
+
+
+@dataclass
+class Application:
+    id: str
+    secret: str
+    type: str  # "Traditional" or "MachineToMachine"
+    name: str
+    redirect_uris: list[str] = field(default_factory=list)
+    post_logout_redirect_uris: list[str] = field(default_factory=list)
+    # M2M apps granted the "Logto Management API access" role may call the Management API.
+    management_api_access: bool = False
+
+
+@dataclass
+class OrganizationScope:
+    id: str
+    name: str
+    description: str | None = None
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "tenantId": TENANT_ID,
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+        }
+
+
+@dataclass
+class OrganizationRole:
+    id: str
+    name: str
+    description: str | None = None
+    type: str = "User"
+    scope_ids: list[str] = field(default_factory=list)
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "tenantId": TENANT_ID,
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "type": self.type,
+            "isDefault": False,
+        }
+
+
+@dataclass
+class Organization:
+    id: str
+    name: str
+    description: str | None = None
+    custom_data: dict[str, Any] = field(default_factory=dict)
+    is_mfa_required: bool = False
+    created_at: int = field(default_factory=now_ms)
+    # user id -> organization role ids, in insertion order (membership order).
+    members: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "tenantId": TENANT_ID,
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "customData": self.custom_data,
+            "isMfaRequired": self.is_mfa_required,
+            "color": {},
+            "branding": {},
+            "customCss": None,
+            "createdAt": self.created_at,
+        }
+
+
+@dataclass
+class Invitation:
+    id: str
+    invitee: str
+    organization_id: str
+    expires_at: int
+    inviter_id: str | None = None
+    role_ids: list[str] = field(default_factory=list)
+    status: str = "Pending"
+    accepted_user_id: str | None = None
+    created_at: int = field(default_factory=now_ms)
+    updated_at: int = field(default_factory=now_ms)
+
+    def effective_status(self, at_ms: int | None = None) -> str:
+        """Logto computes expiry on read: a stored Pending row past expiresAt reads Expired."""
+        if self.status == "Pending" and self.expires_at <= (at_ms or now_ms()):
+            return "Expired"
+        return self.status
+
+
+@dataclass
+class EmailMessage:
+    """An email the real Logto would have sent through its email connector."""
+
+    to: str
+    template: str
+    payload: dict[str, Any]
+    sent_at: int = field(default_factory=now_ms)
+
+
+@dataclass
+class TenantState:
+    users: dict[str, User] = field(default_factory=dict)
+    applications: dict[str, Application] = field(default_factory=dict)
+    organizations: dict[str, Organization] = field(default_factory=dict)
+    organization_roles: dict[str, OrganizationRole] = field(default_factory=dict)
+    organization_scopes: dict[str, OrganizationScope] = field(default_factory=dict)
+    invitations: dict[str, Invitation] = field(default_factory=dict)
+    outbox: list[EmailMessage] = field(default_factory=list)
+
+    def user_by_email(self, email: str) -> User | None:
+        wanted = email.strip().lower()
+        for user in self.users.values():
+            if user.primary_email and user.primary_email.lower() == wanted:
+                return user
+        return None
+
+    def role_by_name(self, name: str) -> OrganizationRole | None:
+        return next((r for r in self.organization_roles.values() if r.name == name), None)
+
+    def scope_by_name(self, name: str) -> OrganizationScope | None:
+        return next((s for s in self.organization_scopes.values() if s.name == name), None)
+
+    def roles_brief(self, role_ids: list[str]) -> list[dict[str, str]]:
+        return [
+            {"id": rid, "name": self.organization_roles[rid].name}
+            for rid in role_ids
+            if rid in self.organization_roles
+        ]
+
+    def user_scope_names(self, org: Organization, user_id: str) -> list[str]:
+        names: dict[str, None] = {}
+        for rid in org.members.get(user_id, []):
+            role = self.organization_roles.get(rid)
+            for sid in role.scope_ids if role else []:
+                if sid in self.organization_scopes:
+                    names[self.organization_scopes[sid].name] = None
+        return list(names)
+
+    # -- builders used by seeds and tests -------------------------------------------------
+    def add_user(
+        self,
+        email: str,
+        password: str | None = None,
+        *,
+        name: str | None = None,
+        global_roles: list[str] | None = None,
+        user_id: str | None = None,
+    ) -> User:
+        user = User(
+            id=user_id or new_id(),
+            primary_email=email,
+            password=password,
+            name=name,
+            global_roles=list(global_roles or []),
+        )
+        self.users[user.id] = user
+        return user
+
+    def add_scope(self, name: str, description: str | None = None) -> OrganizationScope:
+        scope = OrganizationScope(id=new_id(21), name=name, description=description)
+        self.organization_scopes[scope.id] = scope
+        return scope
+
+    def add_role(
+        self, name: str, scopes: list[str], description: str | None = None
+    ) -> OrganizationRole:
+        scope_ids = [(self.scope_by_name(s) or self.add_scope(s)).id for s in scopes]
+        role = OrganizationRole(
+            id=new_id(21), name=name, description=description, scope_ids=scope_ids
+        )
+        self.organization_roles[role.id] = role
+        return role
+
+    def add_organization(self, name: str, description: str | None = None) -> Organization:
+        org = Organization(id=new_id(), name=name, description=description)
+        self.organizations[org.id] = org
+        return org
+
+    def add_member(self, org: Organization, user: User, roles: list[str] = ()) -> None:
+        role_ids = [self._role_named(r).id for r in roles]
+        org.members[user.id] = role_ids
+
+    def _role_named(self, name: str) -> OrganizationRole:
+        role = self.role_by_name(name)
+        if role is None:
+            raise KeyError(f"no organization role named {name!r}")
+        return role

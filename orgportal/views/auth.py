@@ -1,0 +1,76 @@
+"""Sign-in, callback and sign-in failure pages around mozilla-django-oidc."""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from django.contrib import auth
+from django.core.exceptions import SuspiciousOperation
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
+
+logger = logging.getLogger(__name__)
+
+_FIRST_SCREENS = {"register", "sign_in"}
+
+
+class SignInView(OIDCAuthenticationRequestView):
+    """Start OIDC sign-in; `login_hint` and `first_screen=register` pass through to Logto."""
+
+    def get_extra_params(self, request: HttpRequest) -> dict[str, str]:
+        params = dict(super().get_extra_params(request))
+        login_hint = request.GET.get("login_hint", "").strip()
+        if login_hint and len(login_hint) <= 254:
+            params["login_hint"] = login_hint
+        if request.GET.get("first_screen") in _FIRST_SCREENS:
+            params["first_screen"] = request.GET["first_screen"]
+        return params
+
+
+class CallbackView(OIDCAuthenticationCallbackView):
+    """The OIDC callback, with every failure turned into a clear page and no session."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return super().get(request)
+        except SuspiciousOperation as exc:
+            logger.warning("Refused OIDC callback: %s", exc)
+            return self._failure(
+                request,
+                "The sign-in response could not be verified, so you were not signed in. "
+                "This happens when a sign-in link is reused or opened in another browser.",
+                status=400,
+            )
+        except requests.HTTPError as exc:
+            logger.warning("Logto refused the OIDC callback: %s", exc)
+            return self._failure(
+                request,
+                "Logto did not accept this sign-in (the code may have been used already), "
+                "so you were not signed in.",
+                status=400,
+            )
+        except requests.RequestException as exc:
+            logger.warning("Logto unreachable during sign-in: %s", type(exc).__name__)
+            return self._failure(
+                request,
+                "We could not reach Logto, our sign-in service, to finish signing you in. "
+                "Try again in a moment.",
+                status=503,
+            )
+
+    def _failure(self, request: HttpRequest, sentence: str, *, status: int) -> HttpResponse:
+        if request.user.is_authenticated:
+            auth.logout(request)
+        return render(request, "orgportal/signin_failed.html", {"sentence": sentence}, status=status)
+
+
+def signin_failed(request: HttpRequest) -> HttpResponse:
+    """Where mozilla-django-oidc sends a sign-in that did not complete."""
+    return render(
+        request,
+        "orgportal/signin_failed.html",
+        {"sentence": "Signing in did not complete, so you are not signed in."},
+        status=400 if request.user.is_anonymous else 200,
+    )

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from orgportal.services.organizations import organization_list_for_user
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Anonymous: the landing page. Signed in: my organizations with my roles."""
+    if not request.user.is_authenticated:
+        return render(request, "orgportal/landing.html")
+    organizations = []
+    if request.user.logto_id:
+        organizations = organization_list_for_user(user_id=request.user.logto_id)
+    last_used = request.session.get("current_organization_id")
+    organizations = sorted(organizations, key=lambda item: item.organization.id != last_used)
+    return render(
+        request,
+        "orgportal/dashboard.html",
+        {"organizations": organizations, "last_used_id": last_used},
+    )
