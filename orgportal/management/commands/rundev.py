@@ -1,0 +1,99 @@
+"""`manage.py rundev`: the Logto emulator and the portal together, for `make run`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from orgportal.logto import dev_defaults
+
+
+class Command(BaseCommand):
+    help = "Run the Logto emulator (demo data) and the portal's development server on 127.0.0.1."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, port: int, **options) -> None:
+        portal_url = f"http://127.0.0.1:{port}"
+        uses_emulator = settings.LOGTO.endpoint == dev_defaults.ENDPOINT
+        children: list[subprocess.Popen] = []
+        try:
+            if uses_emulator:
+                children.append(self._start_emulator(port))
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"],
+                    start_new_session=True,
+                )
+            )
+            self._banner(portal_url, uses_emulator)
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+            raise CommandError("A server stopped; see its output above.")
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping the portal and the emulator.")
+        finally:
+            # Each child leads its own process group (runserver's reloader has a child too).
+            for child in children:
+                if child.poll() is None:
+                    os.killpg(child.pid, signal.SIGTERM)
+            for child in children:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+    def _start_emulator(self, port: int) -> subprocess.Popen:
+        emulator = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "orgportal.logto.emulator",
+                "--seed",
+                "demo",
+                "--portal-url",
+                f"http://127.0.0.1:{port}",
+                "--portal-url",
+                f"http://localhost:{port}",
+            ],
+            start_new_session=True,
+        )
+        discovery = dev_defaults.ENDPOINT + "/oidc/.well-known/openid-configuration"
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if emulator.poll() is not None:
+                raise CommandError(
+                    f"The Logto emulator could not start (is port {dev_defaults.EMULATOR_PORT} "
+                    "in use?)."
+                )
+            try:
+                if requests.get(discovery, timeout=1).status_code == 200:
+                    return emulator
+            except requests.RequestException:
+                time.sleep(0.2)
+        emulator.terminate()
+        raise CommandError("The Logto emulator did not answer within 15 seconds.")
+
+    def _banner(self, portal_url: str, uses_emulator: bool) -> None:
+        lines = ["", f"  orgportal:       {portal_url}/"]
+        if uses_emulator:
+            lines += [
+                f"  Logto emulator:  {dev_defaults.ENDPOINT}/  (demo data, in memory)",
+                "  Demo logins (one password for all):",
+                "    alice@example.com  admin of Acme",
+                "    bob@example.com    member of Acme",
+                "    carol@example.com  in no organization",
+                f"    password: {dev_defaults.DEMO_PASSWORD}",
+            ]
+        else:
+            lines.append(f"  Logto:           {settings.LOGTO.endpoint}")
+        lines += ["  Press Ctrl-C to stop.", ""]
+        self.stdout.write("\n".join(lines))
