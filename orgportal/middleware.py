@@ -77,7 +77,10 @@ def logto_failure_sentence(error: LogtoError) -> str:
             "The portal's connection to Logto is misconfigured, so this could not be loaded. "
             "Please tell the people who run this portal."
         )
-    return "We could not reach Logto, our sign-in service, so this could not be loaded. Nothing was changed. Try again in a moment."
+    return (
+        "We could not reach Logto, our sign-in service, so this could not be loaded. "
+        "Nothing was changed. Try again in a moment."
+    )
 
 
 class LogtoErrorMiddleware:
@@ -95,7 +98,9 @@ class LogtoErrorMiddleware:
         logger.warning("Logto call failed: %s", exception)
         status = 404 if isinstance(exception, NotFound) else 503
         sentence = (
-            "This no longer exists in Logto." if status == 404 else logto_failure_sentence(exception)
+            "This no longer exists in Logto."
+            if status == 404
+            else logto_failure_sentence(exception)
         )
         if getattr(request, "htmx", False):
             response = HttpResponse(status=status)

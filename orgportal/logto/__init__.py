@@ -7,6 +7,7 @@ import functools
 from django.conf import settings
 
 from orgportal.logto.client import LogtoClient
+from orgportal.logto.conf import LogtoSettings
 from orgportal.logto.errors import (
     AuthError,
     Conflict,
@@ -16,7 +17,6 @@ from orgportal.logto.errors import (
     RateLimited,
     Unavailable,
 )
-from orgportal.logto.conf import LogtoSettings
 from orgportal.logto.tokens import M2MTokenProvider
 from orgportal.logto.transport import shared_session
 

@@ -118,7 +118,9 @@ class LogtoClient:
         message = body.get("message") or f"Logto answered {response.status_code}."
         if cls is RateLimited:
             retry_after = response.headers.get("Retry-After")
-            kwargs["retry_after"] = float(retry_after) if retry_after and retry_after.isdigit() else None
+            kwargs["retry_after"] = (
+                float(retry_after) if retry_after and retry_after.isdigit() else None
+            )
         if cls is AuthError:
             message = (
                 f"Logto refused the portal's Management API token ({body.get('code')}). "

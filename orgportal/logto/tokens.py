@@ -71,7 +71,11 @@ class M2MTokenProvider:
         try:
             response = self._session.post(
                 self.token_url,
-                data={"grant_type": "client_credentials", "resource": self.resource, "scope": "all"},
+                data={
+                    "grant_type": "client_credentials",
+                    "resource": self.resource,
+                    "scope": "all",
+                },
                 auth=(self.app_id, self._secret),
                 timeout=self._timeout,
             )
@@ -101,7 +105,12 @@ class M2MTokenProvider:
             body = {}
         code = body.get("error") or body.get("code")
         details = body.get("error_description") or body.get("message") or ""
-        kwargs = {"status": response.status_code, "code": code, "method": "POST", "path": "/oidc/token"}
+        kwargs = {
+            "status": response.status_code,
+            "code": code,
+            "method": "POST",
+            "path": "/oidc/token",
+        }
         if response.status_code >= 500 or response.status_code == 429:
             return Unavailable("Logto's token endpoint is failing.", **kwargs)
         return AuthError(

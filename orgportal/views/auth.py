@@ -44,6 +44,8 @@ class CallbackView(OIDCAuthenticationCallbackView):
                 status=400,
             )
         except requests.HTTPError as exc:
+            if exc.response is not None and exc.response.status_code >= 500:
+                return self._unreachable(request, exc)
             logger.warning("Logto refused the OIDC callback: %s", exc)
             return self._failure(
                 request,
@@ -52,18 +54,23 @@ class CallbackView(OIDCAuthenticationCallbackView):
                 status=400,
             )
         except requests.RequestException as exc:
-            logger.warning("Logto unreachable during sign-in: %s", type(exc).__name__)
-            return self._failure(
-                request,
-                "We could not reach Logto, our sign-in service, to finish signing you in. "
-                "Try again in a moment.",
-                status=503,
-            )
+            return self._unreachable(request, exc)
+
+    def _unreachable(self, request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.warning("Logto unreachable during sign-in: %s", type(exc).__name__)
+        return self._failure(
+            request,
+            "We could not reach Logto, our sign-in service, to finish signing you in. "
+            "Try again in a moment.",
+            status=503,
+        )
 
     def _failure(self, request: HttpRequest, sentence: str, *, status: int) -> HttpResponse:
         if request.user.is_authenticated:
             auth.logout(request)
-        return render(request, "orgportal/signin_failed.html", {"sentence": sentence}, status=status)
+        return render(
+            request, "orgportal/signin_failed.html", {"sentence": sentence}, status=status
+        )
 
 
 def signin_failed(request: HttpRequest) -> HttpResponse:

@@ -12,7 +12,9 @@ def organization_home(request: HttpRequest, org_id: str) -> HttpResponse:
     """An organization's overview. Non-members get 404, so existence does not leak."""
     membership = None
     if request.user.logto_id:
-        membership = organization_get_for_user(user_id=request.user.logto_id, organization_id=org_id)
+        membership = organization_get_for_user(
+            user_id=request.user.logto_id, organization_id=org_id
+        )
     if membership is None:
         raise Http404("No such organization.")
     request.session["current_organization_id"] = org_id

@@ -42,13 +42,21 @@ def _bearer_required(emu: Emulator, handler: Callable) -> Callable:
     def guarded(request: Request, **params) -> Response:
         header = request.headers.get("Authorization")
         if not header:
-            raise ApiError(401, "auth.authorization_header_missing", "Authorization header is missing.")
+            raise ApiError(
+                401, "auth.authorization_header_missing", "Authorization header is missing."
+            )
         if not header.startswith("Bearer "):
-            raise ApiError(401, "auth.authorization_token_type_not_supported", "Authorization type is not supported.")
+            raise ApiError(
+                401,
+                "auth.authorization_token_type_not_supported",
+                "Authorization type is not supported.",
+            )
         try:
             claims = emu.oidc.decode_access_token(header[7:], audience=emu.management_api_resource)
         except jwt.InvalidTokenError:
-            raise ApiError(401, "auth.unauthorized", "Unauthorized. Please check credentials and its scope.") from None
+            raise ApiError(
+                401, "auth.unauthorized", "Unauthorized. Please check credentials and its scope."
+            ) from None
         if "all" not in str(claims.get("scope", "")).split():
             raise ApiError(403, "auth.forbidden", "Forbidden. Please check your permissions.")
         return handler(request, **params)

@@ -211,8 +211,10 @@ class OidcProvider:
             (u for u in self.emu.state.users.values() if u.username == identifier), None
         )
         password = request.form.get("password", "")
-        if user is None or user.password is None or not secrets.compare_digest(
-            user.password.encode(), password.encode()
+        if (
+            user is None
+            or user.password is None
+            or not secrets.compare_digest(user.password.encode(), password.encode())
         ):
             return pages.sign_in_page(uid, identifier, error="Invalid email or password.")
         if user.is_suspended:
@@ -463,8 +465,7 @@ class OidcProvider:
             claims["organizations"] = [org.id for org in orgs]
             if userinfo:
                 claims["organization_data"] = [
-                    {"id": org.id, "name": org.name, "description": org.description}
-                    for org in orgs
+                    {"id": org.id, "name": org.name, "description": org.description} for org in orgs
                 ]
         if SCOPE_ORGANIZATION_ROLES in scopes:
             claims["organization_roles"] = [
@@ -543,4 +544,3 @@ class OidcProvider:
     def decode_access_token(self, token: str, *, audience: str) -> dict[str, Any]:
         """Verify a JWT access token this emulator issued (used by the Management API)."""
         return self.emu.signing_key.verify(token, audience=audience, issuer=self.emu.issuer)
-

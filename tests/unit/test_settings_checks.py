@@ -1,0 +1,86 @@
+"""Start-up refuses a production configuration with holes; `check` names what is wrong."""
+
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orgportal.checks import check_logto_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_django(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("LOGTO_", "DJANGO_", "DATABASE_URL"))
+    }
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.base", **env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_outside_debug_missing_secrets_stop_start_up_with_their_names(tmp_path):
+    result = run_django({"DJANGO_DEBUG": "false", "DATABASE_URL": f"sqlite:///{tmp_path}/db"})
+    assert result.returncode != 0
+    assert "orgportal cannot start: set DJANGO_SECRET_KEY, LOGTO_ENDPOINT" in result.stderr
+    assert "LOGTO_M2M_APP_SECRET" in result.stderr
+
+
+def test_debug_uses_the_emulator_defaults(tmp_path):
+    result = run_django({"DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path}/db"})
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_reports_a_malformed_endpoint_with_our_id(tmp_path):
+    result = run_django(
+        {
+            "DJANGO_DEBUG": "true",
+            "LOGTO_ENDPOINT": "tenant.logto.app/oidc",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/db",
+        }
+    )
+    assert result.returncode != 0
+    assert "orgportal.E001" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "ok"),
+    [
+        ("https://abc.logto.app", True),
+        ("http://127.0.0.1:3001", True),
+        ("https://auth.example.com/oidc", False),
+        ("https://auth.example.com/api", False),
+        ("auth.example.com", False),
+        ("https://", False),
+        ("https://auth.example.com?x=1", False),
+    ],
+)
+def test_endpoint_shapes(settings, endpoint, ok):
+    settings.LOGTO = dataclasses.replace(settings.LOGTO, endpoint=endpoint)
+    ids = [finding.id for finding in check_logto_settings()]
+    assert ("orgportal.E001" not in ids) is ok
+
+
+def test_missing_credentials_are_reported_with_our_id(settings):
+    settings.LOGTO = dataclasses.replace(settings.LOGTO, app_secret="", m2m_app_id="")
+    findings = {finding.id: finding for finding in check_logto_settings()}
+    assert "LOGTO_APP_SECRET" in findings["orgportal.E002"].msg
+    assert "LOGTO_M2M_APP_ID" in findings["orgportal.E002"].msg
+
+
+def test_plain_http_outside_debug_is_a_warning(settings):
+    settings.DEBUG = False
+    settings.LOGTO = dataclasses.replace(settings.LOGTO, endpoint="http://auth.example.com")
+    assert "orgportal.W001" in [finding.id for finding in check_logto_settings()]
