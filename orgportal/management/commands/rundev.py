@@ -25,6 +25,8 @@ class Command(BaseCommand):
         portal_url = f"http://127.0.0.1:{port}"
         uses_emulator = settings.LOGTO.endpoint == dev_defaults.ENDPOINT
         children: list[subprocess.Popen] = []
+        # `kill`/`timeout` send SIGTERM: stop the children then too, not only on Ctrl-C.
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         try:
             if uses_emulator:
                 children.append(self._start_emulator(port))
@@ -52,6 +54,12 @@ class Command(BaseCommand):
                     child.kill()
 
     def _start_emulator(self, port: int) -> subprocess.Popen:
+        discovery = dev_defaults.ENDPOINT + "/oidc/.well-known/openid-configuration"
+        if _answers(discovery):
+            raise CommandError(
+                f"Something already listens on {dev_defaults.ENDPOINT} (another `make run`?). "
+                "Stop it first."
+            )
         emulator = subprocess.Popen(
             [
                 sys.executable,
@@ -66,7 +74,6 @@ class Command(BaseCommand):
             ],
             start_new_session=True,
         )
-        discovery = dev_defaults.ENDPOINT + "/oidc/.well-known/openid-configuration"
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if emulator.poll() is not None:
@@ -74,11 +81,9 @@ class Command(BaseCommand):
                     f"The Logto emulator could not start (is port {dev_defaults.EMULATOR_PORT} "
                     "in use?)."
                 )
-            try:
-                if requests.get(discovery, timeout=1).status_code == 200:
-                    return emulator
-            except requests.RequestException:
-                time.sleep(0.2)
+            if _answers(discovery):
+                return emulator
+            time.sleep(0.2)
         emulator.terminate()
         raise CommandError("The Logto emulator did not answer within 15 seconds.")
 
@@ -97,3 +102,14 @@ class Command(BaseCommand):
             lines.append(f"  Logto:           {settings.LOGTO.endpoint}")
         lines += ["  Press Ctrl-C to stop.", ""]
         self.stdout.write("\n".join(lines))
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _raise_keyboard_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
