@@ -71,7 +71,9 @@ class Emulator:
         self._handlers: dict[str, Handler] = {}
         self.oidc = oidc.OidcProvider(self)
         self.oidc.register(self.route)
-        management.register(self, self.route)
+        self.management = management.register(self, self.route)
+        self.route("GET", "/emulator/outbox", "emulator.outbox", self._outbox_page)
+        self.route("GET", "/emulator/outbox.json", "emulator.outbox_json", self._outbox_json)
         self._map = Map(self._rules, strict_slashes=False, merge_slashes=False)
 
     # -- routing -----------------------------------------------------------------------------
@@ -133,6 +135,19 @@ class Emulator:
             {"code": code, "message": f"Injected fault ({fault.status})."},
             status=fault.status,
             headers=headers,
+        )
+
+    def _outbox_page(self, request: Request) -> Response:
+        from orgportal.logto.emulator.pages import outbox_page
+
+        return outbox_page(self.state.outbox)
+
+    def _outbox_json(self, request: Request) -> Response:
+        return json_response(
+            [
+                {"to": m.to, "template": m.template, "payload": m.payload, "sentAt": m.sent_at}
+                for m in self.state.outbox
+            ]
         )
 
     def calls_to(self, name: str) -> int:

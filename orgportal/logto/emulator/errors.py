@@ -11,17 +11,22 @@ from werkzeug.wrappers import Response
 class ApiError(Exception):
     """A Management API error: `{code, message, data?}` with an HTTP status."""
 
-    def __init__(self, status: int, code: str, message: str, data: Any = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, data: Any = None, details: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.data = data
+        self.details = details
 
     def response(self) -> Response:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.data is not None:
             body["data"] = self.data
+        if self.details is not None:
+            body["details"] = self.details
         return json_response(body, status=self.status)
 
 

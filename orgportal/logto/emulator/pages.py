@@ -83,3 +83,23 @@ def end_session_page(xsrf: str) -> Response:
 
 def message_page(title: str, message: str, status: int = 200) -> Response:
     return page(title, f"<h1>{escape(title)}</h1><p>{escape(message)}</p>", status=status)
+
+
+def outbox_page(messages: list) -> Response:
+    rows = "".join(
+        f"<li><strong>To:</strong> {escape(m.to)} · <strong>Template:</strong> "
+        f"{escape(m.template)}<br><strong>Organization:</strong> "
+        f"{escape(str((m.payload.get('organization') or {}).get('name', '')))}"
+        + (
+            f'<br><a href="{escape(m.payload["link"])}">{escape(m.payload["link"])}</a>'
+            if m.payload.get("link")
+            else ""
+        )
+        + "</li>"
+        for m in reversed(messages)
+    )
+    body = (
+        "<h1>Outbox</h1><p>Emails Logto would have sent through its email connector, "
+        "newest first.</p>" + (f"<ul>{rows}</ul>" if rows else "<p>No emails yet.</p>")
+    )
+    return page("Outbox", body)

@@ -119,6 +119,7 @@ class Organization:
     created_at: int = field(default_factory=now_ms)
     # user id -> organization role ids, in insertion order (membership order).
     members: dict[str, list[str]] = field(default_factory=dict)
+    jit_email_domains: list[str] = field(default_factory=list)
 
     def to_api(self) -> dict[str, Any]:
         return {
