@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -16,10 +18,23 @@ from orgportal.logto.errors import (
     Unavailable,
     error_for_status,
 )
-from orgportal.logto.models import UserOrganization
+from orgportal.logto.models import (
+    Application,
+    Invitation,
+    Member,
+    Organization,
+    OrganizationRole,
+    OrganizationScope,
+    Page,
+    User,
+    UserOrganization,
+)
 from orgportal.logto.tokens import M2MTokenProvider
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
 
 
 class LogtoClient:
@@ -36,11 +51,362 @@ class LogtoClient:
         self._session = session
         self._timeout = timeout
 
+    # -- organizations -----------------------------------------------------------------------
+    def list_organizations(
+        self, *, q: str | None = None, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Page[Organization]:
+        return self._page(
+            Organization, "/api/organizations", page=page, page_size=page_size, params={"q": q}
+        )
+
+    def iter_organizations(
+        self, *, q: str | None = None, page_size: int = MAX_PAGE_SIZE
+    ) -> Iterator[Organization]:
+        return self._iter(self.list_organizations, q=q, page_size=page_size)
+
+    def create_organization(
+        self,
+        *,
+        name: str,
+        description: str | None = None,
+        custom_data: dict[str, Any] | None = None,
+        is_mfa_required: bool | None = None,
+    ) -> Organization:
+        body = _without_none(
+            name=name,
+            description=description,
+            customData=custom_data,
+            isMfaRequired=is_mfa_required,
+        )
+        return Organization.from_api(self._request("POST", "/api/organizations", json=body).json())
+
+    def get_organization(self, organization_id: str) -> Organization:
+        data = self._request("GET", "/api/organizations/{}", organization_id).json()
+        return Organization.from_api(data)
+
+    def update_organization(self, organization_id: str, **fields: Any) -> Organization:
+        """Change `name`, `description` (None clears it), `custom_data` or `is_mfa_required`."""
+        names = {
+            "name": "name",
+            "description": "description",
+            "custom_data": "customData",
+            "is_mfa_required": "isMfaRequired",
+        }
+        unknown = set(fields) - set(names)
+        if unknown:
+            raise TypeError(f"unknown organization fields: {sorted(unknown)}")
+        body = {names[key]: value for key, value in fields.items()}
+        data = self._request("PATCH", "/api/organizations/{}", organization_id, json=body).json()
+        return Organization.from_api(data)
+
+    def delete_organization(self, organization_id: str) -> None:
+        self._request("DELETE", "/api/organizations/{}", organization_id)
+
+    # -- members -----------------------------------------------------------------------------
+    def list_organization_users(
+        self,
+        organization_id: str,
+        *,
+        q: str | None = None,
+        role_id: str | None = None,
+        page: int = 1,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> Page[Member]:
+        return self._page(
+            Member,
+            "/api/organizations/{}/users",
+            organization_id,
+            page=page,
+            page_size=page_size,
+            params={"q": q, "organizationRoleId": role_id},
+        )
+
+    def iter_organization_users(
+        self, organization_id: str, *, q: str | None = None, page_size: int = MAX_PAGE_SIZE
+    ) -> Iterator[Member]:
+        return self._iter(self.list_organization_users, organization_id, q=q, page_size=page_size)
+
+    def add_organization_users(self, organization_id: str, user_ids: list[str]) -> None:
+        """Add members (idempotent: existing members stay as they are)."""
+        self._request(
+            "POST", "/api/organizations/{}/users", organization_id, json={"userIds": user_ids}
+        )
+
+    def remove_organization_user(self, organization_id: str, user_id: str) -> None:
+        """Remove a member; Logto drops their organization roles too."""
+        self._request("DELETE", "/api/organizations/{}/users/{}", organization_id, user_id)
+
+    def list_organization_user_roles(
+        self, organization_id: str, user_id: str
+    ) -> list[OrganizationRole]:
+        data = self._request(
+            "GET", "/api/organizations/{}/users/{}/roles", organization_id, user_id
+        ).json()
+        return [OrganizationRole.from_api(item) for item in data]
+
+    def add_organization_user_roles(
+        self, organization_id: str, user_id: str, role_ids: list[str]
+    ) -> None:
+        self._request(
+            "POST",
+            "/api/organizations/{}/users/{}/roles",
+            organization_id,
+            user_id,
+            json={"organizationRoleIds": role_ids},
+        )
+
+    def replace_organization_user_roles(
+        self, organization_id: str, user_id: str, role_ids: list[str]
+    ) -> None:
+        self._request(
+            "PUT",
+            "/api/organizations/{}/users/{}/roles",
+            organization_id,
+            user_id,
+            json={"organizationRoleIds": role_ids},
+        )
+
+    def add_organization_users_roles(
+        self, organization_id: str, user_ids: list[str], role_ids: list[str]
+    ) -> None:
+        """Bulk: give every listed member every listed role (additive)."""
+        self._request(
+            "POST",
+            "/api/organizations/{}/users/roles",
+            organization_id,
+            json={"userIds": user_ids, "organizationRoleIds": role_ids},
+        )
+
+    def list_organization_user_scopes(
+        self, organization_id: str, user_id: str
+    ) -> list[OrganizationScope]:
+        """The user's effective organization permissions (empty for non-members)."""
+        data = self._request(
+            "GET", "/api/organizations/{}/users/{}/scopes", organization_id, user_id
+        ).json()
+        return [OrganizationScope.from_api(item) for item in data]
+
     # -- users -------------------------------------------------------------------------------
+    def get_user(self, user_id: str) -> User:
+        return User.from_api(self._request("GET", "/api/users/{}", user_id).json())
+
+    def list_users(
+        self, *, search: str | None = None, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Page[User]:
+        """`search` uses SQL LIKE patterns (`%alice%`), as Logto's does."""
+        return self._page(
+            User, "/api/users", page=page, page_size=page_size, params={"search": search}
+        )
+
+    def iter_users(
+        self, *, search: str | None = None, page_size: int = MAX_PAGE_SIZE
+    ) -> Iterator[User]:
+        return self._iter(self.list_users, search=search, page_size=page_size)
+
+    def find_user_by_email(self, email: str) -> User | None:
+        """The user whose primary email is `email` (case-insensitive), if any."""
+        wanted = email.strip().lower()
+        for user in self.iter_users(search=_like_literal(wanted)):
+            if (user.primary_email or "").lower() == wanted:
+                return user
+        return None
+
     def list_user_organizations(self, user_id: str) -> list[UserOrganization]:
         """The user's organizations with the user's roles in each (never paginated by Logto)."""
         data = self._request("GET", "/api/users/{}/organizations", user_id).json()
         return [UserOrganization.from_api(item) for item in data]
+
+    # -- organization template -----------------------------------------------------------------
+    def list_organization_roles(
+        self, *, q: str | None = None, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Page[OrganizationRole]:
+        """Template roles, each with its permission names (`scope_names`)."""
+        return self._page(
+            OrganizationRole,
+            "/api/organization-roles",
+            page=page,
+            page_size=page_size,
+            params={"q": q},
+        )
+
+    def iter_organization_roles(
+        self, *, page_size: int = MAX_PAGE_SIZE
+    ) -> Iterator[OrganizationRole]:
+        return self._iter(self.list_organization_roles, page_size=page_size)
+
+    def get_organization_role(self, role_id: str) -> OrganizationRole:
+        return OrganizationRole.from_api(
+            self._request("GET", "/api/organization-roles/{}", role_id).json()
+        )
+
+    def create_organization_role(
+        self, *, name: str, description: str | None = None, scope_ids: list[str] = ()
+    ) -> OrganizationRole:
+        body = {"name": name, "organizationScopeIds": list(scope_ids), "resourceScopeIds": []}
+        if description is not None:
+            body["description"] = description
+        data = self._request("POST", "/api/organization-roles", json=body).json()
+        return OrganizationRole.from_api(data)
+
+    def list_organization_role_scopes(self, role_id: str) -> list[OrganizationScope]:
+        data = self._request("GET", "/api/organization-roles/{}/scopes", role_id).json()
+        return [OrganizationScope.from_api(item) for item in data]
+
+    def add_organization_role_scopes(self, role_id: str, scope_ids: list[str]) -> None:
+        self._request(
+            "POST",
+            "/api/organization-roles/{}/scopes",
+            role_id,
+            json={"organizationScopeIds": scope_ids},
+        )
+
+    def replace_organization_role_scopes(self, role_id: str, scope_ids: list[str]) -> None:
+        self._request(
+            "PUT",
+            "/api/organization-roles/{}/scopes",
+            role_id,
+            json={"organizationScopeIds": scope_ids},
+        )
+
+    def list_organization_scopes(self) -> list[OrganizationScope]:
+        """Every organization permission (Logto returns all of them without page params)."""
+        data = self._request("GET", "/api/organization-scopes").json()
+        return [OrganizationScope.from_api(item) for item in data]
+
+    def create_organization_scope(
+        self, *, name: str, description: str | None = None
+    ) -> OrganizationScope:
+        body = _without_none(name=name, description=description)
+        data = self._request("POST", "/api/organization-scopes", json=body).json()
+        return OrganizationScope.from_api(data)
+
+    # -- invitations ---------------------------------------------------------------------------
+    def list_organization_invitations(
+        self,
+        *,
+        organization_id: str | None = None,
+        invitee: str | None = None,
+        inviter_id: str | None = None,
+    ) -> list[Invitation]:
+        """Invitations, newest first; Logto does not paginate this list."""
+        params = {"organizationId": organization_id, "invitee": invitee, "inviterId": inviter_id}
+        data = self._request("GET", "/api/organization-invitations", params=params).json()
+        return [Invitation.from_api(item) for item in data]
+
+    def create_organization_invitation(
+        self,
+        *,
+        organization_id: str,
+        invitee: str,
+        expires_at: datetime,
+        inviter_id: str | None = None,
+        role_ids: list[str] = (),
+        message_link: str | None = None,
+    ) -> Invitation:
+        """Create a Pending invitation; with `message_link` Logto also emails it."""
+        body: dict[str, Any] = {
+            "organizationId": organization_id,
+            "invitee": invitee,
+            "expiresAt": int(expires_at.timestamp() * 1000),
+            "organizationRoleIds": list(role_ids),
+            "messagePayload": {"link": message_link} if message_link else False,
+        }
+        if inviter_id:
+            body["inviterId"] = inviter_id
+        data = self._request("POST", "/api/organization-invitations", json=body).json()
+        return Invitation.from_api(data)
+
+    def get_organization_invitation(self, invitation_id: str) -> Invitation:
+        data = self._request("GET", "/api/organization-invitations/{}", invitation_id).json()
+        return Invitation.from_api(data)
+
+    def delete_organization_invitation(self, invitation_id: str) -> None:
+        self._request("DELETE", "/api/organization-invitations/{}", invitation_id)
+
+    def set_organization_invitation_status(
+        self, invitation_id: str, status: str, *, accepted_user_id: str | None = None
+    ) -> Invitation:
+        """`Accepted` (with `accepted_user_id`, which Logto adds as a member) or `Revoked`."""
+        body = _without_none(status=status, acceptedUserId=accepted_user_id)
+        data = self._request(
+            "PUT", "/api/organization-invitations/{}/status", invitation_id, json=body
+        ).json()
+        return Invitation.from_api(data)
+
+    def send_organization_invitation_message(self, invitation_id: str, *, link: str) -> None:
+        """Have Logto (re)send the invitation email through its email connector."""
+        self._request(
+            "POST", "/api/organization-invitations/{}/message", invitation_id, json={"link": link}
+        )
+
+    # -- just-in-time provisioning -------------------------------------------------------------
+    def list_organization_jit_email_domains(self, organization_id: str) -> list[str]:
+        domains: list[str] = []
+        page = 1
+        while True:
+            response = self._request(
+                "GET",
+                "/api/organizations/{}/jit/email-domains",
+                organization_id,
+                params={"page": page, "page_size": MAX_PAGE_SIZE},
+            )
+            domains += [row["emailDomain"] for row in response.json()]
+            if len(domains) >= _total(response, len(domains)) or not response.json():
+                return domains
+            page += 1
+
+    def add_organization_jit_email_domain(self, organization_id: str, domain: str) -> None:
+        self._request(
+            "POST",
+            "/api/organizations/{}/jit/email-domains",
+            organization_id,
+            json={"emailDomain": domain},
+        )
+
+    def replace_organization_jit_email_domains(
+        self, organization_id: str, domains: list[str]
+    ) -> None:
+        self._request(
+            "PUT",
+            "/api/organizations/{}/jit/email-domains",
+            organization_id,
+            json={"emailDomains": domains},
+        )
+
+    # -- applications --------------------------------------------------------------------------
+    def get_application(self, application_id: str) -> Application:
+        return Application.from_api(
+            self._request("GET", "/api/applications/{}", application_id).json()
+        )
+
+    # -- pagination ----------------------------------------------------------------------------
+    def _page(
+        self,
+        model: type,
+        template: str,
+        *path_args: str,
+        page: int,
+        page_size: int,
+        params: dict[str, Any] | None = None,
+    ) -> Page:
+        if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page must be >= 1 and page_size 1..{MAX_PAGE_SIZE}")
+        query = {**(params or {}), "page": page, "page_size": page_size}
+        response = self._request("GET", template, *path_args, params=query)
+        items = tuple(model.from_api(item) for item in response.json())
+        total = _total(response, (page - 1) * page_size + len(items))
+        return Page(items=items, total=total, page=page, page_size=page_size)
+
+    @staticmethod
+    def _iter(list_page: Callable[..., Page], *args: Any, **kwargs: Any) -> Iterator:
+        """Yield items page by page, fetching the next page only when it is needed."""
+        page = 1
+        while True:
+            result = list_page(*args, page=page, **kwargs)
+            yield from result.items
+            if not result.items or not result.has_next:
+                return
+            page += 1
 
     # -- transport ---------------------------------------------------------------------------
     def _request(
@@ -127,3 +493,19 @@ class LogtoClient:
                 "Check that the machine-to-machine app has the Management API role."
             )
         return cls(message, **kwargs)
+
+
+def _without_none(**values: Any) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _like_literal(text: str) -> str:
+    """`text` as a LIKE pattern matching itself (`_` and `%` are wildcards to Logto)."""
+    return text.replace("%", "_")
+
+
+def _total(response: requests.Response, fallback: int) -> int:
+    try:
+        return int(response.headers["Total-Number"])
+    except (KeyError, ValueError):
+        return fallback

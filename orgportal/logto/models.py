@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 
 def _from_ms(value: Any) -> datetime | None:
@@ -61,3 +64,167 @@ class UserOrganization:
     @property
     def role_names(self) -> list[str]:
         return [role.name for role in self.roles]
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    username: str | None
+    primary_email: str | None
+    name: str | None
+    avatar: str | None
+    last_sign_in_at: datetime | None
+    created_at: datetime | None
+    is_suspended: bool
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> User:
+        return cls(
+            id=data["id"],
+            username=data.get("username"),
+            primary_email=data.get("primaryEmail"),
+            name=data.get("name"),
+            avatar=data.get("avatar"),
+            last_sign_in_at=_from_ms(data.get("lastSignInAt")),
+            created_at=_from_ms(data.get("createdAt")),
+            is_suspended=bool(data.get("isSuspended", False)),
+        )
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.username or self.primary_email or self.id
+
+
+@dataclass(frozen=True)
+class Member:
+    """A user in an organization, with their organization roles."""
+
+    user: User
+    roles: tuple[RoleRef, ...]
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Member:
+        return cls(
+            user=User.from_api(data),
+            roles=tuple(RoleRef.from_api(r) for r in data.get("organizationRoles") or []),
+        )
+
+    @property
+    def role_ids(self) -> frozenset[str]:
+        return frozenset(role.id for role in self.roles)
+
+
+@dataclass(frozen=True)
+class OrganizationScope:
+    """An organization permission, e.g. `invite:member`."""
+
+    id: str
+    name: str
+    description: str | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> OrganizationScope:
+        return cls(id=data["id"], name=data["name"], description=data.get("description"))
+
+
+@dataclass(frozen=True)
+class OrganizationRole:
+    """A role of the organization template; `scope_names` when Logto included them."""
+
+    id: str
+    name: str
+    description: str | None
+    type: str
+    scope_names: tuple[str, ...] | None = None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> OrganizationRole:
+        scopes = data.get("scopes")
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            description=data.get("description"),
+            type=data.get("type", "User"),
+            scope_names=tuple(s["name"] for s in scopes) if scopes is not None else None,
+        )
+
+
+@dataclass(frozen=True)
+class Invitation:
+    id: str
+    invitee: str
+    organization_id: str
+    inviter_id: str | None
+    accepted_user_id: str | None
+    status: str  # Pending, Accepted, Expired or Revoked (expiry is computed by Logto on read)
+    created_at: datetime | None
+    updated_at: datetime | None
+    expires_at: datetime | None
+    roles: tuple[RoleRef, ...]
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Invitation:
+        return cls(
+            id=data["id"],
+            invitee=data["invitee"],
+            organization_id=data["organizationId"],
+            inviter_id=data.get("inviterId"),
+            accepted_user_id=data.get("acceptedUserId"),
+            status=data["status"],
+            created_at=_from_ms(data.get("createdAt")),
+            updated_at=_from_ms(data.get("updatedAt")),
+            expires_at=_from_ms(data.get("expiresAt")),
+            roles=tuple(RoleRef.from_api(r) for r in data.get("organizationRoles") or []),
+        )
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == "Pending"
+
+
+@dataclass(frozen=True)
+class Application:
+    id: str
+    name: str
+    type: str
+    redirect_uris: tuple[str, ...]
+    post_logout_redirect_uris: tuple[str, ...]
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Application:
+        metadata = data.get("oidcClientMetadata") or {}
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            type=data["type"],
+            redirect_uris=tuple(metadata.get("redirectUris") or []),
+            post_logout_redirect_uris=tuple(metadata.get("postLogoutRedirectUris") or []),
+        )
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a paginated list, with Logto's `Total-Number`."""
+
+    items: tuple[T, ...]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def page_count(self) -> int:
+        return max((self.total + self.page_size - 1) // self.page_size, 1)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.page_size < self.total
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
