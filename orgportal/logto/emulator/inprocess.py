@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import requests
 import responses
@@ -19,8 +20,21 @@ from orgportal.logto.emulator.app import Emulator
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One request/response pair, recorded for contract tests."""
+
+    method: str
+    path: str
+    request_body: bytes | None
+    status: int
+    response_body: bytes
+
+
 @contextmanager
-def routed_to(emulator: Emulator) -> Iterator[responses.RequestsMock]:
+def routed_to(
+    emulator: Emulator, record: list[Exchange] | None = None
+) -> Iterator[responses.RequestsMock]:
     client = Client(emulator)
 
     def handle(request: requests.PreparedRequest):
@@ -32,6 +46,17 @@ def routed_to(emulator: Emulator) -> Iterator[responses.RequestsMock]:
             data=request.body,
         )
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        if record is not None:
+            body = request.body.encode() if isinstance(request.body, str) else request.body
+            record.append(
+                Exchange(
+                    method=request.method,
+                    path=path_and_query.split("?")[0],
+                    request_body=body,
+                    status=response.status_code,
+                    response_body=response.get_data(),
+                )
+            )
         return response.status_code, headers, response.get_data()
 
     pattern = re.compile(re.escape(emulator.endpoint) + r"(/.*)?$")
