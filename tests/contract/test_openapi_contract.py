@@ -1,0 +1,169 @@
+"""Contract: the client's requests and the emulator's answers fit Logto's OpenAPI document.
+
+Every client method is called against the emulator; each exchange is checked against the
+document published by a real Logto server (shared/logto/openapi.json).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from orgportal import logto
+from orgportal.logto import errors
+from orgportal.logto.emulator.inprocess import Exchange, routed_to
+from orgportal.logto.emulator.management import ROUTES
+from tests.conftest import make_emulator
+from tests.contract.openapi import DOCUMENT, OpenApiDocument
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def document() -> OpenApiDocument:
+    if not DOCUMENT.exists():
+        message = f"Logto's OpenAPI document is missing at {DOCUMENT}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return OpenApiDocument()
+
+
+def tour(client, emulator) -> None:
+    """Call every client method at least once, with successes and Logto's refusals."""
+    state = emulator.state
+    alice = state.user_by_email("alice@example.com")
+    bob = state.user_by_email("bob@example.com")
+    carol = state.user_by_email("carol@example.com")
+    admin = state.role_by_name("admin")
+    member = state.role_by_name("member")
+    later = datetime.now(tz=UTC) + timedelta(days=7)
+
+    org = client.create_organization(name="Zeta", description="Zeta team", custom_data={"t": 1})
+    client.get_organization(org.id)
+    client.update_organization(org.id, name="Zeta 2", is_mfa_required=True)
+    client.list_organizations(q="Zeta")
+    list(client.iter_organizations())
+    client.add_organization_users(org.id, [alice.id, bob.id])
+    client.add_organization_user_roles(org.id, alice.id, [admin.id])
+    client.replace_organization_user_roles(org.id, bob.id, [member.id])
+    client.add_organization_users_roles(org.id, [alice.id, bob.id], [member.id])
+    client.list_organization_users(org.id, q="a")
+    list(client.iter_organization_users(org.id))
+    client.list_organization_user_roles(org.id, alice.id)
+    client.list_organization_user_scopes(org.id, alice.id)
+    client.get_user(alice.id)
+    client.list_users(search="%alice%")
+    client.find_user_by_email("alice@example.com")
+    client.list_user_organizations(alice.id)
+    list(client.iter_organization_roles())
+    client.get_organization_role(admin.id)
+    client.list_organization_role_scopes(admin.id)
+    scope = client.create_organization_scope(name="read:billing", description="See invoices")
+    role = client.create_organization_role(name="billing", scope_ids=[scope.id])
+    client.add_organization_role_scopes(role.id, [scope.id])
+    client.replace_organization_role_scopes(role.id, [scope.id])
+    client.list_organization_scopes()
+    invitation = client.create_organization_invitation(
+        organization_id=org.id,
+        invitee="carol@example.com",
+        expires_at=later,
+        inviter_id=alice.id,
+        role_ids=[member.id],
+        message_link="http://portal.test/invitations/x/",
+    )
+    client.list_organization_invitations(organization_id=org.id)
+    client.get_organization_invitation(invitation.id)
+    client.send_organization_invitation_message(invitation.id, link="http://portal.test/i/")
+    client.set_organization_invitation_status(invitation.id, "Accepted", accepted_user_id=carol.id)
+    second = client.create_organization_invitation(
+        organization_id=org.id, invitee="dave@example.com", expires_at=later
+    )
+    client.set_organization_invitation_status(second.id, "Revoked")
+    client.delete_organization_invitation(second.id)
+    client.add_organization_jit_email_domain(org.id, "zeta.test")
+    client.replace_organization_jit_email_domains(org.id, ["zeta.test"])
+    client.list_organization_jit_email_domains(org.id)
+    client.get_application("orgportal-web")
+    client.remove_organization_user(org.id, bob.id)
+    # Refusals: their bodies must be Logto error bodies too.
+    for refused in (
+        lambda: client.create_organization(name=""),
+        lambda: client.get_organization("missing"),
+        lambda: client.create_organization_invitation(
+            organization_id=org.id, invitee="alice@example.com", expires_at=later
+        ),
+        lambda: client.replace_organization_user_roles(org.id, bob.id, [member.id]),
+    ):
+        with pytest.raises(errors.LogtoError):
+            refused()
+    client.delete_organization(org.id)
+
+
+@pytest.fixture
+def exchanges() -> list[Exchange]:
+    recorded: list[Exchange] = []
+    emulator = make_emulator(["http://testserver"])
+    with routed_to(emulator, record=recorded):
+        tour(logto.get_client(), emulator)
+    return [e for e in recorded if e.path.startswith("/api/")]
+
+
+def test_every_exchange_fits_the_document(document, exchanges):
+    problems = []
+    for exchange in exchanges:
+        operation = document.operation(exchange.method, exchange.path)
+        if operation is None:
+            problems.append(f"{exchange.method} {exchange.path}: not in Logto's document")
+            continue
+        where = f"{exchange.method} {operation.template} -> {exchange.status}"
+        deliberately_invalid = exchange.status == 400
+        if exchange.request_body and not deliberately_invalid:
+            validator = operation.request_validator()
+            assert validator is not None, f"{where}: Logto takes no JSON body here"
+            for error in validator.iter_errors(json.loads(exchange.request_body)):
+                problems.append(f"{where} request: {error.message} at {list(error.path)}")
+        if not operation.documents_status(exchange.status):
+            problems.append(f"{where}: status not documented by Logto")
+        if exchange.status >= 400:
+            body = json.loads(exchange.response_body)
+            if not {"code", "message"} <= set(body):
+                problems.append(f"{where}: error body without code/message: {body}")
+            continue
+        validator = operation.response_validator(exchange.status)
+        if validator is not None:
+            body = json.loads(exchange.response_body) if exchange.response_body else None
+            for error in validator.iter_errors(body):
+                problems.append(f"{where} response: {error.message} at {list(error.path)}")
+        elif exchange.response_body:
+            problems.append(f"{where}: Logto documents no body, the emulator sent one")
+    assert not problems, "\n".join(problems)
+
+
+def served_operations(document):
+    """The document's operation for each route the emulator serves (None when missing)."""
+    for methods, path, *_ in ROUTES:
+        sample = "/api" + re.sub(r"<[^>]+>", "x", path)
+        yield f"{methods} /api{path}", document.operation(methods, sample)
+
+
+def test_the_tour_covers_every_endpoint_the_emulator_serves(document, exchanges):
+    used = set()
+    for exchange in exchanges:
+        operation = document.operation(exchange.method, exchange.path)
+        if operation:
+            used.add((operation.method, operation.template))
+    unused = [
+        route
+        for route, operation in served_operations(document)
+        if (operation.method, operation.template) not in used
+    ]
+    assert unused == []
+
+
+def test_every_served_endpoint_exists_in_logtos_document(document):
+    assert [route for route, operation in served_operations(document) if operation is None] == []
