@@ -13,10 +13,10 @@ from orgportal.logto.emulator.inprocess import routed_to
 from orgportal.logto.emulator.server import EmulatorServer
 
 
-def make_emulator(portal_urls: list[str], **options) -> Emulator:
+def make_emulator(portal_urls: list[str], seed: str = "demo", **options) -> Emulator:
     return build_emulator(
         settings.LOGTO.endpoint,
-        seed="demo",
+        seed=seed,
         portal_urls=portal_urls,
         management_api_resource=settings.LOGTO.management_api_resource,
         **options,

@@ -36,6 +36,21 @@ if _missing:
         "See .env.example."
     )
 
+# Organization permission names (Logto's documented defaults) and the portal's two roles.
+ORGPORTAL_PERMISSIONS = {
+    "invite_member": env.str("ORGPORTAL_PERMISSION_INVITE_MEMBER", default="invite:member"),
+    "manage_member": env.str("ORGPORTAL_PERMISSION_MANAGE_MEMBER", default="manage:member"),
+    "delete_member": env.str("ORGPORTAL_PERMISSION_DELETE_MEMBER", default="delete:member"),
+    "manage_organization": env.str(
+        "ORGPORTAL_PERMISSION_MANAGE_ORGANIZATION", default="manage:organization"
+    ),
+    "delete_organization": env.str(
+        "ORGPORTAL_PERMISSION_DELETE_ORGANIZATION", default="delete:organization"
+    ),
+}
+ORGPORTAL_ADMIN_ROLE = env.str("ORGPORTAL_ADMIN_ROLE", default="admin")
+ORGPORTAL_MEMBER_ROLE = env.str("ORGPORTAL_MEMBER_ROLE", default="member")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -1,0 +1,80 @@
+"""The organization template the portal needs in Logto: its permissions and two roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from orgportal.logto.client import LogtoClient
+
+PERMISSION_DESCRIPTIONS = {
+    "invite_member": "Invite people to the organization",
+    "manage_member": "Change members' roles",
+    "delete_member": "Remove members from the organization",
+    "manage_organization": "Edit the organization's settings",
+    "delete_organization": "Delete the organization",
+}
+
+
+def required_template() -> dict[str, list[str]]:
+    """Role name -> the permission names it must hold (the admin holds all of them)."""
+    permissions = list(settings.ORGPORTAL_PERMISSIONS.values())
+    return {settings.ORGPORTAL_ADMIN_ROLE: permissions, settings.ORGPORTAL_MEMBER_ROLE: []}
+
+
+@dataclass(frozen=True)
+class TemplateAction:
+    kind: str  # "create_permission", "create_role" or "grant_permissions"
+    name: str
+    permissions: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.kind == "create_permission":
+            return f"create organization permission {self.name!r}"
+        if self.kind == "create_role":
+            granted = ", ".join(self.permissions) or "no permissions"
+            return f"create organization role {self.name!r} with {granted}"
+        return f"add {', '.join(self.permissions)} to organization role {self.name!r}"
+
+
+def template_missing(client: LogtoClient) -> list[TemplateAction]:
+    """What Logto's organization template lacks, in the order it must be created."""
+    existing_scopes = {scope.name for scope in client.list_organization_scopes()}
+    roles = {role.name: role for role in client.iter_organization_roles()}
+    needed_permissions = list(dict.fromkeys(p for ps in required_template().values() for p in ps))
+    actions = [
+        TemplateAction("create_permission", name)
+        for name in needed_permissions
+        if name not in existing_scopes
+    ]
+    for role_name, permissions in required_template().items():
+        role = roles.get(role_name)
+        if role is None:
+            actions.append(TemplateAction("create_role", role_name, tuple(permissions)))
+            continue
+        held = set(role.scope_names or ())
+        lacking = tuple(p for p in permissions if p not in held)
+        if lacking:
+            actions.append(TemplateAction("grant_permissions", role_name, lacking))
+    return actions
+
+
+def template_apply(client: LogtoClient, actions: list[TemplateAction]) -> None:
+    """Carry out `template_missing`'s actions (additive only: nothing is ever removed)."""
+    for action in actions:
+        if action.kind == "create_permission":
+            key = next(
+                (k for k, v in settings.ORGPORTAL_PERMISSIONS.items() if v == action.name), None
+            )
+            client.create_organization_scope(
+                name=action.name, description=PERMISSION_DESCRIPTIONS.get(key or "")
+            )
+    scope_ids = {scope.name: scope.id for scope in client.list_organization_scopes()}
+    roles = {role.name: role for role in client.iter_organization_roles()}
+    for action in actions:
+        ids = [scope_ids[name] for name in action.permissions]
+        if action.kind == "create_role":
+            client.create_organization_role(name=action.name, scope_ids=ids)
+        elif action.kind == "grant_permissions":
+            client.add_organization_role_scopes(roles[action.name].id, ids)
