@@ -211,6 +211,10 @@ class LogtoClient:
                 return user
         return None
 
+    def list_user_role_names(self, user_id: str) -> list[str]:
+        """Names of the user's global (tenant-level) roles."""
+        return [role["name"] for role in self._all_rows("/api/users/{}/roles", user_id)]
+
     def list_user_organizations(self, user_id: str) -> list[UserOrganization]:
         """The user's organizations with the user's roles in each (never paginated by Logto)."""
         data = self._request("GET", "/api/users/{}/organizations", user_id).json()
@@ -341,19 +345,8 @@ class LogtoClient:
 
     # -- just-in-time provisioning -------------------------------------------------------------
     def list_organization_jit_email_domains(self, organization_id: str) -> list[str]:
-        domains: list[str] = []
-        page = 1
-        while True:
-            response = self._request(
-                "GET",
-                "/api/organizations/{}/jit/email-domains",
-                organization_id,
-                params={"page": page, "page_size": MAX_PAGE_SIZE},
-            )
-            domains += [row["emailDomain"] for row in response.json()]
-            if len(domains) >= _total(response, len(domains)) or not response.json():
-                return domains
-            page += 1
+        rows = self._all_rows("/api/organizations/{}/jit/email-domains", organization_id)
+        return [row["emailDomain"] for row in rows]
 
     def add_organization_jit_email_domain(self, organization_id: str, domain: str) -> None:
         self._request(
@@ -396,6 +389,20 @@ class LogtoClient:
         items = tuple(model.from_api(item) for item in response.json())
         total = _total(response, (page - 1) * page_size + len(items))
         return Page(items=items, total=total, page=page, page_size=page_size)
+
+    def _all_rows(self, template: str, *path_args: str) -> list[dict[str, Any]]:
+        """Every row of a small paginated list, fetched 100 at a time (stays inside logto/)."""
+        rows: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            response = self._request(
+                "GET", template, *path_args, params={"page": page, "page_size": MAX_PAGE_SIZE}
+            )
+            batch = response.json()
+            rows += batch
+            if not batch or len(rows) >= _total(response, len(rows)):
+                return rows
+            page += 1
 
     @staticmethod
     def _iter(list_page: Callable[..., Page], *args: Any, **kwargs: Any) -> Iterator:

@@ -60,6 +60,7 @@ def tour(client, emulator) -> None:
     client.list_users(search="%alice%")
     client.find_user_by_email("alice@example.com")
     client.list_user_organizations(alice.id)
+    client.list_user_role_names(alice.id)
     list(client.iter_organization_roles())
     client.get_organization_role(admin.id)
     client.list_organization_role_scopes(admin.id)

@@ -322,6 +322,23 @@ class ManagementApi:
         page, headers = pagination.apply(users)
         return json_response([u.to_api() for u in page], headers=headers)
 
+    def user_roles(self, request: Request, user_id: str) -> Response:
+        user = self.state.users.get(user_id)
+        if user is None:
+            raise not_found("user")
+        roles = [
+            {
+                "tenantId": "default",
+                "id": self.state.global_role_id(name),
+                "name": name,
+                "description": name,
+                "type": "User",
+                "isDefault": False,
+            }
+            for name in user.global_roles
+        ]
+        return self._page(request, roles, optional=True)
+
     def user_organizations(self, request: Request, user_id: str) -> Response:
         if user_id not in self.state.users:
             raise not_found("user")
@@ -660,6 +677,7 @@ ROUTES: list[tuple[str, str, str, str]] = [
     ("GET", "/users", "users.list", "users_list"),
     ("GET", "/users/<user_id>", "users.get", "user_get"),
     ("GET", "/users/<user_id>/organizations", "users.organizations", "user_organizations"),
+    ("GET", "/users/<user_id>/roles", "users.roles", "user_roles"),
     ("GET", "/organization-roles", "organization_roles.list", "roles_list"),
     ("POST", "/organization-roles", "organization_roles.create", "role_create"),
     ("GET", "/organization-roles/<role_id>", "organization_roles.get", "role_get"),

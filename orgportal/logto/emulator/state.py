@@ -175,6 +175,10 @@ class TenantState:
     organization_scopes: dict[str, OrganizationScope] = field(default_factory=dict)
     invitations: dict[str, Invitation] = field(default_factory=dict)
     outbox: list[EmailMessage] = field(default_factory=list)
+    global_role_ids: dict[str, str] = field(default_factory=dict)  # role name -> id
+
+    def global_role_id(self, name: str) -> str:
+        return self.global_role_ids.setdefault(name, new_id(21))
 
     def user_by_email(self, email: str) -> User | None:
         wanted = email.strip().lower()
