@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from orgportal.logto.errors import LogtoError
 from orgportal.logto.models import UserOrganization
-from orgportal.services.organizations import organization_list_for_user
+from orgportal.services.memberships import organization_list_for_user
 
 
 class Switcher:
@@ -28,7 +28,8 @@ class Switcher:
 
     @property
     def current_id(self) -> str | None:
-        return self._request.session.get("current_organization_id")
+        user = self._request.user
+        return user.last_organization_id if user.is_authenticated else None
 
     @cached_property
     def current(self) -> UserOrganization | None:

@@ -74,12 +74,11 @@ def logto_failure_sentence(error: LogtoError) -> str:
         return "Logto is receiving too many requests right now. Wait a moment and try again."
     if isinstance(error, AuthError):
         return (
-            "The portal's connection to Logto is misconfigured, so this could not be loaded. "
+            "The portal's connection to Logto is misconfigured. Nothing was changed. "
             "Please tell the people who run this portal."
         )
     return (
-        "We could not reach Logto, our sign-in service, so this could not be loaded. "
-        "Nothing was changed. Try again in a moment."
+        "We could not reach Logto, our sign-in service. Nothing was changed. Try again in a moment."
     )
 
 

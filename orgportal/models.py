@@ -14,6 +14,7 @@ class User(AbstractUser):
     )
     name = models.CharField(max_length=255, blank=True)
     picture = models.URLField(max_length=2048, blank=True)
+    last_organization_id = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return self.display_name
@@ -21,3 +22,36 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.name or self.email or self.username
+
+
+class AuditEvent(models.Model):
+    """One change the portal made, or tried to make, in Logto. Never edited after writing."""
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "Success"
+        FAILURE = "failure", "Failure"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    actor_label = models.CharField(max_length=255, help_text="Who, as shown at the time")
+    action = models.CharField(max_length=100, db_index=True, help_text="e.g. organization.created")
+    organization_id = models.CharField(max_length=64, blank=True, db_index=True)
+    organization_name = models.CharField(max_length=255, blank=True)
+    target_type = models.CharField(max_length=50, blank=True)
+    target_id = models.CharField(max_length=128, blank=True)
+    target_label = models.CharField(max_length=255, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    error = models.TextField(blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization_id", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_label} ({self.outcome})"

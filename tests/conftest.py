@@ -45,3 +45,42 @@ def live_emulator(live_server) -> Iterator[Emulator]:
     port = int(settings.LOGTO.endpoint.rsplit(":", 1)[1])
     with EmulatorServer(emu, port=port):
         yield emu
+
+
+def local_user(emulator: Emulator, email: str):
+    """The portal's User for an emulator user, as a first sign-in would create it."""
+    from orgportal.models import User
+
+    logto_user = emulator.state.user_by_email(email)
+    user, _ = User.objects.get_or_create(
+        logto_id=logto_user.id,
+        defaults={"username": logto_user.id, "email": email, "name": logto_user.name or ""},
+    )
+    return user
+
+
+def login_as(client, emulator: Emulator, email: str):
+    """Sign `email` in without the OIDC dance (that has its own tests)."""
+    user = local_user(emulator, email)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return user
+
+
+@pytest.fixture
+def acme(emulator):
+    return next(o for o in emulator.state.organizations.values() if o.name == "Acme")
+
+
+@pytest.fixture
+def alice(emulator, db):
+    return local_user(emulator, "alice@example.com")
+
+
+@pytest.fixture
+def bob(emulator, db):
+    return local_user(emulator, "bob@example.com")
+
+
+@pytest.fixture
+def carol(emulator, db):
+    return local_user(emulator, "carol@example.com")

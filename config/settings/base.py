@@ -48,6 +48,12 @@ ORGPORTAL_PERMISSIONS = {
         "ORGPORTAL_PERMISSION_DELETE_ORGANIZATION", default="delete:organization"
     ),
 }
+# Who may create organizations: "anyone" signed in, "staff", or "role:<Logto global role>".
+ORGPORTAL_ORGANIZATION_CREATORS = env.str("ORGPORTAL_ORGANIZATION_CREATORS", default="anyone")
+# How many organizations one person may create (0: no limit).
+ORGPORTAL_MAX_ORGANIZATIONS_PER_USER = env.int("ORGPORTAL_MAX_ORGANIZATIONS_PER_USER", default=0)
+# The role a creator gets in the organization they create.
+ORGPORTAL_CREATOR_ROLE = env.str("ORGPORTAL_CREATOR_ROLE", default="admin")
 ORGPORTAL_ADMIN_ROLE = env.str("ORGPORTAL_ADMIN_ROLE", default="admin")
 ORGPORTAL_MEMBER_ROLE = env.str("ORGPORTAL_MEMBER_ROLE", default="member")
 
@@ -73,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "orgportal.request_context.RequestContextMiddleware",
     "orgportal.middleware.HtmxSessionRefresh",
     "orgportal.middleware.HtmxMessagesMiddleware",
     "orgportal.middleware.LogtoErrorMiddleware",

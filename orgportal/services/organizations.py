@@ -1,43 +1,301 @@
-"""Reading and changing organizations on behalf of a user."""
+"""Organization use cases: create, update, delete, leave. Authorization and audit included."""
 
 from __future__ import annotations
 
-from django.core.cache import cache
+import logging
+
+from django.conf import settings
 
 from orgportal import logto
-from orgportal.logto.models import UserOrganization
+from orgportal.exceptions import (
+    ApplicationError,
+    LastAdminError,
+    LimitReached,
+    LogtoRefused,
+    NotAllowed,
+)
+from orgportal.logto.errors import InvalidInput, LogtoError, NotFound, Unavailable
+from orgportal.logto.models import Organization
+from orgportal.models import AuditEvent, User
+from orgportal.permissions import (
+    Perm,
+    organization_access,
+    permission_name,
+    permissions_forget,
+)
+from orgportal.services.audit import audit_record
+from orgportal.services.memberships import (
+    organization_list_for_user,
+    organization_list_for_user_forget,
+)
+from orgportal.services.template import roles_with_permission, template_role
 
-MY_ORGANIZATIONS_TTL = 30  # seconds; short, because roles change in Logto too
+logger = logging.getLogger(__name__)
+
+NAME_MAX = 128
+DESCRIPTION_MAX = 256
+UNREACHABLE = "We could not reach Logto, so nothing was changed. Try again in a moment."
 
 
-def _my_organizations_key(user_id: str) -> str:
-    return f"orgportal:my-orgs:{user_id}"
+def _forget(user: User, organization_id: str) -> None:
+    organization_list_for_user_forget(user_id=user.logto_id)
+    permissions_forget(organization_id=organization_id, user_id=user.logto_id)
 
 
-def organization_list_for_user(*, user_id: str) -> list[UserOrganization]:
-    """The user's organizations with their roles, from the Management API (briefly cached).
+def _logto_sentence(error: LogtoError, doing: str) -> str:
+    if isinstance(error, Unavailable):
+        return UNREACHABLE
+    if isinstance(error, InvalidInput):
+        return f"Logto did not accept {doing}: {error.message}"
+    return f"Logto refused {doing}. Nothing was changed."
 
-    The ID token's `organizations` claim goes stale after any change, so it is not used.
-    """
-    key = _my_organizations_key(user_id)
-    organizations = cache.get(key)
-    if organizations is None:
-        organizations = sorted(
-            logto.get_client().list_user_organizations(user_id),
-            key=lambda item: item.organization.name.casefold(),
+
+# -- create ---------------------------------------------------------------------------------
+def organization_can_create(*, actor: User) -> bool:
+    """Whether the creation policy (setting ORGPORTAL_ORGANIZATION_CREATORS) lets `actor` in."""
+    policy = settings.ORGPORTAL_ORGANIZATION_CREATORS
+    if policy == "anyone":
+        return True
+    if policy == "staff":
+        return actor.is_staff
+    if policy.startswith("role:") and actor.logto_id:
+        return policy.removeprefix("role:") in logto.get_client().list_user_role_names(
+            actor.logto_id
         )
-        cache.set(key, organizations, MY_ORGANIZATIONS_TTL)
-    return organizations
+    return False
 
 
-def organization_list_for_user_forget(*, user_id: str) -> None:
-    """Drop the cached list, after the portal changed the user's memberships."""
-    cache.delete(_my_organizations_key(user_id))
+def _created_count(actor: User) -> int:
+    """Organizations the actor created (per the audit trail) that they still belong to."""
+    created = set(
+        AuditEvent.objects.filter(
+            actor=actor, action="organization.created", outcome=AuditEvent.Outcome.SUCCESS
+        ).values_list("organization_id", flat=True)
+    )
+    mine = {item.organization.id for item in organization_list_for_user(user_id=actor.logto_id)}
+    return len(created & mine)
 
 
-def organization_get_for_user(*, user_id: str, organization_id: str) -> UserOrganization | None:
-    """One of the user's organizations, or None when the user is not a member of it."""
-    for item in organization_list_for_user(user_id=user_id):
-        if item.organization.id == organization_id:
-            return item
-    return None
+def organization_create(*, actor: User, name: str, description: str = "") -> Organization:
+    """Create an organization with `actor` as its first member, holding the creator role.
+
+    Three Logto calls; if a later one fails the organization is deleted again, so there is
+    never an organization without its creator or a creator without their role.
+    """
+    name, description = name.strip(), description.strip()
+    if not actor.logto_id:
+        raise NotAllowed("Only people who signed in with Logto can create organizations.")
+    if not organization_can_create(actor=actor):
+        raise NotAllowed("You are not allowed to create organizations. Ask an administrator.")
+    limit = settings.ORGPORTAL_MAX_ORGANIZATIONS_PER_USER
+    if limit and _created_count(actor) >= limit:
+        raise LimitReached(f"You have reached the limit of {limit} organizations you can create.")
+    creator_role = template_role(settings.ORGPORTAL_CREATOR_ROLE)
+    if creator_role is None:
+        raise LogtoRefused(
+            f"The organization template in Logto has no {settings.ORGPORTAL_CREATOR_ROLE!r} "
+            "role, so organizations cannot be created yet. Tell the people who run this portal."
+        )
+    client = logto.get_client()
+    try:
+        organization = client.create_organization(name=name, description=description or None)
+    except LogtoError as error:
+        _audit_create_failure(actor, name, error)
+        raise LogtoRefused(_logto_sentence(error, "the organization")) from error
+    try:
+        client.add_organization_users(organization.id, [actor.logto_id])
+        client.add_organization_user_roles(organization.id, actor.logto_id, [creator_role.id])
+    except LogtoError as error:
+        _compensate_create(actor, organization, error)
+        raise LogtoRefused(
+            "The organization could not be set up in Logto, so it was removed again and "
+            "nothing was created. Try again in a moment."
+        ) from error
+    audit_record(
+        actor=actor,
+        action="organization.created",
+        organization_id=organization.id,
+        organization_name=organization.name,
+        target_type="organization",
+        target_id=organization.id,
+        target_label=organization.name,
+        after={"name": organization.name, "description": organization.description or ""},
+    )
+    _forget(actor, organization.id)
+    organization_remember(actor=actor, organization_id=organization.id)
+    return organization
+
+
+def _audit_create_failure(actor: User, name: str, error: LogtoError) -> None:
+    audit_record(
+        actor=actor,
+        action="organization.created",
+        outcome=AuditEvent.Outcome.FAILURE,
+        target_type="organization",
+        target_label=name,
+        after={"name": name},
+        error=str(error),
+    )
+
+
+def _compensate_create(actor: User, organization: Organization, error: LogtoError) -> None:
+    try:
+        logto.get_client().delete_organization(organization.id)
+        cleanup = "removed again"
+    except LogtoError as cleanup_error:
+        cleanup = f"could NOT be removed: {cleanup_error}"
+        logger.error(
+            "Organization %s was created but could not be set up or removed: %s / %s",
+            organization.id,
+            error,
+            cleanup_error,
+        )
+    audit_record(
+        actor=actor,
+        action="organization.created",
+        outcome=AuditEvent.Outcome.FAILURE,
+        organization_id=organization.id,
+        organization_name=organization.name,
+        target_type="organization",
+        target_id=organization.id,
+        target_label=organization.name,
+        error=f"{error}; the organization was {cleanup}",
+    )
+
+
+# -- update and delete ------------------------------------------------------------------------
+def organization_update(
+    *,
+    actor: User,
+    organization_id: str,
+    name: str,
+    description: str = "",
+    is_mfa_required: bool = False,
+) -> Organization:
+    access = organization_access(user=actor, organization_id=organization_id)
+    access.require(Perm.MANAGE_ORGANIZATION, "You are not allowed to change this organization.")
+    before = access.organization
+    name, description = name.strip(), description.strip()
+    changes = {
+        "name": name,
+        "description": description or None,
+        "is_mfa_required": is_mfa_required,
+    }
+    try:
+        updated = logto.get_client().update_organization(organization_id, **changes)
+    except LogtoError as error:
+        _audit(actor, "organization.updated", before, error=error, after=changes)
+        raise LogtoRefused(_logto_sentence(error, "the change")) from error
+    _audit(
+        actor,
+        "organization.updated",
+        before,
+        before={
+            "name": before.name,
+            "description": before.description or "",
+            "is_mfa_required": before.is_mfa_required,
+        },
+        after={
+            "name": updated.name,
+            "description": updated.description or "",
+            "is_mfa_required": updated.is_mfa_required,
+        },
+    )
+    organization_list_for_user_forget(user_id=actor.logto_id)
+    return updated
+
+
+def organization_delete(*, actor: User, organization_id: str, confirm_name: str) -> None:
+    access = organization_access(user=actor, organization_id=organization_id)
+    access.require(Perm.DELETE_ORGANIZATION, "You are not allowed to delete this organization.")
+    organization = access.organization
+    if confirm_name.strip() != organization.name:
+        raise ApplicationError(
+            f"To delete it, type the organization's name exactly: {organization.name}"
+        )
+    try:
+        logto.get_client().delete_organization(organization_id)
+    except NotFound:
+        pass  # already gone: the outcome the user asked for
+    except LogtoError as error:
+        _audit(actor, "organization.deleted", organization, error=error)
+        raise LogtoRefused(_logto_sentence(error, "the deletion")) from error
+    _audit(actor, "organization.deleted", organization, before={"name": organization.name})
+    _forget(actor, organization_id)
+    if actor.last_organization_id == organization_id:
+        organization_remember(actor=actor, organization_id="")
+
+
+# -- leave ----------------------------------------------------------------------------------
+def other_member_managers_exist(*, organization_id: str, user_id: str) -> bool:
+    """Whether someone besides `user_id` holds a role with the manage-members permission."""
+    client = logto.get_client()
+    for role in roles_with_permission(permission_name(Perm.MANAGE_MEMBER)):
+        # Two rows suffice: if one of them is not `user_id`, another manager exists.
+        page = client.list_organization_users(organization_id, role_id=role.id, page_size=2)
+        if any(member.user.id != user_id for member in page):
+            return True
+    return False
+
+
+def organization_leave(*, actor: User, organization_id: str) -> None:
+    access = organization_access(user=actor, organization_id=organization_id)
+    organization = access.organization
+    if access.can(Perm.MANAGE_MEMBER) and not other_member_managers_exist(
+        organization_id=organization_id, user_id=actor.logto_id
+    ):
+        error = LastAdminError(
+            f"You are the last person who can manage the members of {organization.name}. "
+            "Give that role to someone else first, or delete the organization."
+        )
+        _audit(actor, "member.left", organization, error=error.message, target=actor)
+        raise error
+    try:
+        logto.get_client().remove_organization_user(organization_id, actor.logto_id)
+    except NotFound:
+        pass  # no longer a member: done
+    except LogtoError as error:
+        _audit(actor, "member.left", organization, error=error, target=actor)
+        raise LogtoRefused(_logto_sentence(error, "leaving")) from error
+    _audit(
+        actor,
+        "member.left",
+        organization,
+        target=actor,
+        before={"roles": [role.name for role in access.roles]},
+    )
+    _forget(actor, organization_id)
+    if actor.last_organization_id == organization_id:
+        organization_remember(actor=actor, organization_id="")
+
+
+def organization_remember(*, actor: User, organization_id: str) -> None:
+    """Remember the organization the user worked in last; `/` offers it first."""
+    if actor.last_organization_id != organization_id:
+        actor.last_organization_id = organization_id
+        actor.save(update_fields=["last_organization_id"])
+
+
+def _audit(
+    actor: User,
+    action: str,
+    organization: Organization,
+    *,
+    error: LogtoError | str | None = None,
+    target: User | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        outcome=AuditEvent.Outcome.FAILURE if error else AuditEvent.Outcome.SUCCESS,
+        organization_id=organization.id,
+        organization_name=organization.name,
+        target_type="user" if target else "organization",
+        target_id=(target.logto_id or "") if target else organization.id,
+        target_label=(target.email or target.display_name) if target else organization.name,
+        before=before,
+        after=after,
+        error=str(error) if error else "",
+    )

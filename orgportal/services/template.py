@@ -5,8 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 
+from orgportal import logto
 from orgportal.logto.client import LogtoClient
+from orgportal.logto.models import OrganizationRole
+
+TEMPLATE_ROLES_TTL = 300  # seconds; the template rarely changes
+_TEMPLATE_ROLES_KEY = "orgportal:template-roles"
 
 PERMISSION_DESCRIPTIONS = {
     "invite_member": "Invite people to the organization",
@@ -78,3 +84,20 @@ def template_apply(client: LogtoClient, actions: list[TemplateAction]) -> None:
             client.create_organization_role(name=action.name, scope_ids=ids)
         elif action.kind == "grant_permissions":
             client.add_organization_role_scopes(roles[action.name].id, ids)
+
+
+def template_roles() -> list[OrganizationRole]:
+    """The organization template's roles with their permission names (cached)."""
+    roles = cache.get(_TEMPLATE_ROLES_KEY)
+    if roles is None:
+        roles = list(logto.get_client().iter_organization_roles())
+        cache.set(_TEMPLATE_ROLES_KEY, roles, TEMPLATE_ROLES_TTL)
+    return roles
+
+
+def template_role(name: str) -> OrganizationRole | None:
+    return next((role for role in template_roles() if role.name == name), None)
+
+
+def roles_with_permission(permission: str) -> list[OrganizationRole]:
+    return [role for role in template_roles() if permission in (role.scope_names or ())]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from orgportal.services.organizations import organization_list_for_user
+from orgportal.services.memberships import organization_list_for_user
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -13,7 +13,7 @@ def home(request: HttpRequest) -> HttpResponse:
     organizations = []
     if request.user.logto_id:
         organizations = organization_list_for_user(user_id=request.user.logto_id)
-    last_used = request.session.get("current_organization_id")
+    last_used = request.user.last_organization_id
     organizations = sorted(organizations, key=lambda item: item.organization.id != last_used)
     return render(
         request,

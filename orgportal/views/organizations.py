@@ -1,21 +1,171 @@
+"""Organization pages: create, overview, settings, delete, leave."""
+
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
-from orgportal.services.organizations import organization_get_for_user
+from orgportal.exceptions import ApplicationError
+from orgportal.forms import ConfirmNameForm, OrganizationForm, OrganizationSettingsForm
+from orgportal.logto.errors import LogtoError
+from orgportal.permissions import Perm, organization_view
+from orgportal.services.organizations import (
+    organization_can_create,
+    organization_create,
+    organization_delete,
+    organization_leave,
+    organization_remember,
+    organization_update,
+)
+from orgportal.views.common import (
+    error_sentence,
+    form_error_from,
+    redirect_after_success,
+    render_page_or_partial,
+)
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def organization_new(request: HttpRequest) -> HttpResponse:
+    allowed = organization_can_create(actor=request.user)
+    form = OrganizationForm(request.POST or None)
+    url = reverse("orgportal:organization_new")
+    # Inline validation: leaving the name field asks the server about it alone.
+    form.fields["name"].widget.attrs.update(
+        {
+            "hx-post": url,
+            "hx-trigger": "blur changed",
+            "hx-vals": '{"_validate": "1"}',
+            "hx-target": "#id_name-field",
+            "hx-select": "#id_name-field",
+            "hx-swap": "outerHTML",
+        }
+    )
+    status = 200
+    if request.method == "POST":
+        if request.POST.get("_validate"):
+            # Inline validation while typing: only the field comes back.
+            form.is_valid()
+            return render(request, "orgportal/organizations/new.html#name-field", {"form": form})
+        if form.is_valid():
+            try:
+                organization = organization_create(
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                )
+            except (ApplicationError, LogtoError) as error:
+                status = form_error_from(form, error)
+            else:
+                messages.success(request, f"{organization.name} is ready. You are its admin.")
+                home = reverse("orgportal:organization_home", args=[organization.id])
+                return redirect_after_success(request, home)
+        else:
+            status = 422
+    return render_page_or_partial(
+        request,
+        "orgportal/organizations/new.html",
+        {"form": form, "allowed": allowed},
+        partial="create-form",
+        status=status if allowed else 403,
+    )
+
+
+@organization_view()
 def organization_home(request: HttpRequest, org_id: str) -> HttpResponse:
-    """An organization's overview. Non-members get 404, so existence does not leak."""
-    membership = None
-    if request.user.logto_id:
-        membership = organization_get_for_user(
-            user_id=request.user.logto_id, organization_id=org_id
-        )
-    if membership is None:
-        raise Http404("No such organization.")
-    request.session["current_organization_id"] = org_id
-    return render(request, "orgportal/organization_home.html", {"membership": membership})
+    organization_remember(actor=request.user, organization_id=org_id)
+    return render(request, "orgportal/organizations/home.html", {"access": request.access})
+
+
+@organization_view(Perm.MANAGE_ORGANIZATION)
+@require_http_methods(["GET", "POST"])
+def organization_settings(request: HttpRequest, org_id: str) -> HttpResponse:
+    organization = request.access.organization
+    initial = {
+        "name": organization.name,
+        "description": organization.description or "",
+        "is_mfa_required": organization.is_mfa_required,
+    }
+    form = OrganizationSettingsForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                organization_update(
+                    actor=request.user,
+                    organization_id=org_id,
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                    is_mfa_required=form.cleaned_data["is_mfa_required"],
+                )
+            except (ApplicationError, LogtoError) as error:
+                status = form_error_from(form, error)
+            else:
+                messages.success(request, "Settings saved.")
+                url = reverse("orgportal:organization_settings", args=[org_id])
+                return redirect_after_success(request, url)
+        else:
+            status = 422
+    return render_page_or_partial(
+        request,
+        "orgportal/organizations/settings.html",
+        {"access": request.access, "form": form, "delete_form": ConfirmNameForm()},
+        partial="settings-form",
+        status=status,
+    )
+
+
+@organization_view(Perm.DELETE_ORGANIZATION)
+@require_http_methods(["GET", "POST"])
+def organization_delete_view(request: HttpRequest, org_id: str) -> HttpResponse:
+    form = ConfirmNameForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                organization_delete(
+                    actor=request.user,
+                    organization_id=org_id,
+                    confirm_name=form.cleaned_data["confirm_name"],
+                )
+            except (ApplicationError, LogtoError) as error:
+                status = form_error_from(form, error)
+            else:
+                name = request.access.organization.name
+                messages.success(request, f"{name} was deleted.")
+                return redirect_after_success(request, reverse("orgportal:home"))
+        else:
+            status = 422
+    return render_page_or_partial(
+        request,
+        "orgportal/organizations/delete.html",
+        {"access": request.access, "delete_form": form},
+        partial="delete-form",
+        status=status,
+    )
+
+
+@organization_view()
+@require_http_methods(["GET", "POST"])
+def organization_leave_view(request: HttpRequest, org_id: str) -> HttpResponse:
+    error_message = None
+    status = 200
+    if request.method == "POST":
+        try:
+            organization_leave(actor=request.user, organization_id=org_id)
+        except (ApplicationError, LogtoError) as error:
+            error_message, status = error_sentence(error)
+        else:
+            messages.success(request, f"You left {request.access.organization.name}.")
+            return redirect_after_success(request, reverse("orgportal:home"))
+    return render(
+        request,
+        "orgportal/organizations/leave.html",
+        {"access": request.access, "error_message": error_message},
+        status=status,
+    )

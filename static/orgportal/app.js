@@ -30,3 +30,35 @@
     });
   });
 })();
+
+// Dialogs: a link with data-dialog-open opens its <dialog> (without JavaScript the link
+// leads to a page with the same form). Focus goes into the dialog and back to the opener.
+(function () {
+  "use strict";
+  var opener = null;
+  document.addEventListener("click", function (event) {
+    var open = event.target.closest("[data-dialog-open]");
+    if (open) {
+      var dialog = document.getElementById(open.getAttribute("data-dialog-open"));
+      if (dialog && dialog.showModal) {
+        event.preventDefault();
+        opener = open;
+        dialog.showModal();
+        var field = dialog.querySelector("input:not([type=hidden]), button");
+        if (field) field.focus();
+      }
+      return;
+    }
+    var close = event.target.closest("[data-dialog-close]");
+    if (close && close.closest("dialog")) {
+      event.preventDefault();
+      close.closest("dialog").close();
+    }
+  });
+  document.addEventListener("close", function (event) {
+    if (event.target.tagName === "DIALOG" && opener) {
+      opener.focus();
+      opener = null;
+    }
+  }, true);
+})();

@@ -16,11 +16,6 @@ def client(emulator):
     return logto.get_client()
 
 
-@pytest.fixture
-def acme(emulator):
-    return next(o for o in emulator.state.organizations.values() if o.name == "Acme")
-
-
 def user(emulator, email):
     return emulator.state.user_by_email(email)
 

@@ -1,0 +1,46 @@
+"""The audit trail: every change the portal makes in Logto, and every refusal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orgportal import request_context
+from orgportal.models import AuditEvent, User
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    outcome: str = AuditEvent.Outcome.SUCCESS,
+    organization_id: str = "",
+    organization_name: str = "",
+    target_type: str = "",
+    target_id: str = "",
+    target_label: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    error: str = "",
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=_label(actor),
+        action=action,
+        outcome=outcome,
+        organization_id=organization_id,
+        organization_name=organization_name[:255],
+        target_type=target_type,
+        target_id=target_id,
+        target_label=target_label[:255],
+        before=before or {},
+        after=after or {},
+        error=error,
+        request_id=request_context.request_id.get() or "",
+        ip=request_context.client_ip.get(),
+    )
+
+
+def _label(actor: User | None) -> str:
+    if actor is None:
+        return "system"
+    return actor.email or actor.display_name

@@ -1,0 +1,43 @@
+"""Which organizations a user belongs to, with their roles (read side, briefly cached)."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+
+from orgportal import logto
+from orgportal.logto.models import UserOrganization
+
+MY_ORGANIZATIONS_TTL = 30  # seconds; short, because roles change in Logto too
+
+
+def _my_organizations_key(user_id: str) -> str:
+    return f"orgportal:my-orgs:{user_id}"
+
+
+def organization_list_for_user(*, user_id: str) -> list[UserOrganization]:
+    """The user's organizations with their roles, from the Management API (briefly cached).
+
+    The ID token's `organizations` claim goes stale after any change, so it is not used.
+    """
+    key = _my_organizations_key(user_id)
+    organizations = cache.get(key)
+    if organizations is None:
+        organizations = sorted(
+            logto.get_client().list_user_organizations(user_id),
+            key=lambda item: item.organization.name.casefold(),
+        )
+        cache.set(key, organizations, MY_ORGANIZATIONS_TTL)
+    return organizations
+
+
+def organization_list_for_user_forget(*, user_id: str) -> None:
+    """Drop the cached list, after the portal changed the user's memberships."""
+    cache.delete(_my_organizations_key(user_id))
+
+
+def organization_get_for_user(*, user_id: str, organization_id: str) -> UserOrganization | None:
+    """One of the user's organizations, or None when the user is not a member of it."""
+    for item in organization_list_for_user(user_id=user_id):
+        if item.organization.id == organization_id:
+            return item
+    return None

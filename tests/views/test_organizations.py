@@ -1,0 +1,137 @@
+"""Organization pages: full page and HTMX fragments, errors that keep what was typed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import login_as
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_create_page_and_success(client, emulator):
+    login_as(client, emulator, "alice@example.com")
+    assert client.get("/orgs/new/").status_code == 200
+    response = client.post("/orgs/new/", {"name": "Zeta", "description": "Z"}, follow=True)
+    org = next(o for o in emulator.state.organizations.values() if o.name == "Zeta")
+    assert response.redirect_chain[-1][0] == f"/orgs/{org.id}/"
+    body = response.content.decode()
+    assert "Zeta is ready" in body
+    # The switcher lists the new organization straight away, as the current one.
+    assert 'class="switcher-current">Zeta<' in body
+
+
+def test_create_with_htmx_redirects_the_page(client, emulator):
+    login_as(client, emulator, "alice@example.com")
+    response = client.post("/orgs/new/", {"name": "Zeta"}, headers=HTMX)
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith("/orgs/")
+
+
+def test_an_empty_name_is_refused_and_the_description_kept(client, emulator):
+    login_as(client, emulator, "alice@example.com")
+    response = client.post("/orgs/new/", {"name": "   ", "description": "kept text"}, headers=HTMX)
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "<html" not in body
+    assert "Give the organization a name." in body
+    assert "kept text" in body
+
+
+def test_a_long_name_is_refused(client, emulator):
+    login_as(client, emulator, "alice@example.com")
+    response = client.post("/orgs/new/", {"name": "x" * 129})
+    assert response.status_code == 422
+    assert "128 characters or fewer" in response.content.decode()
+
+
+def test_inline_validation_returns_only_the_field(client, emulator):
+    login_as(client, emulator, "alice@example.com")
+    response = client.post("/orgs/new/", {"name": "", "_validate": "1"}, headers=HTMX)
+    body = response.content.decode()
+    assert 'id="id_name-field"' in body
+    assert "Give the organization a name." in body
+    assert "<form" not in body
+    assert not any(o.name == "" for o in emulator.state.organizations.values())
+
+
+def test_logto_down_while_creating_keeps_the_form(client, emulator):
+    login_as(client, emulator, "alice@example.com")
+    emulator.set_fault("organizations.create", status=503)
+    response = client.post("/orgs/new/", {"name": "Zeta", "description": "still here"})
+    assert response.status_code == 503
+    body = response.content.decode()
+    assert "could not reach Logto" in body
+    assert 'value="Zeta"' in body and "still here" in body
+
+
+def test_settings_save_and_show_a_toast_for_htmx(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    page = client.get(f"/orgs/{acme.id}/settings/")
+    assert "Require two-step verification" in page.content.decode()
+    response = client.post(
+        f"/orgs/{acme.id}/settings/",
+        {"name": "Acme Corp", "description": "d", "is_mfa_required": "on"},
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert (acme.name, acme.is_mfa_required) == ("Acme Corp", True)
+    assert response["HX-Redirect"] == f"/orgs/{acme.id}/settings/"
+
+
+def test_invalid_settings_come_back_as_the_form_fragment(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    response = client.post(f"/orgs/{acme.id}/settings/", {"name": ""}, headers=HTMX)
+    assert response.status_code == 422
+    assert '<form method="post"' in response.content.decode()
+    assert "<html" not in response.content.decode()
+    assert acme.name == "Acme"
+
+
+def test_delete_needs_the_typed_name(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    wrong = client.post(f"/orgs/{acme.id}/delete/", {"confirm_name": "Acm"}, headers=HTMX)
+    assert wrong.status_code == 422
+    assert "type the organization&#x27;s name exactly" in wrong.content.decode()
+    assert acme.id in emulator.state.organizations
+    done = client.post(f"/orgs/{acme.id}/delete/", {"confirm_name": "Acme"}, follow=True)
+    assert acme.id not in emulator.state.organizations
+    assert done.redirect_chain[-1][0] == "/"
+    assert "Acme was deleted." in done.content.decode()
+
+
+def test_the_last_admin_is_told_why_they_cannot_leave(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    response = client.post(f"/orgs/{acme.id}/leave/")
+    assert response.status_code == 422
+    assert "last person who can manage the members of Acme" in response.content.decode()
+
+
+def test_a_member_leaves_and_lands_on_the_dashboard(client, emulator, acme):
+    login_as(client, emulator, "bob@example.com")
+    response = client.post(f"/orgs/{acme.id}/leave/", follow=True)
+    assert response.redirect_chain[-1][0] == "/"
+    assert "You left Acme." in response.content.decode()
+    assert "No organizations yet" in response.content.decode()
+
+
+def test_htmx_failure_toasts_when_logto_is_down(client, emulator, acme):
+    login_as(client, emulator, "bob@example.com")
+    emulator.set_fault("users.organizations", status=503)
+    response = client.get(f"/orgs/{acme.id}/", headers=HTMX)
+    assert response.status_code == 503
+    [toast] = json.loads(response["HX-Trigger"])["messages"]
+    assert "could not reach Logto" in toast["message"]
+
+
+def test_the_dashboard_offers_the_last_used_organization_first(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    client.post("/orgs/new/", {"name": "Beta"})
+    client.get(f"/orgs/{acme.id}/")
+    body = client.get("/").content.decode()
+    assert body.index("Acme") < body.index("Beta")
+    assert "Last used" in body
