@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +12,9 @@ from django.core.cache import cache
 from orgportal.logto.emulator import Emulator, build_emulator
 from orgportal.logto.emulator.inprocess import routed_to
 from orgportal.logto.emulator.server import EmulatorServer
+
+# The emulator's HTTP access log is noise in test output.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 def make_emulator(portal_urls: list[str], seed: str = "demo", **options) -> Emulator:

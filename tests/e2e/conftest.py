@@ -61,3 +61,25 @@ def screenshot(page, request):
         return path
 
     return take
+
+
+def sign_in(page, live_server, email: str) -> None:
+    """Sign in through the emulator's Logto pages, as a person would."""
+    from orgportal.logto import dev_defaults
+
+    page.goto(live_server.url + "/oidc/authenticate/")
+    page.get_by_label("Email / Username").fill(email)
+    page.get_by_label("Password").fill(dev_defaults.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live_server.url + "/")
+
+
+@pytest.fixture
+def no_js_page(browser) -> Iterator:
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1200, "height": 800}
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
