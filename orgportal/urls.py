@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orgportal.views import auth, dashboard, health, organizations
+from orgportal.views import auth, dashboard, health, members, organizations
 
 app_name = "orgportal"
 
@@ -23,6 +23,18 @@ urlpatterns = [
         "orgs/<str:org_id>/leave/",
         organizations.organization_leave_view,
         name="organization_leave",
+    ),
+    path("orgs/<str:org_id>/members/", members.members_page, name="members"),
+    path("orgs/<str:org_id>/members/bulk/", members.members_bulk_view, name="members_bulk"),
+    path(
+        "orgs/<str:org_id>/members/<str:user_id>/roles/",
+        members.member_roles,
+        name="member_roles",
+    ),
+    path(
+        "orgs/<str:org_id>/members/<str:user_id>/remove/",
+        members.member_remove_view,
+        name="member_remove",
     ),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -1,0 +1,189 @@
+"""The members page: list and search, change roles, remove, bulk actions."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from orgportal.exceptions import ApplicationError
+from orgportal.logto.errors import LogtoError
+from orgportal.permissions import Perm, organization_view
+from orgportal.services.members import (
+    DEFAULT_PAGE_SIZE,
+    PAGE_SIZES,
+    SEARCH_MAX,
+    can_remove_members,
+    grantable_role_ids,
+    member_list,
+    member_remove,
+    member_roles_set,
+    members_bulk,
+)
+from orgportal.services.template import template_roles
+from orgportal.views.common import error_sentence, render_page_or_partial
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value or default)
+    except ValueError:
+        return default
+
+
+def _list_state(request: HttpRequest) -> dict:
+    params = request.GET
+    page_size = _int(params.get("page_size"), DEFAULT_PAGE_SIZE)
+    return {
+        "q": params.get("q", "")[:SEARCH_MAX],
+        "page": max(_int(params.get("page"), 1), 1),
+        "page_size": page_size if page_size in PAGE_SIZES else DEFAULT_PAGE_SIZE,
+    }
+
+
+def _members_context(request: HttpRequest, org_id: str, state: dict) -> dict:
+    access = request.access
+    page = member_list(actor=request.user, organization_id=org_id, **state)
+    if not page.items and page.total and state["page"] > page.page_count:
+        # Out of range (the list shrank, or a hand-edited URL): show the last page instead.
+        state = {**state, "page": page.page_count}
+        page = member_list(actor=request.user, organization_id=org_id, **state)
+    can_manage = access.can(Perm.MANAGE_MEMBER)
+    return {
+        "access": access,
+        "page": page,
+        "state": state,
+        "page_sizes": PAGE_SIZES,
+        "roles": template_roles() if can_manage else [],
+        "grantable": grantable_role_ids(access) if can_manage else frozenset(),
+        "can_manage": can_manage,
+        "can_remove": can_remove_members(access),
+        "query_string": urlencode(state),
+        "previous_query": urlencode({**state, "page": page.page - 1}),
+        "next_query": urlencode({**state, "page": page.page + 1}),
+        "next": _current_path(request),
+    }
+
+
+def _current_path(request: HttpRequest) -> str:
+    """The members page as the browser shows it (HTMX requests come from it)."""
+    if request.htmx and request.htmx.current_url_abs_path:
+        return request.htmx.current_url_abs_path
+    return request.get_full_path()
+
+
+@organization_view()
+def members_page(request: HttpRequest, org_id: str) -> HttpResponse:
+    context = _members_context(request, org_id, _list_state(request))
+    return render_page_or_partial(
+        request, "orgportal/members/list.html", context, partial="member-table"
+    )
+
+
+def _back(request: HttpRequest, org_id: str) -> str:
+    """The members page the form came from (same site only), else the first page."""
+    target = request.POST.get("next", "")
+    fallback = reverse("orgportal:members", args=[org_id])
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return fallback
+
+
+@organization_view(Perm.MANAGE_MEMBER)
+@require_POST
+def member_roles(request: HttpRequest, org_id: str, user_id: str) -> HttpResponse:
+    try:
+        member = member_roles_set(
+            actor=request.user,
+            organization_id=org_id,
+            user_id=user_id,
+            role_ids=request.POST.getlist("roles"),
+        )
+    except (ApplicationError, LogtoError) as error:
+        message, status = error_sentence(error)
+        messages.error(request, message)
+        if request.htmx:
+            return HttpResponse(status=status)
+        return HttpResponseRedirect(_back(request, org_id))
+    label = member.user.primary_email or member.user.display_name
+    messages.success(request, f"Roles of {label} saved.")
+    if not request.htmx:
+        return HttpResponseRedirect(_back(request, org_id))
+    access = request.access
+    return render(
+        request,
+        "orgportal/members/list.html#member-row",
+        {
+            "member": member,
+            "access": access,
+            "roles": template_roles(),
+            "grantable": grantable_role_ids(access),
+            "can_manage": True,
+            "can_remove": can_remove_members(access),
+            "next": _back(request, org_id),
+            "org_id": org_id,
+        },
+    )
+
+
+@organization_view()
+@require_http_methods(["GET", "POST"])
+def member_remove_view(request: HttpRequest, org_id: str, user_id: str) -> HttpResponse:
+    if request.method == "GET":
+        # The confirmation page for browsers without JavaScript.
+        return render(
+            request,
+            "orgportal/members/remove.html",
+            {
+                "access": request.access,
+                "user_id": user_id,
+                "label": request.GET.get("label", "")[:200],
+            },
+        )
+    try:
+        label = member_remove(actor=request.user, organization_id=org_id, user_id=user_id)
+    except (ApplicationError, LogtoError) as error:
+        message, status = error_sentence(error)
+        messages.error(request, message)
+        if request.htmx:
+            return HttpResponse(status=status)
+        return HttpResponseRedirect(_back(request, org_id))
+    messages.success(request, f"{label} was removed from {request.access.organization.name}.")
+    if request.htmx:
+        return HttpResponse("")  # the row disappears
+    return HttpResponseRedirect(_back(request, org_id))
+
+
+@organization_view()
+@require_POST
+def members_bulk_view(request: HttpRequest, org_id: str) -> HttpResponse:
+    try:
+        outcomes = members_bulk(
+            actor=request.user,
+            organization_id=org_id,
+            user_ids=request.POST.getlist("members"),
+            action=request.POST.get("action", ""),
+            role_id=request.POST.get("role") or None,
+        )
+    except (ApplicationError, LogtoError) as error:
+        message, status = error_sentence(error)
+        messages.error(request, message)
+        outcomes, status = [], status
+    else:
+        status = 200
+        done = sum(1 for outcome in outcomes if outcome.ok)
+        if done:
+            messages.success(request, f"Done for {done} of {len(outcomes)} selected.")
+        if done < len(outcomes):
+            messages.error(request, f"{len(outcomes) - done} could not be changed; see below.")
+    state = _list_state(request)
+    context = _members_context(request, org_id, state)
+    context["outcomes"] = outcomes
+    return render_page_or_partial(
+        request, "orgportal/members/list.html", context, partial="member-table", status=status
+    )
