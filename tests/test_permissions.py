@@ -14,12 +14,22 @@ ORG_URLS = [
     ("/orgs/{org}/settings/", 403, 200),
     ("/orgs/{org}/delete/", 403, 200),
     ("/orgs/{org}/leave/", 200, 200),
+    ("/orgs/{org}/members/", 200, 200),
+    ("/orgs/{org}/members/{bob}/remove/", 200, 200),  # a confirmation page; POST is checked
+]
+
+# (url template, status for a member's POST): every change-making URL refuses members.
+MEMBER_POSTS = [
+    "/orgs/{org}/members/{alice}/roles/",
+    "/orgs/{org}/members/{alice}/remove/",
+    "/orgs/{org}/members/bulk/",
 ]
 
 
 @pytest.mark.parametrize(("template", "member_status", "admin_status"), ORG_URLS)
 def test_organization_urls(client, emulator, acme, template, member_status, admin_status):
-    url = template.format(org=acme.id)
+    bob_id = emulator.state.user_by_email("bob@example.com").id
+    url = template.format(org=acme.id, bob=bob_id)
     anonymous = client.get(url)
     assert anonymous.status_code == 302
     assert anonymous["Location"].startswith("/oidc/authenticate/")
@@ -51,3 +61,18 @@ def test_an_unknown_organization_is_404(client, emulator):
 
 def test_creation_page_needs_sign_in(client, emulator):
     assert client.get("/orgs/new/").status_code == 302
+
+
+@pytest.mark.parametrize("template", MEMBER_POSTS)
+def test_member_changes_are_refused_for_plain_members_and_strangers(
+    client, emulator, acme, template
+):
+    alice_id = emulator.state.user_by_email("alice@example.com").id
+    url = template.format(org=acme.id, alice=alice_id)
+    data = {"roles": [], "members": [alice_id], "action": "remove"}
+    assert client.post(url, data).status_code == 302  # anonymous: sign in first
+    login_as(client, emulator, "carol@example.com")
+    assert client.post(url, data).status_code == 404
+    login_as(client, emulator, "bob@example.com")
+    assert client.post(url, data).status_code == 403
+    assert alice_id in acme.members

@@ -276,6 +276,11 @@ def members_bulk(
         raise ApplicationError("Select at least one member.")
     if len(user_ids) > BULK_MAX:
         raise ApplicationError(f"Select at most {BULK_MAX} members at once.")
+    access = organization_access(user=actor, organization_id=organization_id)
+    if action == "remove" and not can_remove_members(access):
+        raise NotAllowed("You are not allowed to remove members here.")
+    if action in ("add_role", "set_role"):
+        access.require(Perm.MANAGE_MEMBER, "You are not allowed to change members' roles here.")
     labels = _labels(user_ids)
     if action == "add_role":
         return _bulk_add_role(actor, organization_id, user_ids, role_id, labels)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from orgportal.exceptions import ApplicationError
+from orgportal.exceptions import ApplicationError, NotAllowed
 from orgportal.logto.errors import LogtoError
 from orgportal.permissions import Perm, organization_view
 from orgportal.services.members import (
@@ -85,6 +86,17 @@ def members_page(request: HttpRequest, org_id: str) -> HttpResponse:
     )
 
 
+def _refused(request: HttpRequest, org_id: str, error: ApplicationError | LogtoError):
+    """A toast for HTMX; for plain forms a 403 page when forbidden, else back to the list."""
+    message, status = error_sentence(error)
+    if isinstance(error, NotAllowed) and not request.htmx:
+        raise PermissionDenied(message)
+    messages.error(request, message)
+    if request.htmx:
+        return HttpResponse(status=status)
+    return HttpResponseRedirect(_back(request, org_id))
+
+
 def _back(request: HttpRequest, org_id: str) -> str:
     """The members page the form came from (same site only), else the first page."""
     target = request.POST.get("next", "")
@@ -105,11 +117,7 @@ def member_roles(request: HttpRequest, org_id: str, user_id: str) -> HttpRespons
             role_ids=request.POST.getlist("roles"),
         )
     except (ApplicationError, LogtoError) as error:
-        message, status = error_sentence(error)
-        messages.error(request, message)
-        if request.htmx:
-            return HttpResponse(status=status)
-        return HttpResponseRedirect(_back(request, org_id))
+        return _refused(request, org_id, error)
     label = member.user.primary_email or member.user.display_name
     messages.success(request, f"Roles of {label} saved.")
     if not request.htmx:
@@ -148,11 +156,7 @@ def member_remove_view(request: HttpRequest, org_id: str, user_id: str) -> HttpR
     try:
         label = member_remove(actor=request.user, organization_id=org_id, user_id=user_id)
     except (ApplicationError, LogtoError) as error:
-        message, status = error_sentence(error)
-        messages.error(request, message)
-        if request.htmx:
-            return HttpResponse(status=status)
-        return HttpResponseRedirect(_back(request, org_id))
+        return _refused(request, org_id, error)
     messages.success(request, f"{label} was removed from {request.access.organization.name}.")
     if request.htmx:
         return HttpResponse("")  # the row disappears

@@ -1,0 +1,181 @@
+"""The members page: full page and fragments, row updates, removal, bulk, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import login_as
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+
+
+def rid(emulator, name):
+    return emulator.state.role_by_name(name).id
+
+
+@pytest.fixture
+def many(emulator, acme):
+    for n in range(45):
+        user = emulator.state.add_user(f"user{n:02}@example.com", "pw", name=f"User {n:02}")
+        emulator.state.add_member(acme, user, ["member"])
+
+
+def test_every_member_can_read_the_list(client, emulator, acme):
+    login_as(client, emulator, "bob@example.com")
+    body = client.get(f"/orgs/{acme.id}/members/").content.decode()
+    assert "alice@example.com" in body and "Bob Member" in body
+    assert "2 members" in body
+    assert "Change roles" not in body and "Remove" not in body  # bob manages nothing
+
+
+def test_search_and_pagination_as_fragments(client, emulator, acme, many):
+    login_as(client, emulator, "alice@example.com")
+    full = client.get(f"/orgs/{acme.id}/members/?page=2&page_size=20")
+    assert "<html" in full.content.decode()
+    assert "47 members" in full.content.decode() and "page 2 of 3" in full.content.decode()
+    fragment = client.get(f"/orgs/{acme.id}/members/?q=user1&page_size=10", headers=HTMX)
+    body = fragment.content.decode()
+    assert "<html" not in body and 'id="member-table"' in body
+    assert "10 members match" in body
+
+
+def test_one_management_api_call_per_page_view_in_steady_state(client, emulator, acme, many):
+    login_as(client, emulator, "bob@example.com")
+    client.get(f"/orgs/{acme.id}/members/")  # warms the token, memberships and scopes caches
+    before = len(emulator.calls)
+    client.get(f"/orgs/{acme.id}/members/?page=2")
+    api_calls = [c for c in emulator.calls[before:] if not c[1].startswith("oidc.")]
+    assert [c[1] for c in api_calls] == ["organizations.users.list"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=999",
+        "page=-3",
+        "page=abc",
+        "page_size=7",
+        "page_size=1000",
+        "q=" + "x" * 500,
+        "q=%27%3B+DROP+TABLE+users%3B--",
+        "q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "q=%F0%9F%98%80%C3%A9",
+    ],
+)
+def test_odd_list_input_never_breaks_the_page(client, emulator, acme, many, query):
+    login_as(client, emulator, "alice@example.com")
+    response = client.get(f"/orgs/{acme.id}/members/?{query}")
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+def test_an_out_of_range_page_shows_the_last_page(client, emulator, acme, many):
+    login_as(client, emulator, "alice@example.com")
+    body = client.get(f"/orgs/{acme.id}/members/?page=999").content.decode()
+    assert "page 3 of 3" in body
+
+
+def test_changing_roles_updates_the_row_in_place(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    bob_id = emulator.state.user_by_email("bob@example.com").id
+    response = client.post(
+        f"/orgs/{acme.id}/members/{bob_id}/roles/",
+        {"roles": [rid(emulator, "admin"), rid(emulator, "member")]},
+        headers=HTMX,
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.strip().startswith(f'<tr id="member-{bob_id}"')
+    assert ">admin<" in body
+    assert json.loads(response["HX-Trigger"])["messages"][0]["message"].startswith("Roles of bob")
+    assert set(acme.members[bob_id]) == {rid(emulator, "admin"), rid(emulator, "member")}
+
+
+def test_changing_roles_without_javascript_redirects_back(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    bob_id = emulator.state.user_by_email("bob@example.com").id
+    response = client.post(
+        f"/orgs/{acme.id}/members/{bob_id}/roles/",
+        {"roles": [rid(emulator, "admin")], "next": f"/orgs/{acme.id}/members/?q=bob"},
+    )
+    assert response["Location"] == f"/orgs/{acme.id}/members/?q=bob"
+    evil = client.post(
+        f"/orgs/{acme.id}/members/{bob_id}/roles/",
+        {"roles": [rid(emulator, "admin")], "next": "https://evil.example/"},
+    )
+    assert evil["Location"] == f"/orgs/{acme.id}/members/"
+
+
+def test_a_forged_admin_grant_by_a_member_is_refused(client, emulator, acme):
+    login_as(client, emulator, "bob@example.com")
+    bob_id = emulator.state.user_by_email("bob@example.com").id
+    response = client.post(
+        f"/orgs/{acme.id}/members/{bob_id}/roles/", {"roles": [rid(emulator, "admin")]}
+    )
+    assert response.status_code == 403
+    assert acme.members[bob_id] == [rid(emulator, "member")]
+
+
+def test_refusals_come_back_as_toasts(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    alice_id = emulator.state.user_by_email("alice@example.com").id
+    response = client.post(
+        f"/orgs/{acme.id}/members/{alice_id}/roles/",
+        {"roles": [rid(emulator, "member")]},
+        headers=HTMX,
+    )
+    assert response.status_code == 422
+    [toast] = json.loads(response["HX-Trigger"])["messages"]
+    assert "last person who can manage members" in toast["message"]
+    unknown = client.post(f"/orgs/{acme.id}/members/ghost/roles/", {"roles": []}, headers=HTMX)
+    assert unknown.status_code == 404
+    bad_role = client.post(
+        f"/orgs/{acme.id}/members/{alice_id}/roles/", {"roles": ["not-a-role"]}, headers=HTMX
+    )
+    assert "does not exist" in json.loads(bad_role["HX-Trigger"])["messages"][0]["message"]
+
+
+def test_remove_with_htmx_empties_the_row(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    bob_id = emulator.state.user_by_email("bob@example.com").id
+    response = client.post(f"/orgs/{acme.id}/members/{bob_id}/remove/", headers=HTMX)
+    assert (response.status_code, response.content) == (200, b"")
+    assert "was removed from Acme" in json.loads(response["HX-Trigger"])["messages"][0]["message"]
+    again = client.post(f"/orgs/{acme.id}/members/{bob_id}/remove/", headers=HTMX)
+    assert again.status_code == 404
+
+
+def test_remove_without_javascript_has_a_confirmation_page(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    bob_id = emulator.state.user_by_email("bob@example.com").id
+    page = client.get(f"/orgs/{acme.id}/members/{bob_id}/remove/?label=bob%40example.com")
+    assert "Remove bob@example.com from Acme?" in page.content.decode()
+    assert bob_id in acme.members
+    done = client.post(f"/orgs/{acme.id}/members/{bob_id}/remove/", follow=True)
+    assert "bob@example.com was removed from Acme." in done.content.decode()
+
+
+def test_bulk_results_list_every_member(client, emulator, acme, many):
+    login_as(client, emulator, "alice@example.com")
+    ids = [emulator.state.user_by_email(f"user0{n}@example.com").id for n in range(3)]
+    response = client.post(
+        f"/orgs/{acme.id}/members/bulk/?page=1&page_size=10",
+        {"members": ids, "action": "set_role", "role": rid(emulator, "admin")},
+        headers=HTMX,
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.count('class="ok"') == 3
+    assert "user00@example.com" in body
+    assert all(acme.members[i] == [rid(emulator, "admin")] for i in ids)
+
+
+def test_bulk_with_nothing_selected(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    response = client.post(f"/orgs/{acme.id}/members/bulk/", {"action": "remove"})
+    assert response.status_code == 422
+    assert "Select at least one member." in response.content.decode()
