@@ -21,7 +21,7 @@ from orgportal import logto
 from orgportal.exceptions import NotAllowed, OrganizationNotFound
 from orgportal.logto.models import Organization, RoleRef
 from orgportal.models import User
-from orgportal.services.memberships import organization_get_for_user
+from orgportal.services.memberships import organization_get_for_user, organization_remember
 
 PERMISSIONS_TTL = 60  # seconds
 
@@ -110,6 +110,7 @@ def organization_view(permission: str | None = None) -> Callable:
             if permission and not access.can(permission):
                 raise PermissionDenied("You do not have permission to do this here.")
             request.access = access
+            organization_remember(actor=request.user, organization_id=org_id)
             return view(request, org_id, *args, **kwargs)
 
         return wrapper

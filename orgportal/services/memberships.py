@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.cache import cache
 
 from orgportal import logto
 from orgportal.logto.models import UserOrganization
+
+if TYPE_CHECKING:
+    from orgportal.models import User
 
 MY_ORGANIZATIONS_TTL = 30  # seconds; short, because roles change in Logto too
 
@@ -41,3 +46,10 @@ def organization_get_for_user(*, user_id: str, organization_id: str) -> UserOrga
         if item.organization.id == organization_id:
             return item
     return None
+
+
+def organization_remember(*, actor: User, organization_id: str) -> None:
+    """Remember the organization the user worked in last; `/` offers it first."""
+    if actor.last_organization_id != organization_id:
+        actor.last_organization_id = organization_id
+        actor.save(update_fields=["last_organization_id"])

@@ -27,6 +27,7 @@ from orgportal.services.audit import audit_record
 from orgportal.services.memberships import (
     organization_list_for_user,
     organization_list_for_user_forget,
+    organization_remember,
 )
 from orgportal.services.template import roles_with_permission, template_role
 
@@ -267,13 +268,6 @@ def organization_leave(*, actor: User, organization_id: str) -> None:
     _forget(actor, organization_id)
     if actor.last_organization_id == organization_id:
         organization_remember(actor=actor, organization_id="")
-
-
-def organization_remember(*, actor: User, organization_id: str) -> None:
-    """Remember the organization the user worked in last; `/` offers it first."""
-    if actor.last_organization_id != organization_id:
-        actor.last_organization_id = organization_id
-        actor.save(update_fields=["last_organization_id"])
 
 
 def _audit(

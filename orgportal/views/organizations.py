@@ -18,7 +18,6 @@ from orgportal.services.organizations import (
     organization_create,
     organization_delete,
     organization_leave,
-    organization_remember,
     organization_update,
 )
 from orgportal.views.common import (
@@ -78,7 +77,6 @@ def organization_new(request: HttpRequest) -> HttpResponse:
 
 @organization_view()
 def organization_home(request: HttpRequest, org_id: str) -> HttpResponse:
-    organization_remember(actor=request.user, organization_id=org_id)
     return render(request, "orgportal/organizations/home.html", {"access": request.access})
 
 
