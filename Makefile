@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format install install-dev clean
+.PHONY: run test bench lint format install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+## Benchmarks (figures for issue notes; never run by `make test`).
+bench: $(VENV)/.dev-installed
+	$(BIN)/python benchmarks/members_page.py
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
