@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from django import forms
 
 from orgportal.services.organizations import DESCRIPTION_MAX, NAME_MAX
@@ -44,3 +47,83 @@ class ConfirmNameForm(forms.Form):
         error_messages={"required": "Type the organization's name to confirm."},
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+
+class InviteForm(forms.Form):
+    """Emails typed (commas, spaces or new lines) and/or a CSV file, with roles and expiry."""
+
+    emails = forms.CharField(
+        required=False,
+        label="Email addresses",
+        help_text="Separate addresses with commas, spaces or new lines (up to 100).",
+        widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
+    )
+    csv_file = forms.FileField(
+        required=False,
+        label="Or upload a CSV file",
+        help_text="Any column holding email addresses; UTF-8, up to 1 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    roles = forms.MultipleChoiceField(
+        label="Role",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one role."},
+    )
+    expires_in_days = forms.IntegerField(
+        label="Expires after (days)",
+        min_value=1,
+        max_value=30,
+        error_messages={
+            "min_value": "Choose between 1 and 30 days.",
+            "max_value": "Choose between 1 and 30 days.",
+            "invalid": "Enter a number of days between 1 and 30.",
+            "required": "Enter a number of days between 1 and 30.",
+        },
+        widget=forms.NumberInput(attrs={"min": 1, "max": 30}),
+    )
+    message = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Personal message",
+        error_messages={"max_length": "Keep the message to 500 characters or fewer."},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    CSV_MAX_BYTES = 1024 * 1024
+
+    def __init__(self, *args, roles: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].choices = roles
+
+    def clean_csv_file(self) -> list[str]:
+        upload = self.cleaned_data.get("csv_file")
+        if not upload:
+            return []
+        if upload.size > self.CSV_MAX_BYTES:
+            raise forms.ValidationError("That file is larger than 1 MB.")
+        try:
+            text = upload.read().decode("utf-8-sig")
+            rows = list(csv.reader(io.StringIO(text)))
+        except (UnicodeDecodeError, csv.Error):
+            raise forms.ValidationError(
+                "That file could not be read as CSV (comma-separated UTF-8 text)."
+            ) from None
+        addresses = [cell.strip() for row in rows for cell in row if "@" in cell]
+        if not addresses:
+            raise forms.ValidationError("No email addresses were found in that file.")
+        return addresses
+
+    def clean(self) -> dict:
+        from orgportal.services.invitations import BATCH_MAX, parse_email_list
+
+        cleaned = super().clean()
+        addresses = parse_email_list(cleaned.get("emails", "")) + (cleaned.get("csv_file") or [])
+        if not addresses and not self.errors.get("csv_file"):
+            self.add_error("emails", "Enter at least one email address.")
+        elif len(addresses) > BATCH_MAX:
+            self.add_error(
+                "emails",
+                f"That is {len(addresses)} addresses; invite at most {BATCH_MAX} at once.",
+            )
+        cleaned["addresses"] = addresses
+        return cleaned

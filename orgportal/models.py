@@ -14,6 +14,7 @@ class User(AbstractUser):
     )
     name = models.CharField(max_length=255, blank=True)
     picture = models.URLField(max_length=2048, blank=True)
+    email_verified = models.BooleanField(default=False)
     last_organization_id = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orgportal.views import auth, dashboard, health, members, organizations
+from orgportal.views import auth, dashboard, health, invitations, members, organizations
 
 app_name = "orgportal"
 
@@ -35,6 +35,34 @@ urlpatterns = [
         "orgs/<str:org_id>/members/<str:user_id>/remove/",
         members.member_remove_view,
         name="member_remove",
+    ),
+    path("orgs/<str:org_id>/invitations/", invitations.invitations_page, name="invitations"),
+    path(
+        "orgs/<str:org_id>/invitations/<str:invitation_id>/revoke/",
+        invitations.invitation_revoke_view,
+        name="invitation_revoke",
+    ),
+    path(
+        "orgs/<str:org_id>/invitations/<str:invitation_id>/resend/",
+        invitations.invitation_resend_view,
+        name="invitation_resend",
+    ),
+    path("invitations/", invitations.my_invitations_page, name="my_invitations"),
+    path("invitations/<str:invitation_id>/", invitations.invitation_landing, name="invitation"),
+    path(
+        "invitations/<str:invitation_id>/accept/",
+        invitations.invitation_accept_view,
+        name="invitation_accept",
+    ),
+    path(
+        "invitations/<str:invitation_id>/decline/",
+        invitations.invitation_decline_view,
+        name="invitation_decline",
+    ),
+    path(
+        "invitations/<str:invitation_id>/switch/",
+        invitations.invitation_switch_account,
+        name="invitation_switch",
     ),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -54,6 +54,11 @@ ORGPORTAL_ORGANIZATION_CREATORS = env.str("ORGPORTAL_ORGANIZATION_CREATORS", def
 ORGPORTAL_MAX_ORGANIZATIONS_PER_USER = env.int("ORGPORTAL_MAX_ORGANIZATIONS_PER_USER", default=0)
 # The role a creator gets in the organization they create.
 ORGPORTAL_CREATOR_ROLE = env.str("ORGPORTAL_CREATOR_ROLE", default="admin")
+# Invitations: who delivers the email ("django": our templates through EMAIL_*; "logto": the
+# tenant's email connector), default expiry, and a per-inviter, per-organization hourly limit.
+ORGPORTAL_INVITATION_DELIVERY = env.str("ORGPORTAL_INVITATION_DELIVERY", default="django")
+ORGPORTAL_INVITATION_EXPIRY_DAYS = env.int("ORGPORTAL_INVITATION_EXPIRY_DAYS", default=7)
+ORGPORTAL_INVITATIONS_PER_HOUR = env.int("ORGPORTAL_INVITATIONS_PER_HOUR", default=50)
 ORGPORTAL_ADMIN_ROLE = env.str("ORGPORTAL_ADMIN_ROLE", default="admin")
 ORGPORTAL_MEMBER_ROLE = env.str("ORGPORTAL_MEMBER_ROLE", default="member")
 

@@ -94,7 +94,7 @@ class LogtoOIDCBackend(OIDCAuthenticationBackend):
 
     def update_user(self, user, claims: dict):
         if apply_profile_claims(user, claims):
-            user.save(update_fields=["email", "name", "picture"])
+            user.save(update_fields=["email", "email_verified", "name", "picture"])
         return user
 
 
@@ -102,6 +102,7 @@ def apply_profile_claims(user: Any, claims: dict) -> bool:
     """Copy email/name/picture from Logto's claims; True when anything changed."""
     values = {
         "email": claims.get("email") or "",
+        "email_verified": bool(claims.get("email_verified")),
         "name": claims.get("name") or claims.get("username") or "",
         "picture": claims.get("picture") or "",
     }

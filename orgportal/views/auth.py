@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from orgportal.logto.errors import LogtoError
+
 logger = logging.getLogger(__name__)
 
 _FIRST_SCREENS = {"register", "sign_in"}
@@ -26,6 +28,10 @@ class SignInView(OIDCAuthenticationRequestView):
             params["login_hint"] = login_hint
         if request.GET.get("first_screen") in _FIRST_SCREENS:
             params["first_screen"] = request.GET["first_screen"]
+        invitee = _invitee_of(request.GET.get("invitation", ""))
+        if invitee:
+            # The landing page shows the address masked; the hint is filled in server-side.
+            params["login_hint"] = invitee
         return params
 
 
@@ -81,3 +87,14 @@ def signin_failed(request: HttpRequest) -> HttpResponse:
         {"sentence": "Signing in did not complete, so you are not signed in."},
         status=400 if request.user.is_anonymous else 200,
     )
+
+
+def _invitee_of(invitation_id: str) -> str | None:
+    from orgportal.services.invitations import InvitationNotFound, invitation_view
+
+    if not invitation_id or len(invitation_id) > 64:
+        return None
+    try:
+        return invitation_view(invitation_id=invitation_id).invitation.invitee
+    except (InvitationNotFound, LogtoError):
+        return None

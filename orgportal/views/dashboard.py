@@ -3,13 +3,15 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from orgportal.services.invitations import my_invitations
 from orgportal.services.memberships import organization_list_for_user
+from orgportal.views.invitations import resume_after_switch
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Anonymous: the landing page. Signed in: my organizations with my roles."""
     if not request.user.is_authenticated:
-        return render(request, "orgportal/landing.html")
+        return resume_after_switch(request) or render(request, "orgportal/landing.html")
     organizations = []
     if request.user.logto_id:
         organizations = organization_list_for_user(user_id=request.user.logto_id)
@@ -18,5 +20,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "orgportal/dashboard.html",
-        {"organizations": organizations, "last_used_id": last_used},
+        {
+            "organizations": organizations,
+            "last_used_id": last_used,
+            "invitations": my_invitations(actor=request.user),
+        },
     )
