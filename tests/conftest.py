@@ -58,7 +58,12 @@ def local_user(emulator: Emulator, email: str):
     logto_user = emulator.state.user_by_email(email)
     user, _ = User.objects.get_or_create(
         logto_id=logto_user.id,
-        defaults={"username": logto_user.id, "email": email, "name": logto_user.name or ""},
+        defaults={
+            "username": logto_user.id,
+            "email": email,
+            "email_verified": logto_user.email_verified,
+            "name": logto_user.name or "",
+        },
     )
     return user
 

@@ -16,10 +16,14 @@ ORG_URLS = [
     ("/orgs/{org}/leave/", 200, 200),
     ("/orgs/{org}/members/", 200, 200),
     ("/orgs/{org}/members/{bob}/remove/", 200, 200),  # a confirmation page; POST is checked
+    ("/orgs/{org}/invitations/", 403, 200),
 ]
 
 # (url template, status for a member's POST): every change-making URL refuses members.
 MEMBER_POSTS = [
+    "/orgs/{org}/invitations/",
+    "/orgs/{org}/invitations/{invitation}/revoke/",
+    "/orgs/{org}/invitations/{invitation}/resend/",
     "/orgs/{org}/members/{alice}/roles/",
     "/orgs/{org}/members/{alice}/remove/",
     "/orgs/{org}/members/bulk/",
@@ -68,11 +72,34 @@ def test_member_changes_are_refused_for_plain_members_and_strangers(
     client, emulator, acme, template
 ):
     alice_id = emulator.state.user_by_email("alice@example.com").id
-    url = template.format(org=acme.id, alice=alice_id)
-    data = {"roles": [], "members": [alice_id], "action": "remove"}
+    invitation = emulator.management.state.invitations.setdefault(
+        "inv1", _pending_invitation(acme.id, alice_id)
+    )
+    url = template.format(org=acme.id, alice=alice_id, invitation=invitation.id)
+    data = {
+        "roles": [emulator.state.role_by_name("member").id],
+        "members": [alice_id],
+        "action": "remove",
+        "emails": "dave@example.com",
+        "expires_in_days": "7",
+    }
     assert client.post(url, data).status_code == 302  # anonymous: sign in first
     login_as(client, emulator, "carol@example.com")
     assert client.post(url, data).status_code == 404
     login_as(client, emulator, "bob@example.com")
     assert client.post(url, data).status_code == 403
     assert alice_id in acme.members
+    assert invitation.status == "Pending"
+    assert len(emulator.state.invitations) == 1
+
+
+def _pending_invitation(organization_id: str, inviter_id: str):
+    from orgportal.logto.emulator.state import Invitation, now_ms
+
+    return Invitation(
+        id="inv1",
+        invitee="dave@example.com",
+        organization_id=organization_id,
+        expires_at=now_ms() + 86_400_000,
+        inviter_id=inviter_id,
+    )

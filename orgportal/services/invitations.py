@@ -132,19 +132,19 @@ def invitation_send(
         raise ApplicationError("Enter at least one email address.")
     role_names = _check_roles(access, role_ids)
 
-    outcomes: list[InviteOutcome] = []
+    slots: list[InviteOutcome | None] = [None] * len(emails)
     seen: set[str] = set()
-    to_invite: list[str] = []
-    for raw in emails:
+    to_invite: list[tuple[int, str]] = []
+    for position, raw in enumerate(emails):
         # Logto's member and pending checks are case-sensitive; lower-case avoids duplicates.
         email = raw.strip().lower()
         if email in seen:
-            outcomes.append(InviteOutcome(raw, "skipped", "listed twice"))
+            slots[position] = InviteOutcome(raw, "skipped", "listed twice")
         elif not _valid_email(email):
-            outcomes.append(InviteOutcome(raw, "failed", "not a valid email address"))
+            slots[position] = InviteOutcome(raw, "failed", "not a valid email address")
         else:
             seen.add(email)
-            to_invite.append(email)
+            to_invite.append((position, email))
 
     client = logto.get_client()
     pending = {
@@ -154,31 +154,24 @@ def invitation_send(
     }
     budget = settings.ORGPORTAL_INVITATIONS_PER_HOUR - _sent_last_hour(actor, organization_id)
     expires_at = datetime.now(tz=UTC) + timedelta(days=days)
-    for email in to_invite:
+    for position, email in to_invite:
         if email in pending:
-            outcomes.append(InviteOutcome(email, "skipped", "already has a pending invitation"))
-            continue
-        if _is_member(organization_id, email):
-            outcomes.append(InviteOutcome(email, "skipped", "already a member"))
-            continue
-        if budget <= 0:
-            outcomes.append(
-                InviteOutcome(
-                    email,
-                    "skipped",
-                    f"you reached the limit of {settings.ORGPORTAL_INVITATIONS_PER_HOUR} "
-                    "invitations an hour; try again later",
-                )
+            slots[position] = InviteOutcome(email, "skipped", "already has a pending invitation")
+        elif _is_member(organization_id, email):
+            slots[position] = InviteOutcome(email, "skipped", "already a member")
+        elif budget <= 0:
+            slots[position] = InviteOutcome(
+                email,
+                "skipped",
+                f"you reached the limit of {settings.ORGPORTAL_INVITATIONS_PER_HOUR} "
+                "invitations an hour; try again later",
             )
-            continue
-        outcome = _invite_one(
-            actor, organization, email, role_ids, role_names, expires_at, personal_message
-        )
-        if outcome.status == "sent":
-            budget -= 1
-        outcomes.append(outcome)
-    order = {email: n for n, email in enumerate(e.strip().lower() for e in emails)}
-    return sorted(outcomes, key=lambda o: order.get(o.email.strip().lower(), 0))
+        else:
+            slots[position] = _invite_one(
+                actor, organization, email, role_ids, role_names, expires_at, personal_message
+            )
+            budget -= slots[position].status == "sent"
+    return [outcome for outcome in slots if outcome is not None]
 
 
 def _is_member(organization_id: str, email: str) -> bool:
