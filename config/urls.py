@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("orgportal.api.urls")),
     path("", include("orgportal.urls")),
 ]

@@ -1,5 +1,7 @@
 """Settings read from the environment. Safe defaults in debug; strict otherwise."""
 
+import re
+
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import BASE_DIR, env
@@ -159,7 +161,7 @@ OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env.int("OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS
 OIDC_OP_LOGOUT_URL_METHOD = "orgportal.logto.oidc.provider_logout_url"
 OIDC_CALLBACK_CLASS = "orgportal.views.auth.CallbackView"
 OIDC_AUTHENTICATE_CLASS = "orgportal.views.auth.SignInView"
-OIDC_EXEMPT_URLS = ["/healthz", "/readyz", "/signin/failed/"]
+OIDC_EXEMPT_URLS = ["/healthz", "/readyz", "/signin/failed/", re.compile(r"^/api/v1/")]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

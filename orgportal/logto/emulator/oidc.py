@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from orgportal.logto.emulator.app import Emulator
 
 SESSION_COOKIE = "_logto_emulator_session"
+ORGANIZATIONS_RESOURCE = "urn:logto:resource:organizations"
 TOKEN_TTL = 3600
 CODE_TTL = 60
 SCOPE_ORGANIZATIONS = "urn:logto:scope:organizations"
@@ -48,6 +49,7 @@ class Interaction:
     code_challenge: str | None
     code_challenge_method: str | None
     resource: str | None
+    resources: list[str]
     prompt: list[str]
     created: float = field(default_factory=time.time)
 
@@ -65,6 +67,7 @@ class Grant:
     code_challenge: str | None = None
     code_challenge_method: str | None = None
     resource: str | None = None
+    resources: list[str] = field(default_factory=list)
     consent: bool = False
     expires: float = 0.0
     used: bool = False
@@ -160,12 +163,13 @@ class OidcProvider:
         interaction = Interaction(
             client_id=app.id,
             redirect_uri=redirect_uri,
-            scopes=[s for s in scopes if s in SUPPORTED_SCOPES],
+            scopes=scopes,
             state=state,
             nonce=args.get("nonce"),
             code_challenge=args.get("code_challenge"),
             code_challenge_method=method,
             resource=args.get("resource"),
+            resources=args.getlist("resource"),
             prompt=args.get("prompt", "").split(),
         )
         session = self._session(request)
@@ -269,6 +273,7 @@ class OidcProvider:
             code_challenge=interaction.code_challenge,
             code_challenge_method=interaction.code_challenge_method,
             resource=interaction.resource,
+            resources=interaction.resources,
             consent="consent" in interaction.prompt,
             expires=time.time() + CODE_TTL,
         )
@@ -325,7 +330,9 @@ class OidcProvider:
             expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
             if not verifier or not secrets.compare_digest(expected, grant.code_challenge):
                 raise OAuthError(400, "invalid_grant", "PKCE verification failed")
-        return self._issue_user_tokens(grant, resource=grant.resource)
+        return self._issue_user_tokens(
+            grant, resource=request.form.get("resource") or grant.resource
+        )
 
     def _revoke_from(self, grant: Grant) -> None:
         for store in (self.opaque_tokens, self.refresh_tokens):
@@ -335,10 +342,51 @@ class OidcProvider:
 
     def _token_from_refresh(self, request: Request, client: Application) -> Response:
         token = request.form.get("refresh_token", "")
-        grant = self.refresh_tokens.pop(token, None)
+        grant = self.refresh_tokens.get(token)
         if grant is None or grant.client_id != client.id or grant.expires < time.time():
             raise OAuthError(400, "invalid_grant", "grant request is invalid")
+        organization_id = request.form.get("organization_id")
+        if organization_id:
+            # Logto: an organization token; the refresh token stays valid for more of them.
+            return self._organization_token(grant, organization_id)
+        del self.refresh_tokens[token]
         return self._issue_user_tokens(grant, resource=request.form.get("resource"))
+
+    def _organization_token(self, grant: Grant, organization_id: str) -> Response:
+        state = self.emu.state
+        organization = state.organizations.get(organization_id)
+        if organization is None or grant.user_id not in organization.members:
+            raise OAuthError(403, "access_denied", "the user is not a member of the organization")
+        # Permissions are granted only when the sign-in asked for the organizations resource
+        # and named them as scopes (observed Logto behaviour).
+        granted = []
+        if ORGANIZATIONS_RESOURCE in grant.resources:
+            held = set(state.user_scope_names(organization, grant.user_id))
+            granted = [s for s in grant.scopes if s in held]
+        now = int(time.time())
+        token = self.emu.signing_key.sign(
+            {
+                "iss": self.emu.issuer,
+                "sub": grant.user_id,
+                "aud": f"urn:logto:organization:{organization_id}",
+                "client_id": grant.client_id,
+                "organization_id": organization_id,
+                "iat": now,
+                "exp": now + TOKEN_TTL,
+                "jti": secrets.token_urlsafe(16),
+                "scope": " ".join(granted),
+            },
+            typ="at+jwt",
+        )
+        return json_response(
+            {
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": TOKEN_TTL,
+                "scope": " ".join(granted),
+            },
+            headers={"Cache-Control": "no-store"},
+        )
 
     def _issue_user_tokens(self, grant: Grant, *, resource: str | None) -> Response:
         user = self.emu.state.users.get(grant.user_id)
@@ -350,7 +398,7 @@ class OidcProvider:
             "expires_in": TOKEN_TTL,
             "scope": " ".join(grant.scopes),
         }
-        if resource:
+        if resource and resource != ORGANIZATIONS_RESOURCE:
             if resource not in self.emu.api_resources:
                 raise OAuthError(400, "invalid_target", "resource indicator is missing or unknown")
             body["access_token"] = self.emu.signing_key.sign(
@@ -362,7 +410,7 @@ class OidcProvider:
                     "iat": now,
                     "exp": now + TOKEN_TTL,
                     "jti": secrets.token_urlsafe(16),
-                    "scope": "",
+                    "scope": " ".join(s for s in grant.scopes if s not in SUPPORTED_SCOPES),
                 },
                 typ="at+jwt",
             )

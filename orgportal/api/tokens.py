@@ -1,0 +1,70 @@
+"""Bearer tokens from Logto, validated locally (PyJWT against Logto's JWKS; no own crypto)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jwt
+import requests
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
+
+from orgportal.api.errors import ApiError, invalid_token
+from orgportal.logto.oidc import CLOCK_LEEWAY_SECONDS, signing_key_for
+
+ORGANIZATION_AUDIENCE_PREFIX = "urn:logto:organization:"
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    subject: str
+    audience: str
+    scopes: frozenset[str]
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise invalid_token("Send a Logto access token as `Authorization: Bearer <token>`.")
+    kind, _, token = authorization.partition(" ")
+    if kind.lower() != "bearer" or not token.strip():
+        raise invalid_token("Send a Logto access token as `Authorization: Bearer <token>`.")
+    return token.strip()
+
+
+def validate_access_token(token: str, *, audience: str) -> TokenClaims:
+    """Signature (ES384/RS256 only), issuer, expiry, not-before and audience."""
+    try:
+        key = signing_key_for(token)  # rejects `none`, HS256 and unknown algorithms
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=settings.OIDC_RP_SIGN_ALGOS_ALLOWED,
+            audience=audience,
+            issuer=settings.OIDC_OP_ISSUER,
+            leeway=CLOCK_LEEWAY_SECONDS,
+            options={"require": ["exp", "iss", "aud", "sub"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise invalid_token("The token has expired.") from None
+    except jwt.InvalidAudienceError:
+        raise invalid_token("The token is not meant for this API or organization.") from None
+    except jwt.InvalidIssuerError:
+        raise invalid_token("The token was not issued by this portal's Logto tenant.") from None
+    except (jwt.InvalidTokenError, SuspiciousOperation, ValueError):
+        raise invalid_token("The token is malformed or its signature is invalid.") from None
+    except requests.RequestException:
+        raise ApiError(
+            503, "logto_unavailable", "Logto's signing keys could not be fetched; try again."
+        ) from None
+    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+        raise invalid_token("The token has no subject.")
+    scope = claims.get("scope", "")
+    return TokenClaims(
+        subject=claims["sub"],
+        audience=audience,
+        scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(),
+    )
+
+
+def organization_audience(organization_id: str) -> str:
+    return ORGANIZATION_AUDIENCE_PREFIX + organization_id
