@@ -163,8 +163,12 @@ def _body(endpoint: Endpoint, request: HttpRequest) -> dict[str, Any]:
         raise ApiError(413, "payload_too_large", f"Send at most {MAX_BODY_BYTES} bytes.")
     try:
         data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
+        # JSON may escape lone surrogates (\ud800) that no database or email can store.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (ValueError, UnicodeError):
+        raise ApiError(
+            400, "invalid_json", "The request body is not valid JSON text in UTF-8."
+        ) from None
     errors = sorted(endpoint.validator.iter_errors(data), key=lambda e: list(e.path))
     if errors:
         first = errors[0]

@@ -42,7 +42,7 @@ def member_list(
 ) -> Page[Member]:
     """One page of members: a single Management API call (access comes from caches)."""
     organization_access(user=actor, organization_id=organization_id)
-    page_size = page_size if page_size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+    page_size = min(max(page_size, 1), max(PAGE_SIZES))
     return logto.get_client().list_organization_users(
         organization_id,
         q=q.strip()[:SEARCH_MAX] or None,
