@@ -35,7 +35,7 @@ class Exchange:
 def routed_to(
     emulator: Emulator, record: list[Exchange] | None = None
 ) -> Iterator[responses.RequestsMock]:
-    client = Client(emulator)
+    client = Client(emulator, use_cookies=False)  # each requests.Session keeps its own
 
     def handle(request: requests.PreparedRequest):
         path_and_query = request.url[len(emulator.endpoint) :] or "/"

@@ -446,6 +446,7 @@ class OidcProvider:
                 user_id=user.id,
                 scopes=grant.scopes,
                 auth_time=grant.auth_time,
+                resources=grant.resources,
                 consent=True,
                 expires=time.time() + 14 * 24 * 3600,
             )
