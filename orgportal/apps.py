@@ -1,9 +1,18 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class OrgportalConfig(AppConfig):
+    default = True
     name = "orgportal"
     verbose_name = "orgportal"
 
     def ready(self) -> None:
         from orgportal import checks  # noqa: F401  (registers the system checks)
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    default = False
+    """The Django admin with orgportal's site: Logto sign-in and live organization pages."""
+
+    default_site = "orgportal.admin_site.PortalAdminSite"

@@ -24,6 +24,11 @@ urlpatterns = [
         organizations.organization_leave_view,
         name="organization_leave",
     ),
+    path(
+        "orgs/<str:org_id>/activity/",
+        organizations.organization_activity,
+        name="organization_activity",
+    ),
     path("orgs/<str:org_id>/members/", members.members_page, name="members"),
     path("orgs/<str:org_id>/members/bulk/", members.members_bulk_view, name="members_bulk"),
     path(

@@ -17,6 +17,7 @@ ORG_URLS = [
     ("/orgs/{org}/members/", 200, 200),
     ("/orgs/{org}/members/{bob}/remove/", 200, 200),  # a confirmation page; POST is checked
     ("/orgs/{org}/invitations/", 403, 200),
+    ("/orgs/{org}/activity/", 403, 200),
 ]
 
 # (url template, status for a member's POST): every change-making URL refuses members.

@@ -61,11 +61,16 @@ ORGPORTAL_CREATOR_ROLE = env.str("ORGPORTAL_CREATOR_ROLE", default="admin")
 ORGPORTAL_INVITATION_DELIVERY = env.str("ORGPORTAL_INVITATION_DELIVERY", default="django")
 ORGPORTAL_INVITATION_EXPIRY_DAYS = env.int("ORGPORTAL_INVITATION_EXPIRY_DAYS", default=7)
 ORGPORTAL_INVITATIONS_PER_HOUR = env.int("ORGPORTAL_INVITATIONS_PER_HOUR", default=50)
+# Logto global roles that make someone staff (Django admin) or superuser, checked at sign-in.
+ORGPORTAL_STAFF_ROLE = env.str("ORGPORTAL_STAFF_ROLE", default="portal-staff")
+ORGPORTAL_SUPERUSER_ROLE = env.str("ORGPORTAL_SUPERUSER_ROLE", default="portal-superuser")
+# The password form of the admin, for `createsuperuser` accounts; off outside debug.
+ORGPORTAL_ADMIN_PASSWORD_LOGIN = env.bool("ORGPORTAL_ADMIN_PASSWORD_LOGIN", default=DEBUG)
 ORGPORTAL_ADMIN_ROLE = env.str("ORGPORTAL_ADMIN_ROLE", default="admin")
 ORGPORTAL_MEMBER_ROLE = env.str("ORGPORTAL_MEMBER_ROLE", default="member")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "orgportal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -149,7 +154,7 @@ OIDC_OP_ISSUER = _oidc
 OIDC_RP_SIGN_ALGO = "ES384"
 OIDC_RP_SIGN_ALGOS_ALLOWED = ["ES384", "RS256"]
 OIDC_RP_SCOPES = (
-    "openid profile email urn:logto:scope:organizations urn:logto:scope:organization_roles"
+    "openid profile email roles urn:logto:scope:organizations urn:logto:scope:organization_roles"
 )
 OIDC_USE_PKCE = True
 OIDC_USE_NONCE = True

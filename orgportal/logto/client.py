@@ -53,10 +53,17 @@ class LogtoClient:
 
     # -- organizations -----------------------------------------------------------------------
     def list_organizations(
-        self, *, q: str | None = None, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+        self,
+        *,
+        q: str | None = None,
+        page: int = 1,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        with_member_counts: bool = False,
     ) -> Page[Organization]:
+        """Organizations; `with_member_counts` fills `member_count` (Logto's showFeatured)."""
+        params = {"q": q, "showFeatured": "true" if with_member_counts else None}
         return self._page(
-            Organization, "/api/organizations", page=page, page_size=page_size, params={"q": q}
+            Organization, "/api/organizations", page=page, page_size=page_size, params=params
         )
 
     def iter_organizations(

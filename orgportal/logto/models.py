@@ -34,6 +34,7 @@ class Organization:
     is_mfa_required: bool
     custom_data: dict[str, Any]
     created_at: datetime | None
+    member_count: int | None = None  # only when asked for (showFeatured)
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Organization:
@@ -44,6 +45,7 @@ class Organization:
             is_mfa_required=bool(data.get("isMfaRequired", False)),
             custom_data=dict(data.get("customData") or {}),
             created_at=_from_ms(data.get("createdAt")),
+            member_count=data.get("usersCount"),
         )
 
 

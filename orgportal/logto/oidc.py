@@ -89,12 +89,24 @@ class LogtoOIDCBackend(OIDCAuthenticationBackend):
         user = self.UserModel(username=claims["sub"], logto_id=claims["sub"])
         user.set_unusable_password()
         apply_profile_claims(user, claims)
+        apply_staff_roles(user, claims)
         user.save()
         return user
 
     def update_user(self, user, claims: dict):
-        if apply_profile_claims(user, claims):
-            user.save(update_fields=["email", "email_verified", "name", "picture"])
+        changed = apply_profile_claims(user, claims)
+        changed = apply_staff_roles(user, claims) or changed
+        if changed:
+            user.save(
+                update_fields=[
+                    "email",
+                    "email_verified",
+                    "name",
+                    "picture",
+                    "is_staff",
+                    "is_superuser",
+                ]
+            )
         return user
 
 
@@ -111,6 +123,19 @@ def apply_profile_claims(user: Any, claims: dict) -> bool:
         if getattr(user, field) != value:
             setattr(user, field, value)
             changed = True
+    return changed
+
+
+def apply_staff_roles(user: Any, claims: dict) -> bool:
+    """`is_staff`/`is_superuser` follow Logto global roles (the `roles` claim) at each sign-in,
+    so taking the role away in Logto takes the admin away at the next sign-in."""
+    roles = claims.get("roles") or []
+    if not isinstance(roles, list):
+        roles = []
+    superuser = settings.ORGPORTAL_SUPERUSER_ROLE in roles
+    staff = superuser or settings.ORGPORTAL_STAFF_ROLE in roles
+    changed = (user.is_staff, user.is_superuser) != (staff, superuser)
+    user.is_staff, user.is_superuser = staff, superuser
     return changed
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from orgportal import request_context
 from orgportal.models import AuditEvent, User
+from orgportal.staff import is_acting_as_staff, last_admin_overridden
 
 
 def audit_record(
@@ -22,6 +23,9 @@ def audit_record(
     after: dict[str, Any] | None = None,
     error: str = "",
 ) -> AuditEvent:
+    after = dict(after or {})
+    if last_admin_overridden():
+        after["superuser_override"] = "last-admin rule"
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         actor_label=_label(actor),
@@ -33,7 +37,7 @@ def audit_record(
         target_id=target_id,
         target_label=target_label[:255],
         before=before or {},
-        after=after or {},
+        after=after,
         error=error,
         request_id=request_context.request_id.get() or "",
         ip=request_context.client_ip.get(),
@@ -43,4 +47,5 @@ def audit_record(
 def _label(actor: User | None) -> str:
     if actor is None:
         return "system"
-    return actor.email or actor.display_name
+    label = actor.email or actor.display_name
+    return f"staff: {label}" if is_acting_as_staff(actor) else label

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -23,6 +24,8 @@ from orgportal.services.audit import audit_record
 from orgportal.services.memberships import organization_list_for_user_forget
 from orgportal.services.organizations import UNREACHABLE, other_member_managers_exist
 from orgportal.services.template import template_roles
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZES = (10, 20, 50, 100)
 DEFAULT_PAGE_SIZE = 20
@@ -369,3 +372,50 @@ def _bulk_add_role(
         _forget_member(organization_id, user_id)
         outcomes.append(BulkOutcome(user_id, label, True, f"got the role {role_name}"))
     return outcomes
+
+
+# -- add (staff, from the admin) ------------------------------------------------------------
+def member_add_by_email(
+    *, actor: User, organization_id: str, email: str, role_ids: list[str]
+) -> Member:
+    """Add an existing Logto user as a member with roles; people without an account are
+    invited instead. If the role assignment fails, the membership is undone."""
+    access = organization_access(user=actor, organization_id=organization_id)
+    access.require(Perm.MANAGE_MEMBER, "You are not allowed to add members here.")
+    roles = _roles_by_id()
+    if any(rid not in roles for rid in role_ids):
+        raise ApplicationError("That role does not exist in this organization. Reload the page.")
+    _refuse_escalation(access, set(role_ids), "grant")
+    client = logto.get_client()
+    user = client.find_user_by_email(email.strip())
+    if user is None:
+        raise ApplicationError(
+            f"No Logto user has the email {email.strip()}; send them an invitation instead."
+        )
+    label = _label(user, user.id)
+    try:
+        client.list_organization_user_roles(organization_id, user.id)
+    except InvalidInput:
+        pass  # not a member yet: good
+    else:
+        raise ApplicationError(f"{label} is already a member.")
+    try:
+        client.add_organization_users(organization_id, [user.id])
+    except LogtoError as error:
+        _audit(actor, access, "member.added", user.id, label, error=error)
+        raise LogtoRefused(UNREACHABLE) from error
+    try:
+        if role_ids:
+            client.add_organization_user_roles(organization_id, user.id, role_ids)
+    except LogtoError as error:
+        try:
+            client.remove_organization_user(organization_id, user.id)
+        except LogtoError:
+            logger.error(
+                "Member %s added to %s without roles; removal failed", user.id, organization_id
+            )
+        _audit(actor, access, "member.added", user.id, label, error=error)
+        raise LogtoRefused("The roles could not be given, so the member was not added.") from error
+    _audit(actor, access, "member.added", user.id, label, after={"roles": _role_names(role_ids)})
+    _forget_member(organization_id, user.id)
+    return Member(user=user, roles=tuple(RoleRef(rid, roles[rid].name) for rid in role_ids))

@@ -30,6 +30,7 @@ from orgportal.services.memberships import (
     organization_remember,
 )
 from orgportal.services.template import roles_with_permission, template_role
+from orgportal.staff import last_admin_overridden
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +230,13 @@ def organization_delete(*, actor: User, organization_id: str, confirm_name: str)
 
 # -- leave ----------------------------------------------------------------------------------
 def other_member_managers_exist(*, organization_id: str, user_id: str) -> bool:
-    """Whether someone besides `user_id` holds a role with the manage-members permission."""
+    """Whether someone besides `user_id` holds a role with the manage-members permission.
+
+    A superuser's explicit override (staff.overriding_last_admin) answers yes, which is
+    what lets them remove or demote the last admin.
+    """
+    if last_admin_overridden():
+        return True
     client = logto.get_client()
     for role in roles_with_permission(permission_name(Perm.MANAGE_MEMBER)):
         # Two rows suffice: if one of them is not `user_id`, another manager exists.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from orgportal.exceptions import ApplicationError
 from orgportal.forms import ConfirmNameForm, OrganizationForm, OrganizationSettingsForm
 from orgportal.logto.errors import LogtoError
+from orgportal.models import AuditEvent
 from orgportal.permissions import Perm, organization_view
 from orgportal.services.organizations import (
     organization_can_create,
@@ -166,4 +168,17 @@ def organization_leave_view(request: HttpRequest, org_id: str) -> HttpResponse:
         "orgportal/organizations/leave.html",
         {"access": request.access, "error_message": error_message},
         status=status,
+    )
+
+
+@organization_view(Perm.MANAGE_ORGANIZATION)
+def organization_activity(request: HttpRequest, org_id: str) -> HttpResponse:
+    """The organization's audit trail, newest first, for its admins."""
+    events = AuditEvent.objects.filter(organization_id=org_id).order_by("-created_at", "-id")
+    page = Paginator(events, 25).get_page(request.GET.get("page"))
+    return render_page_or_partial(
+        request,
+        "orgportal/organizations/activity.html",
+        {"access": request.access, "page": page},
+        partial="activity-list",
     )

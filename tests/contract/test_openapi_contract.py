@@ -47,6 +47,7 @@ def tour(client, emulator) -> None:
     client.get_organization(org.id)
     client.update_organization(org.id, name="Zeta 2", is_mfa_required=True)
     client.list_organizations(q="Zeta")
+    client.list_organizations(with_member_counts=True)
     list(client.iter_organizations())
     client.add_organization_users(org.id, [alice.id, bob.id])
     client.add_organization_user_roles(org.id, alice.id, [admin.id])

@@ -1,0 +1,217 @@
+"""Live Logto organizations in the admin: list, detail and staff actions through the
+portal's own services (same rules and audit), with the staff member as the actor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from orgportal import logto
+from orgportal.exceptions import ApplicationError, OrganizationNotFound
+from orgportal.logto.errors import LogtoError, NotFound
+from orgportal.middleware import logto_failure_sentence
+from orgportal.models import AuditEvent, User
+from orgportal.services.invitations import invitation_resend, invitation_revoke
+from orgportal.services.members import member_add_by_email, member_remove, member_roles_set
+from orgportal.services.organizations import organization_delete, organization_update
+from orgportal.services.template import template_roles
+from orgportal.staff import acting_as_staff, overriding_last_admin
+
+PAGE_SIZE = 25
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(int(value or 1), 1)
+    except ValueError:
+        return 1
+
+
+def organization_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")[:100]
+    page_number = _page_number(request.GET.get("p"))
+    context = {
+        **admin.site.each_context(request),
+        "title": "Organizations (live from Logto)",
+        "q": q,
+    }
+    try:
+        page = logto.get_client().list_organizations(
+            q=q or None, page=page_number, page_size=PAGE_SIZE, with_member_counts=True
+        )
+    except LogtoError as error:
+        context["error"] = logto_failure_sentence(error)
+        return render(request, "admin/orgportal/organizations.html", context, status=503)
+    context.update(
+        page=page,
+        previous_query=urlencode({"q": q, "p": page.page - 1}),
+        next_query=urlencode({"q": q, "p": page.page + 1}),
+    )
+    return render(request, "admin/orgportal/organizations.html", context)
+
+
+def organization_detail(request: HttpRequest, org_id: str) -> HttpResponse:
+    if request.method == "POST":
+        return _run_action(request, org_id)
+    client = logto.get_client()
+    list_url = reverse("admin:logto_organizations")
+    try:
+        organization = client.get_organization(org_id)
+        members = client.list_organization_users(
+            org_id,
+            q=request.GET.get("q") or None,
+            page=_page_number(request.GET.get("p")),
+            page_size=PAGE_SIZE,
+        )
+        invitations = [
+            i for i in client.list_organization_invitations(organization_id=org_id) if i.is_pending
+        ]
+        roles = template_roles()
+    except NotFound:
+        messages.error(request, "That organization no longer exists in Logto.")
+        return HttpResponseRedirect(list_url)
+    except LogtoError as error:
+        context = {
+            **admin.site.each_context(request),
+            "title": "Organization",
+            "error": logto_failure_sentence(error),
+        }
+        return render(request, "admin/orgportal/organization.html", context, status=503)
+    context = {
+        **admin.site.each_context(request),
+        "title": organization.name,
+        "organization": organization,
+        "members": members,
+        "invitations": invitations,
+        "roles": roles,
+        "events": AuditEvent.objects.filter(organization_id=org_id)[:50],
+        "is_superuser": request.user.is_superuser,
+        "q": request.GET.get("q", ""),
+    }
+    return render(request, "admin/orgportal/organization.html", context)
+
+
+def _override(request: HttpRequest, target_label: str):
+    """A superuser's override of the last-admin rule: ticked *and* confirmed by typing."""
+    if not request.POST.get("override_last_admin"):
+        return None
+    if not request.user.is_superuser:
+        raise PermissionDenied("Only superusers may override the last-admin rule.")
+    if request.POST.get("override_confirm", "").strip().lower() != target_label.strip().lower():
+        raise ApplicationError(
+            f"To override the last-admin rule, type {target_label} in the confirmation box."
+        )
+    return overriding_last_admin(request.user)
+
+
+def _run_action(request: HttpRequest, org_id: str) -> HttpResponse:
+    post = request.POST
+    action = post.get("action", "")
+    actor = request.user
+    detail = reverse("admin:logto_organization", args=[org_id])
+    label = post.get("target_label", "")[:200]
+    actions: dict[str, tuple[Callable[[], object], str]] = {
+        "rename": (
+            lambda: organization_update(
+                actor=actor,
+                organization_id=org_id,
+                name=post.get("name", ""),
+                description=post.get("description", ""),
+                is_mfa_required=bool(post.get("is_mfa_required")),
+            ),
+            "Organization updated.",
+        ),
+        "add_member": (
+            lambda: member_add_by_email(
+                actor=actor,
+                organization_id=org_id,
+                email=post.get("email", ""),
+                role_ids=post.getlist("roles"),
+            ),
+            "Member added.",
+        ),
+        "set_roles": (
+            lambda: member_roles_set(
+                actor=actor,
+                organization_id=org_id,
+                user_id=post.get("user_id", ""),
+                role_ids=post.getlist("roles"),
+            ),
+            "Roles saved.",
+        ),
+        "remove_member": (
+            lambda: member_remove(
+                actor=actor, organization_id=org_id, user_id=post.get("user_id", "")
+            ),
+            "Member removed.",
+        ),
+        "revoke_invitation": (
+            lambda: invitation_revoke(
+                actor=actor, organization_id=org_id, invitation_id=post.get("invitation_id", "")
+            ),
+            "Invitation revoked.",
+        ),
+        "resend_invitation": (
+            lambda: invitation_resend(
+                actor=actor, organization_id=org_id, invitation_id=post.get("invitation_id", "")
+            ),
+            "Invitation sent again.",
+        ),
+        "delete": (
+            lambda: organization_delete(
+                actor=actor, organization_id=org_id, confirm_name=post.get("confirm_name", "")
+            ),
+            "Organization deleted.",
+        ),
+    }
+    if action not in actions:
+        messages.error(request, "Unknown action.")
+        return HttpResponseRedirect(detail)
+    change, done = actions[action]
+    try:
+        with acting_as_staff(actor):
+            override = (
+                _override(request, label) if action in ("set_roles", "remove_member") else None
+            )
+            if override is None:
+                change()
+            else:
+                with override:
+                    change()
+    except OrganizationNotFound:
+        messages.error(request, "That organization no longer exists in Logto; nothing was changed.")
+        return HttpResponseRedirect(reverse("admin:logto_organizations"))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return HttpResponseRedirect(detail)
+    except LogtoError as error:
+        messages.error(request, logto_failure_sentence(error))
+        return HttpResponseRedirect(detail)
+    messages.success(request, done)
+    if action == "delete":
+        return HttpResponseRedirect(reverse("admin:logto_organizations"))
+    return HttpResponseRedirect(detail)
+
+
+def user_organizations(request: HttpRequest, user_pk: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=user_pk)
+    context = {
+        **admin.site.each_context(request),
+        "title": f"Organizations of {user.display_name}",
+        "person": user,
+    }
+    try:
+        context["memberships"] = (
+            logto.get_client().list_user_organizations(user.logto_id) if user.logto_id else []
+        )
+    except NotFound:
+        context["memberships"] = []
+    except LogtoError as error:
+        context["error"] = logto_failure_sentence(error)
+    return render(request, "admin/orgportal/user_organizations.html", context)
