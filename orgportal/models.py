@@ -24,6 +24,9 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.name or self.email or self.username
 
+    def get_short_name(self) -> str:  # the admin's "Welcome, …"
+        return self.display_name
+
 
 class AuditEvent(models.Model):
     """One change the portal made, or tried to make, in Logto. Never edited after writing."""

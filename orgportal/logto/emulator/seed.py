@@ -45,6 +45,13 @@ def seed_demo(state: TenantState, portal_urls: list[str]) -> None:
     alice = state.add_user("alice@example.com", password, name="Alice Admin")
     bob = state.add_user("bob@example.com", password, name="Bob Member")
     state.add_user("carol@example.com", password, name="Carol Newcomer")
+    # The product's support staff: the Django admin, through the portal-* global roles.
+    state.add_user(
+        "staff@example.com",
+        password,
+        name="Sam Support",
+        global_roles=["portal-staff", "portal-superuser"],
+    )
     acme = state.add_organization("Acme", "The demo organization")
     state.add_member(acme, alice, ["admin"])
     state.add_member(acme, bob, ["member"])

@@ -96,6 +96,7 @@ class Command(BaseCommand):
                 "    alice@example.com  admin of Acme",
                 "    bob@example.com    member of Acme",
                 "    carol@example.com  in no organization",
+                "    staff@example.com  product staff: the admin at /admin/",
                 f"    password: {dev_defaults.DEMO_PASSWORD}",
             ]
         else:

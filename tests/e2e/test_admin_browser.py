@@ -1,0 +1,45 @@
+"""Staff in a real browser: sign in to the admin through Logto, find Acme, revoke, read audit."""
+
+import pytest
+from playwright.sync_api import expect
+
+from orgportal.logto import dev_defaults
+from orgportal.services.invitations import invitation_send
+from tests.conftest import local_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_staff_revoke_an_invitation_and_read_the_audit_trail(
+    live_server, live_emulator, page, screenshot
+):
+    acme = next(o for o in live_emulator.state.organizations.values() if o.name == "Acme")
+    alice = local_user(live_emulator, "alice@example.com")
+    invitation_send(
+        actor=alice,
+        organization_id=acme.id,
+        emails=["dave@example.com"],
+        role_ids=[live_emulator.state.role_by_name("member").id],
+    )
+
+    page.goto(live_server.url + "/admin/")
+    page.get_by_label("Email / Username").fill("staff@example.com")
+    page.get_by_label("Password").fill(dev_defaults.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live_server.url + "/admin/")
+    page.get_by_role("link", name="Organizations").first.click()
+    page.get_by_label("Search organizations").fill("Acme")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name="Acme").click()
+    expect(page.get_by_text("Pending invitations (1)")).to_be_visible()
+    screenshot("admin-organization")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("tr", has_text="dave@example.com").get_by_role("button", name="Revoke").click()
+    expect(page.get_by_text("Invitation revoked.")).to_be_visible()
+    expect(page.get_by_text("Pending invitations (0)")).to_be_visible()
+    expect(page.locator("tr", has_text="invitation.revoked")).to_contain_text(
+        "staff: staff@example.com"
+    )
+    page.goto(live_server.url + "/admin/orgportal/auditevent/")
+    expect(page.get_by_role("cell", name="invitation.revoked")).to_be_visible()
+    screenshot("admin-audit")
