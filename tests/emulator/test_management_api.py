@@ -162,7 +162,7 @@ def test_user_organizations_and_user_search(client, emulator):
     assert (membership.organization.name, membership.role_names) == ("Acme", ["admin"])
     assert client.find_user_by_email("ALICE@example.com").id == alice.id
     assert client.find_user_by_email("nobody@example.com") is None
-    assert client.list_users(search="%example.com").total == 3
+    assert client.list_users(search="%example.com").total == 4  # alice, bob, carol, staff
 
 
 # -- the organization template -------------------------------------------------------------------
