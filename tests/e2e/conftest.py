@@ -83,3 +83,55 @@ def no_js_page(browser) -> Iterator:
     page = context.new_page()
     yield page
     context.close()
+
+
+# -- accessibility: axe-core on every page a journey shows ------------------------------------
+AXE_REPORT: list[dict] = []
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+@pytest.fixture
+def look(request):
+    """`look(page, "name")`: screenshot the page and run axe-core on it (no serious or
+    critical violation allowed); at 375 px also check that nothing scrolls sideways."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def check(page, name: str, *, run_axe: bool = True) -> None:
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}--{name}.png"), full_page=True)
+        if not run_axe:  # axe-core itself is JavaScript: pages viewed with JS off skip it
+            return
+        violations = axe.run(page).response["violations"]
+        AXE_REPORT.append(
+            {
+                "journey": request.node.name,
+                "page": name,
+                "url": page.url,
+                "violations": [(v["id"], v["impact"], len(v["nodes"])) for v in violations],
+            }
+        )
+        blocking = [
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in violations
+            if v["impact"] in BLOCKING_IMPACTS
+        ]
+        assert not blocking, f"{name} ({page.url}): " + "; ".join(blocking)
+        if (page.viewport_size or {}).get("width", 1000) <= 400:
+            overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+            assert not overflow, f"{name} scrolls sideways at 375 px"
+
+    return check
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if not AXE_REPORT:
+        return
+    ARTIFACTS.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["| journey | page | violations (id, impact, nodes) |", "| --- | --- | --- |"]
+    for row in AXE_REPORT:
+        found = ", ".join(f"{i} ({impact}, {n})" for i, impact, n in row["violations"]) or "none"
+        lines.append(f"| {row['journey']} | {row['page']} | {found} |")
+    (ARTIFACTS.parent / "axe-report.md").write_text("\n".join(lines) + "\n")
