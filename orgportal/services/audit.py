@@ -49,3 +49,32 @@ def _label(actor: User | None) -> str:
         return "system"
     label = actor.email or actor.display_name
     return f"staff: {label}" if is_acting_as_staff(actor) else label
+
+
+def audit_in_organization(
+    *,
+    actor: User | None,
+    organization: Any,
+    action: str,
+    target_type: str,
+    target_id: str,
+    target_label: str,
+    error: object = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """An event about `organization` (anything with `id` and `name`): a failure when `error`
+    (an exception or a refusal sentence) is given, else a success."""
+    return audit_record(
+        actor=actor,
+        action=action,
+        outcome=AuditEvent.Outcome.FAILURE if error else AuditEvent.Outcome.SUCCESS,
+        organization_id=organization.id,
+        organization_name=organization.name,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=target_label,
+        before=before,
+        after=after,
+        error=str(error) if error else "",
+    )

@@ -22,7 +22,7 @@ from orgportal.logto.errors import InvalidInput, LogtoError, NotFound, RateLimit
 from orgportal.logto.models import Invitation, Organization
 from orgportal.models import AuditEvent, User
 from orgportal.permissions import OrganizationAccess, Perm, organization_access, permissions_forget
-from orgportal.services.audit import audit_record
+from orgportal.services.audit import audit_in_organization
 from orgportal.services.invitation_email import invitation_email_send, invitation_link
 from orgportal.services.members import grantable_role_ids
 from orgportal.services.memberships import (
@@ -77,17 +77,15 @@ def _sent_last_hour(actor: User, organization_id: str) -> int:
 
 
 def _audit(actor, organization: Organization, action, target_id, label, *, error=None, after=None):
-    audit_record(
+    audit_in_organization(
         actor=actor,
+        organization=organization,
         action=action,
-        outcome=AuditEvent.Outcome.FAILURE if error else AuditEvent.Outcome.SUCCESS,
-        organization_id=organization.id,
-        organization_name=organization.name,
         target_type="invitation",
         target_id=target_id,
         target_label=label,
+        error=error,
         after=after,
-        error=str(error) if error else "",
     )
 
 
@@ -344,23 +342,23 @@ def invitation_revoke(*, actor: User, organization_id: str, invitation_id: str) 
     invitation = _organization_invitation(organization_id, invitation_id)
     if not invitation.is_pending:
         raise ApplicationError(f"This invitation cannot be revoked. {_ENDED[invitation.status]}")
+    return _revoke(actor, access.organization, invitation, "invitation.revoked")
+
+
+def _revoke(
+    actor: User, organization: Organization, invitation: Invitation, action: str
+) -> Invitation:
+    """Set Revoked in Logto (revoke or decline), audited; a race becomes one sentence."""
     try:
-        revoked = logto.get_client().set_organization_invitation_status(invitation_id, "Revoked")
+        revoked = logto.get_client().set_organization_invitation_status(invitation.id, "Revoked")
     except LogtoError as error:
-        _audit(
-            actor,
-            access.organization,
-            "invitation.revoked",
-            invitation_id,
-            invitation.invitee,
-            error=error,
-        )
+        _audit(actor, organization, action, invitation.id, invitation.invitee, error=error)
         if isinstance(error, InvalidInput):
             raise ApplicationError(
                 "This invitation changed a moment ago; reload the page."
             ) from error
         raise LogtoRefused(UNREACHABLE) from error
-    _audit(actor, access.organization, "invitation.revoked", invitation_id, invitation.invitee)
+    _audit(actor, organization, action, invitation.id, invitation.invitee)
     return revoked
 
 
@@ -505,9 +503,7 @@ def invitation_accept(*, actor: User, invitation_id: str) -> Invitation:
     view = invitation_view(invitation_id=invitation_id)
     invitation = view.invitation
     _invitee_check(actor, invitation)
-    organization = Organization(
-        invitation.organization_id, view.organization_name, None, False, {}, None
-    )
+    organization = view.organization_ref
     try:
         accepted = logto.get_client().set_organization_invitation_status(
             invitation_id, "Accepted", accepted_user_id=actor.logto_id
@@ -547,26 +543,7 @@ def invitation_decline(*, actor: User, invitation_id: str) -> Invitation:
     view = invitation_view(invitation_id=invitation_id)
     invitation = view.invitation
     _invitee_check(actor, invitation)
-    organization = Organization(
-        invitation.organization_id, view.organization_name, None, False, {}, None
-    )
-    try:
-        declined = logto.get_client().set_organization_invitation_status(invitation_id, "Revoked")
-    except LogtoError as error:
-        _audit(
-            actor,
-            organization,
-            "invitation.declined",
-            invitation_id,
-            invitation.invitee,
-            error=error,
-        )
-        if isinstance(error, InvalidInput):
-            raise ApplicationError(
-                "This invitation changed a moment ago; reload the page."
-            ) from error
-        raise LogtoRefused(UNREACHABLE) from error
-    _audit(actor, organization, "invitation.declined", invitation_id, invitation.invitee)
+    declined = _revoke(actor, view.organization_ref, invitation, "invitation.declined")
     my_invitations_forget(actor)
     return declined
 

@@ -12,7 +12,7 @@ from orgportal.exceptions import ApplicationError, LastAdminError, LogtoRefused,
 from orgportal.logto.errors import InvalidInput, LogtoError, NotFound, Unavailable
 from orgportal.logto.models import Member, OrganizationRole, Page, RoleRef
 from orgportal.logto.models import User as LogtoUser
-from orgportal.models import AuditEvent, User
+from orgportal.models import User
 from orgportal.permissions import (
     OrganizationAccess,
     Perm,
@@ -20,7 +20,7 @@ from orgportal.permissions import (
     permission_name,
     permissions_forget,
 )
-from orgportal.services.audit import audit_record
+from orgportal.services.audit import audit_in_organization
 from orgportal.services.memberships import organization_list_for_user_forget
 from orgportal.services.organizations import UNREACHABLE, other_member_managers_exist
 from orgportal.services.template import template_roles
@@ -129,18 +129,16 @@ def _refuse_escalation(access: OrganizationAccess, role_ids: set[str], doing: st
 
 
 def _audit(actor, access, action, user_id, label, *, error=None, before=None, after=None):
-    audit_record(
+    audit_in_organization(
         actor=actor,
+        organization=access.organization,
         action=action,
-        outcome=AuditEvent.Outcome.FAILURE if error else AuditEvent.Outcome.SUCCESS,
-        organization_id=access.organization.id,
-        organization_name=access.organization.name,
         target_type="user",
         target_id=user_id,
         target_label=label,
+        error=error,
         before=before,
         after=after,
-        error=str(error) if error else "",
     )
 
 

@@ -23,7 +23,7 @@ from orgportal.permissions import (
     permission_name,
     permissions_forget,
 )
-from orgportal.services.audit import audit_record
+from orgportal.services.audit import audit_in_organization, audit_record
 from orgportal.services.memberships import (
     organization_list_for_user,
     organization_list_for_user_forget,
@@ -287,16 +287,14 @@ def _audit(
     before: dict | None = None,
     after: dict | None = None,
 ) -> None:
-    audit_record(
+    audit_in_organization(
         actor=actor,
+        organization=organization,
         action=action,
-        outcome=AuditEvent.Outcome.FAILURE if error else AuditEvent.Outcome.SUCCESS,
-        organization_id=organization.id,
-        organization_name=organization.name,
         target_type="user" if target else "organization",
         target_id=(target.logto_id or "") if target else organization.id,
         target_label=(target.email or target.display_name) if target else organization.name,
+        error=error,
         before=before,
         after=after,
-        error=str(error) if error else "",
     )

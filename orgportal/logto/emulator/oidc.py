@@ -363,30 +363,14 @@ class OidcProvider:
         if ORGANIZATIONS_RESOURCE in grant.resources:
             held = set(state.user_scope_names(organization, grant.user_id))
             granted = [s for s in grant.scopes if s in held]
-        now = int(time.time())
-        token = self.emu.signing_key.sign(
-            {
-                "iss": self.emu.issuer,
-                "sub": grant.user_id,
-                "aud": f"urn:logto:organization:{organization_id}",
-                "client_id": grant.client_id,
-                "organization_id": organization_id,
-                "iat": now,
-                "exp": now + TOKEN_TTL,
-                "jti": secrets.token_urlsafe(16),
-                "scope": " ".join(granted),
-            },
-            typ="at+jwt",
+        token = self._access_token(
+            subject=grant.user_id,
+            audience=f"urn:logto:organization:{organization_id}",
+            client_id=grant.client_id,
+            scope=" ".join(granted),
+            organization_id=organization_id,
         )
-        return json_response(
-            {
-                "access_token": token,
-                "token_type": "Bearer",
-                "expires_in": TOKEN_TTL,
-                "scope": " ".join(granted),
-            },
-            headers={"Cache-Control": "no-store"},
-        )
+        return _token_response(token, " ".join(granted))
 
     def _issue_user_tokens(self, grant: Grant, *, resource: str | None) -> Response:
         user = self.emu.state.users.get(grant.user_id)
@@ -401,18 +385,11 @@ class OidcProvider:
         if resource and resource != ORGANIZATIONS_RESOURCE:
             if resource not in self.emu.api_resources:
                 raise OAuthError(400, "invalid_target", "resource indicator is missing or unknown")
-            body["access_token"] = self.emu.signing_key.sign(
-                {
-                    "iss": self.emu.issuer,
-                    "sub": user.id,
-                    "aud": resource,
-                    "client_id": grant.client_id,
-                    "iat": now,
-                    "exp": now + TOKEN_TTL,
-                    "jti": secrets.token_urlsafe(16),
-                    "scope": " ".join(s for s in grant.scopes if s not in SUPPORTED_SCOPES),
-                },
-                typ="at+jwt",
+            body["access_token"] = self._access_token(
+                subject=user.id,
+                audience=resource,
+                client_id=grant.client_id,
+                scope=" ".join(x for x in grant.scopes if x not in SUPPORTED_SCOPES),
             )
         else:
             # Logto: without a resource the access token is opaque and good for userinfo only.
@@ -468,29 +445,28 @@ class OidcProvider:
             and resource == self.emu.management_api_resource
             and client.management_api_access
         ]
+        token = self._access_token(
+            subject=client.id, audience=resource, client_id=client.id, scope=" ".join(granted)
+        )
+        return _token_response(token, " ".join(granted))
+
+    def _access_token(
+        self, *, subject: str, audience: str, client_id: str, scope: str, **extra: str
+    ) -> str:
+        """A JWT access token as Logto issues them (`at+jwt`, an hour long)."""
         now = int(time.time())
-        token = self.emu.signing_key.sign(
-            {
-                "iss": self.emu.issuer,
-                "sub": client.id,
-                "aud": resource,
-                "client_id": client.id,
-                "iat": now,
-                "exp": now + TOKEN_TTL,
-                "jti": secrets.token_urlsafe(16),
-                "scope": " ".join(granted),
-            },
-            typ="at+jwt",
-        )
-        return json_response(
-            {
-                "access_token": token,
-                "expires_in": TOKEN_TTL,
-                "token_type": "Bearer",
-                "scope": " ".join(granted),
-            },
-            headers={"Cache-Control": "no-store"},
-        )
+        claims = {
+            "iss": self.emu.issuer,
+            "sub": subject,
+            "aud": audience,
+            "client_id": client_id,
+            "iat": now,
+            "exp": now + TOKEN_TTL,
+            "jti": secrets.token_urlsafe(16),
+            "scope": scope,
+            **extra,
+        }
+        return self.emu.signing_key.sign(claims, typ="at+jwt")
 
     # -- claims and userinfo -----------------------------------------------------------------
     def user_claims(self, user: User, scopes: list[str], *, userinfo: bool = False) -> dict:
@@ -593,3 +569,15 @@ class OidcProvider:
     def decode_access_token(self, token: str, *, audience: str) -> dict[str, Any]:
         """Verify a JWT access token this emulator issued (used by the Management API)."""
         return self.emu.signing_key.verify(token, audience=audience, issuer=self.emu.issuer)
+
+
+def _token_response(access_token: str, scope: str) -> Response:
+    return json_response(
+        {
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": TOKEN_TTL,
+            "scope": scope,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
