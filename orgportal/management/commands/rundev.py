@@ -34,6 +34,8 @@ class Command(BaseCommand):
                 subprocess.Popen(
                     [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"],
                     start_new_session=True,
+                    # Links in emails point at the port actually served, unless configured.
+                    env={"PORTAL_BASE_URL": portal_url, **os.environ},
                 )
             )
             self._banner(portal_url, uses_emulator)
