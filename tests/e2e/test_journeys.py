@@ -318,7 +318,9 @@ def test_keyboard_only_sign_in_create_and_switch(live_server, live_emulator, pag
     assert page.evaluate("document.activeElement.textContent.trim()") == "Sign in"
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/sign-in\?.*"))
-    page.keyboard.type("alice@example.com")  # the identifier field has focus
+    # The identifier field takes the focus by itself; type only once it has.
+    expect(page.get_by_label("Email / Username")).to_be_focused()
+    page.keyboard.type("alice@example.com")
     page.keyboard.press("Tab")
     page.keyboard.type(dev_defaults.DEMO_PASSWORD)
     page.keyboard.press("Enter")
