@@ -21,7 +21,8 @@ install: $(VENV)/.run-installed
 install-dev: $(VENV)/.dev-installed
 
 ## Start the Logto emulator (demo data) and the portal on 127.0.0.1; Ctrl-C stops both.
-run: $(VENV)/.run-installed
+## Installs the development lock: the emulator is a development dependency.
+run: $(VENV)/.dev-installed
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py rundev --port $(PORT)
 

@@ -28,8 +28,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from orgportal.logto.emulator import build_emulator  # noqa: E402
-from orgportal.logto.emulator.inprocess import routed_to  # noqa: E402
+from logto_emulator import build_emulator  # noqa: E402
+from logto_emulator.inprocess import routed_to  # noqa: E402
 from orgportal.models import User  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "40"))

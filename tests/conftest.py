@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from orgportal.logto.emulator import Emulator, build_emulator
-from orgportal.logto.emulator.inprocess import routed_to
-from orgportal.logto.emulator.server import EmulatorServer
+from logto_emulator import Emulator, build_emulator
+from logto_emulator.inprocess import routed_to
+from logto_emulator.server import EmulatorServer
 
 # The emulator's HTTP access log is noise in test output.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)

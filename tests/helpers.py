@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 from django.test import Client
 from werkzeug.test import Client as WsgiClient
 
-from orgportal.logto import dev_defaults
-from orgportal.logto.emulator import Emulator
+from logto_emulator import Emulator
+from logto_emulator import defaults as dev_defaults
 
 
 def emulator_path(url: str) -> str:

@@ -95,7 +95,7 @@ def test_member_changes_are_refused_for_plain_members_and_strangers(
 
 
 def _pending_invitation(organization_id: str, inviter_id: str):
-    from orgportal.logto.emulator.state import Invitation, now_ms
+    from logto_emulator.state import Invitation, now_ms
 
     return Invitation(
         id="inv1",

@@ -1,6 +1,7 @@
 """Settings read from the environment. Safe defaults in debug; strict otherwise."""
 
 import re
+from importlib.util import find_spec
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -81,6 +82,10 @@ INSTALLED_APPS = [
     "template_partials",
     "orgportal",
 ]
+# Development tools (`rundev`, `api_token`) come with the emulator, which production lacks.
+DEVTOOLS = DEBUG and find_spec("logto_emulator") is not None
+if DEVTOOLS:
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

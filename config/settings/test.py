@@ -27,6 +27,7 @@ os.environ["DATABASE_URL"] = "sqlite://:memory:"
 
 from config.settings.base import *  # noqa: E402,F403
 
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False

@@ -16,7 +16,7 @@ from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 
-from orgportal.logto.emulator.inprocess import routed_to
+from logto_emulator.inprocess import routed_to
 from tests.conftest import make_emulator
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ import jwt
 import pytest
 from django.core.cache import cache
 
-from orgportal.logto.emulator.keys import SigningKey
+from logto_emulator.keys import SigningKey
 from orgportal.logto.oidc import JWKS_CACHE_KEY
 from tests.api.conftest import bearer
 

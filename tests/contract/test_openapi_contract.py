@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from logto_emulator.inprocess import Exchange, routed_to
+from logto_emulator.management import ROUTES
 from orgportal import logto
 from orgportal.logto import errors
-from orgportal.logto.emulator.inprocess import Exchange, routed_to
-from orgportal.logto.emulator.management import ROUTES
 from tests.conftest import make_emulator
 from tests.contract.openapi import DOCUMENT, OpenApiDocument
 

@@ -65,7 +65,7 @@ def screenshot(page, request):
 
 def sign_in(page, live_server, email: str) -> None:
     """Sign in through the emulator's Logto pages, as a person would."""
-    from orgportal.logto import dev_defaults
+    from logto_emulator import defaults as dev_defaults
 
     page.goto(live_server.url + "/oidc/authenticate/")
     page.get_by_label("Email / Username").fill(email)

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from orgportal.logto import dev_defaults
+from logto_emulator import defaults as dev_defaults
 from orgportal.services.invitations import invitation_send
 from tests.conftest import local_user
 

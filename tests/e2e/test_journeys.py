@@ -9,8 +9,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from orgportal.logto import dev_defaults
-from orgportal.logto.emulator.state import Invitation, now_ms
+from logto_emulator import defaults as dev_defaults
+from logto_emulator.state import Invitation, now_ms
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

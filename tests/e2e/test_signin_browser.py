@@ -2,7 +2,7 @@
 
 import pytest
 
-from orgportal.logto import dev_defaults
+from logto_emulator import defaults as dev_defaults
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

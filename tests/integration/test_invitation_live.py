@@ -7,7 +7,7 @@ import pytest
 import requests
 from django.core import mail
 
-from orgportal.logto import dev_defaults
+from logto_emulator import defaults as dev_defaults
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 

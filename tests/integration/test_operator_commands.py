@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from orgportal.logto.emulator.inprocess import routed_to
+from logto_emulator.inprocess import routed_to
 from tests.conftest import make_emulator
 
 pytestmark = pytest.mark.django_db

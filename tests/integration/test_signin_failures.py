@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from werkzeug.test import Client as WsgiClient
 
-from orgportal.logto.emulator.keys import SigningKey
+from logto_emulator.keys import SigningKey
 from orgportal.logto.oidc import JWKS_CACHE_KEY
 from tests.helpers import emulator_path, sign_in, sign_in_at_emulator
 

@@ -5,7 +5,7 @@ import re
 import pytest
 import requests
 
-from orgportal.logto import dev_defaults
+from logto_emulator import defaults as dev_defaults
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 

@@ -262,7 +262,7 @@ def test_accepting_after_a_revoke_a_second_ago(emulator, acme, alice, carol):
         emulator.state.invitations[invitation_id].status = "Revoked"
         return original(request, invitation_id)
 
-    from orgportal.logto.emulator.management import _bearer_required
+    from logto_emulator.management import _bearer_required
 
     emulator._handlers["invitations.status"] = _bearer_required(emulator, revoked_first)
     with pytest.raises(ApplicationError) as caught:

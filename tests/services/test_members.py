@@ -151,7 +151,7 @@ def test_removing_twice_at_once_tells_the_second_one(emulator, acme, alice):
 
 def test_a_concurrent_removal_between_check_and_delete(emulator, acme, alice):
     """Someone else removes bob after our checks but before our DELETE reaches Logto."""
-    from orgportal.logto.emulator.management import _bearer_required
+    from logto_emulator.management import _bearer_required
 
     bob_id = uid(emulator, "bob@example.com")
     original = emulator.management.member_remove

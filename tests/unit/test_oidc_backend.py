@@ -6,7 +6,7 @@ import jwt
 import pytest
 from django.core.exceptions import SuspiciousOperation
 
-from orgportal.logto.emulator.keys import SigningKey
+from logto_emulator.keys import SigningKey
 from orgportal.logto.oidc import LogtoOIDCBackend, apply_profile_claims, provider_logout_url
 from orgportal.models import User
 

@@ -14,13 +14,13 @@ import jwt
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from orgportal.logto.emulator import pages
-from orgportal.logto.emulator.errors import OAuthError, json_response
-from orgportal.logto.emulator.keys import jwks_document
-from orgportal.logto.emulator.state import Application, User, now_ms
+from logto_emulator import pages
+from logto_emulator.errors import OAuthError, json_response
+from logto_emulator.keys import jwks_document
+from logto_emulator.state import Application, User, now_ms
 
 if TYPE_CHECKING:
-    from orgportal.logto.emulator.app import Emulator
+    from logto_emulator.app import Emulator
 
 SESSION_COOKIE = "_logto_emulator_session"
 ORGANIZATIONS_RESOURCE = "urn:logto:resource:organizations"

@@ -3,10 +3,10 @@
 For development and tests only; it is never a production identity provider.
 """
 
-from orgportal.logto import dev_defaults
-from orgportal.logto.emulator.app import Emulator, Fault
-from orgportal.logto.emulator.seed import SEEDS
-from orgportal.logto.emulator.state import TenantState
+from logto_emulator import defaults as dev_defaults
+from logto_emulator.app import Emulator, Fault
+from logto_emulator.seed import SEEDS
+from logto_emulator.state import TenantState
 
 
 def build_emulator(

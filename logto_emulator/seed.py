@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from orgportal.logto import dev_defaults
-from orgportal.logto.emulator.state import Application, TenantState
+from logto_emulator import defaults as dev_defaults
+from logto_emulator.state import Application, TenantState
 
 # Logto's documented organization permissions and what each default role holds.
 ADMIN_SCOPES = [

@@ -12,9 +12,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from orgportal.logto.emulator.errors import ApiError, OAuthError, json_response
-from orgportal.logto.emulator.keys import SigningKey
-from orgportal.logto.emulator.state import TenantState
+from logto_emulator.errors import ApiError, OAuthError, json_response
+from logto_emulator.keys import SigningKey
+from logto_emulator.state import TenantState
 
 Handler = Callable[..., Response]
 
@@ -56,7 +56,7 @@ class Emulator:
         signing_alg: str = "ES384",
         management_api_resource: str = "https://default.logto.app/api",
     ) -> None:
-        from orgportal.logto.emulator import management, oidc
+        from logto_emulator import management, oidc
 
         self.endpoint = endpoint.rstrip("/")
         self.issuer = self.endpoint + "/oidc"
@@ -138,7 +138,7 @@ class Emulator:
         )
 
     def _outbox_page(self, request: Request) -> Response:
-        from orgportal.logto.emulator.pages import outbox_page
+        from logto_emulator.pages import outbox_page
 
         return outbox_page(self.state.outbox)
 

@@ -6,7 +6,7 @@ import threading
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from orgportal.logto.emulator.app import Emulator
+from logto_emulator.app import Emulator
 
 
 class EmulatorServer:

@@ -15,7 +15,7 @@ import requests
 import responses
 from werkzeug.test import Client
 
-from orgportal.logto.emulator.app import Emulator
+from logto_emulator.app import Emulator
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 import jwt
 from werkzeug.wrappers import Request, Response
 
-from orgportal.logto.emulator.errors import (
+from logto_emulator.errors import (
     ApiError,
     json_response,
     not_exists_with_id,
     not_found,
 )
-from orgportal.logto.emulator.state import (
+from logto_emulator.state import (
     EmailMessage,
     Invitation,
     Organization,
@@ -28,7 +28,7 @@ from orgportal.logto.emulator.state import (
     new_id,
     now_ms,
 )
-from orgportal.logto.emulator.validation import (
+from logto_emulator.validation import (
     Pagination,
     fuzzy_match,
     is_email,
@@ -40,7 +40,7 @@ from orgportal.logto.emulator.validation import (
 )
 
 if TYPE_CHECKING:
-    from orgportal.logto.emulator.app import Emulator
+    from logto_emulator.app import Emulator
 
 MESSAGE_LIMIT = 10  # sends per recipient per window (observed)
 MESSAGE_WINDOW_MS = 600_000

@@ -12,7 +12,7 @@ import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from orgportal.logto import dev_defaults
+from logto_emulator import defaults as dev_defaults
 
 
 class Command(BaseCommand):
@@ -66,7 +66,7 @@ class Command(BaseCommand):
             [
                 sys.executable,
                 "-m",
-                "orgportal.logto.emulator",
+                "logto_emulator",
                 "--seed",
                 "demo",
                 "--portal-url",

@@ -1,4 +1,4 @@
-"""`python -m orgportal.logto.emulator`: run the Logto emulator on loopback."""
+"""`python -m logto_emulator`: run the Logto emulator on loopback."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import sys
 
 from werkzeug.serving import run_simple
 
-from orgportal.logto import dev_defaults
-from orgportal.logto.emulator import SEEDS, build_emulator
+from logto_emulator import SEEDS, build_emulator
+from logto_emulator import defaults as dev_defaults
 
 
 def parse_fault(text: str) -> tuple[str, dict]:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request
 
-from orgportal.logto.emulator.errors import ApiError, invalid_input
+from logto_emulator.errors import ApiError, invalid_input
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100

@@ -18,7 +18,7 @@ import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from orgportal.logto import dev_defaults
+from logto_emulator import defaults as dev_defaults
 
 ORGANIZATIONS_RESOURCE = "urn:logto:resource:organizations"
 
