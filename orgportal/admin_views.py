@@ -13,10 +13,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from orgportal import logto
-from orgportal.exceptions import ApplicationError, OrganizationNotFound
 from orgportal.logto.errors import LogtoError, NotFound
-from orgportal.middleware import logto_failure_sentence
 from orgportal.models import AuditEvent, User
+from orgportal.services.errors import ApplicationError, OrganizationNotFound, logto_failure_sentence
 from orgportal.services.invitations import invitation_resend, invitation_revoke
 from orgportal.services.members import member_add_by_email, member_remove, member_roles_set
 from orgportal.services.organizations import organization_delete, organization_update

@@ -1,20 +1,14 @@
-"""Request plumbing: session refresh that HTMX survives, toasts, friendly Logto failures."""
+"""Request plumbing: session refresh that HTMX survives, and toasts."""
 
 from __future__ import annotations
 
 import json
-import logging
 from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django_htmx.http import HttpResponseClientRedirect
 from mozilla_django_oidc.middleware import SessionRefresh
-
-from orgportal.logto.errors import AuthError, LogtoError, NotFound, RateLimited
-
-logger = logging.getLogger(__name__)
 
 _NAVIGATION_HEADERS = ("HX-Redirect", "HX-Location", "HX-Refresh")
 
@@ -67,49 +61,3 @@ class HtmxMessagesMiddleware:
             trigger["messages"] = pending
             response["HX-Trigger"] = json.dumps(trigger)
         return response
-
-
-def logto_failure_sentence(error: LogtoError) -> str:
-    if isinstance(error, RateLimited):
-        return "Logto is receiving too many requests right now. Wait a moment and try again."
-    if isinstance(error, AuthError):
-        return (
-            "The portal's connection to Logto is misconfigured. Nothing was changed. "
-            "Please tell the people who run this portal."
-        )
-    return (
-        "We could not reach Logto, our sign-in service. Nothing was changed. Try again in a moment."
-    )
-
-
-class LogtoErrorMiddleware:
-    """A Logto failure that no view handled becomes a clear page (or toast), never a 500."""
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, LogtoError):
-            return None
-        logger.warning("Logto call failed: %s", exception)
-        status = 404 if isinstance(exception, NotFound) else 503
-        sentence = (
-            "This no longer exists in Logto."
-            if status == 404
-            else logto_failure_sentence(exception)
-        )
-        if getattr(request, "htmx", False):
-            response = HttpResponse(status=status)
-            response["HX-Trigger"] = json.dumps(
-                {"messages": [{"message": sentence, "tags": "error"}]}
-            )
-            return response
-        return render(
-            request,
-            "orgportal/logto_unavailable.html",
-            {"sentence": sentence},
-            status=status,
-        )

@@ -1,6 +1,8 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from orgportal.logto.models import Profile
+
 
 class User(AbstractUser):
     """A person who signed in through Logto, identified by Logto's immutable `sub`.
@@ -26,6 +28,18 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:  # the admin's "Welcome, …"
         return self.display_name
+
+    PROFILE_FIELDS = ("email", "email_verified", "name", "picture")
+
+    def apply_profile(self, profile: Profile) -> bool:
+        """Copy Logto's profile onto this user (unsaved); True when anything changed."""
+        changed = False
+        for field in self.PROFILE_FIELDS:
+            value = getattr(profile, field)
+            if getattr(self, field) != value:
+                setattr(self, field, value)
+                changed = True
+        return changed
 
 
 class AuditEvent(models.Model):

@@ -99,7 +99,7 @@ MIDDLEWARE = [
     "orgportal.request_context.RequestContextMiddleware",
     "orgportal.middleware.HtmxSessionRefresh",
     "orgportal.middleware.HtmxMessagesMiddleware",
-    "orgportal.middleware.LogtoErrorMiddleware",
+    "orgportal.views.errors.ErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

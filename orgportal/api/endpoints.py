@@ -9,15 +9,17 @@ from orgportal.api import schemas as s
 from orgportal.api.errors import ApiError
 from orgportal.api.framework import Context, Endpoint
 from orgportal.logto.models import Invitation, Member, Organization, RoleRef
-from orgportal.permissions import Perm, organization_access
+from orgportal.services.access import Perm, organization_access
 from orgportal.services.invitations import (
-    invitation_accept,
-    invitation_decline,
-    invitation_is_for,
     invitation_list,
     invitation_resend,
     invitation_revoke,
     invitation_send,
+)
+from orgportal.services.invitee import (
+    invitation_accept,
+    invitation_decline,
+    invitation_is_for,
     invitation_view,
 )
 from orgportal.services.members import member_list, member_remove, member_roles_set

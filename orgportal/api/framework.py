@@ -11,19 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from jsonschema import Draft7Validator
 
-from orgportal import logto
 from orgportal.api.errors import ApiError, insufficient_scope, invalid_token
 from orgportal.api.tokens import bearer_token, organization_audience, validate_access_token
-from orgportal.exceptions import ApplicationError
 from orgportal.logto.errors import LogtoError, NotFound
-from orgportal.middleware import logto_failure_sentence
 from orgportal.models import User
-from orgportal.permissions import permission_name
+from orgportal.services.access import permission_name
+from orgportal.services.errors import ApplicationError, Gone, logto_failure_sentence
+from orgportal.services.users import user_for_subject
+from orgportal.views.errors import error_status
 
 logger = logging.getLogger(__name__)
 
@@ -76,25 +75,10 @@ def _nullable_to_json_schema(node: Any) -> Any:
 
 def api_user(subject: str) -> User:
     """The local user for a token's subject, created or refreshed from the Management API."""
-    user = User.objects.filter(logto_id=subject).first()
-    fresh_key = f"orgportal:api-user-fresh:{subject}"
-    if user is not None and cache.get(fresh_key):
-        return user
     try:
-        profile = logto.get_client().get_user(subject)
-    except NotFound:
+        return user_for_subject(subject)
+    except Gone:
         raise invalid_token("The token's user no longer exists.") from None
-    if user is None:
-        user = User(username=subject, logto_id=subject)
-        user.set_unusable_password()
-    user.email = profile.primary_email or ""
-    # Logto only sets a primary email once it is verified (or an admin set it).
-    user.email_verified = bool(profile.primary_email)
-    user.name = profile.name or profile.username or ""
-    user.picture = profile.avatar or ""
-    user.save()
-    cache.set(fresh_key, True, USER_REFRESH_SECONDS)
-    return user
 
 
 def dispatch(endpoints: list[Endpoint]) -> Callable:
@@ -114,10 +98,11 @@ def dispatch(endpoints: list[Endpoint]) -> Callable:
         except ApiError as error:
             return error.response()
         except ApplicationError as error:
+            status = error_status(error)
             code = {403: "forbidden", 404: "not_found", 503: "logto_unavailable"}.get(
-                error.status, "rejected"
+                status, "rejected"
             )
-            return ApiError(error.status, code, error.message).response()
+            return ApiError(status, code, error.message).response()
         except LogtoError as error:
             logger.warning("Logto failed during %s %s: %s", request.method, request.path, error)
             status = 404 if isinstance(error, NotFound) else 503

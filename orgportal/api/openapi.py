@@ -10,7 +10,7 @@ from django.http import HttpRequest, JsonResponse
 
 from orgportal.api import schemas
 from orgportal.api.endpoints import ENDPOINTS
-from orgportal.permissions import permission_name
+from orgportal.services.access import permission_name
 
 _ERROR_TEXT = {
     400: "Invalid input (body, query or JSON)",

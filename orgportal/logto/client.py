@@ -21,6 +21,7 @@ from orgportal.logto.errors import (
 from orgportal.logto.models import (
     Application,
     Invitation,
+    InvitationStatus,
     Member,
     Organization,
     OrganizationRole,
@@ -335,10 +336,14 @@ class LogtoClient:
         self._request("DELETE", "/api/organization-invitations/{}", invitation_id)
 
     def set_organization_invitation_status(
-        self, invitation_id: str, status: str, *, accepted_user_id: str | None = None
+        self,
+        invitation_id: str,
+        status: InvitationStatus,
+        *,
+        accepted_user_id: str | None = None,
     ) -> Invitation:
         """`Accepted` (with `accepted_user_id`, which Logto adds as a member) or `Revoked`."""
-        body = _without_none(status=status, acceptedUserId=accepted_user_id)
+        body = _without_none(status=str(status), acceptedUserId=accepted_user_id)
         data = self._request(
             "PUT", "/api/organization-invitations/{}/status", invitation_id, json=body
         ).json()

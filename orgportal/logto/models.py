@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -66,6 +67,35 @@ class UserOrganization:
     @property
     def role_names(self) -> list[str]:
         return [role.name for role in self.roles]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the portal copies of a person: from the sign-in claims or the Management API."""
+
+    email: str
+    email_verified: bool
+    name: str
+    picture: str
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> Profile:
+        return cls(
+            email=claims.get("email") or "",
+            email_verified=bool(claims.get("email_verified")),
+            name=claims.get("name") or claims.get("username") or "",
+            picture=claims.get("picture") or "",
+        )
+
+    @classmethod
+    def from_user(cls, user: User) -> Profile:
+        return cls(
+            email=user.primary_email or "",
+            # Logto only sets a primary email once it is verified (or an admin set it).
+            email_verified=bool(user.primary_email),
+            name=user.name or user.username or "",
+            picture=user.avatar or "",
+        )
 
 
 @dataclass(frozen=True)
@@ -151,6 +181,15 @@ class OrganizationRole:
         )
 
 
+class InvitationStatus(StrEnum):
+    """Logto's invitation statuses; Expired is computed by Logto on read."""
+
+    PENDING = "Pending"
+    ACCEPTED = "Accepted"
+    EXPIRED = "Expired"
+    REVOKED = "Revoked"
+
+
 @dataclass(frozen=True)
 class Invitation:
     id: str
@@ -158,7 +197,7 @@ class Invitation:
     organization_id: str
     inviter_id: str | None
     accepted_user_id: str | None
-    status: str  # Pending, Accepted, Expired or Revoked (expiry is computed by Logto on read)
+    status: InvitationStatus
     created_at: datetime | None
     updated_at: datetime | None
     expires_at: datetime | None
@@ -172,7 +211,7 @@ class Invitation:
             organization_id=data["organizationId"],
             inviter_id=data.get("inviterId"),
             accepted_user_id=data.get("acceptedUserId"),
-            status=data["status"],
+            status=InvitationStatus(data["status"]),
             created_at=_from_ms(data.get("createdAt")),
             updated_at=_from_ms(data.get("updatedAt")),
             expires_at=_from_ms(data.get("expiresAt")),
@@ -181,7 +220,7 @@ class Invitation:
 
     @property
     def is_pending(self) -> bool:
-        return self.status == "Pending"
+        return self.status == InvitationStatus.PENDING
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
+from orgportal.logto.models import Profile
+
 logger = logging.getLogger(__name__)
 
 JWKS_CACHE_KEY = "orgportal:logto:jwks"
@@ -88,13 +90,13 @@ class LogtoOIDCBackend(OIDCAuthenticationBackend):
     def create_user(self, claims: dict):
         user = self.UserModel(username=claims["sub"], logto_id=claims["sub"])
         user.set_unusable_password()
-        apply_profile_claims(user, claims)
+        user.apply_profile(Profile.from_claims(claims))
         apply_staff_roles(user, claims)
         user.save()
         return user
 
     def update_user(self, user, claims: dict):
-        changed = apply_profile_claims(user, claims)
+        changed = user.apply_profile(Profile.from_claims(claims))
         changed = apply_staff_roles(user, claims) or changed
         if changed:
             user.save(
@@ -108,22 +110,6 @@ class LogtoOIDCBackend(OIDCAuthenticationBackend):
                 ]
             )
         return user
-
-
-def apply_profile_claims(user: Any, claims: dict) -> bool:
-    """Copy email/name/picture from Logto's claims; True when anything changed."""
-    values = {
-        "email": claims.get("email") or "",
-        "email_verified": bool(claims.get("email_verified")),
-        "name": claims.get("name") or claims.get("username") or "",
-        "picture": claims.get("picture") or "",
-    }
-    changed = False
-    for field, value in values.items():
-        if getattr(user, field) != value:
-            setattr(user, field, value)
-            changed = True
-    return changed
 
 
 def apply_staff_roles(user: Any, claims: dict) -> bool:

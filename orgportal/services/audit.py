@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from orgportal import request_context
+from orgportal.logto.errors import LogtoError
 from orgportal.models import AuditEvent, User
+from orgportal.services.errors import ApplicationError
 from orgportal.staff import is_acting_as_staff, last_admin_overridden
 
 
@@ -77,4 +82,57 @@ def audit_in_organization(
         before=before,
         after=after,
         error=str(error) if error else "",
+    )
+
+
+@dataclass
+class AuditEntry:
+    """What an `audited` block records; the block may fill in `after` once it knows it."""
+
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+@contextmanager
+def audited(
+    *,
+    actor: User | None,
+    organization: Any,
+    action: str,
+    target_type: str,
+    target_id: str,
+    target_label: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> Iterator[AuditEntry]:
+    """Record the block's outcome in `organization`: a success when it ends normally, a
+    failure (with the Logto failure behind a refusal, when there is one) when it raises a
+    service error or a Logto error, which then goes on. A failure records its technical
+    cause (the Logto or email error behind a refusal) when there is one, else the sentence."""
+    entry = AuditEntry(before=before, after=after)
+    try:
+        yield entry
+    except (ApplicationError, LogtoError) as error:
+        cause = error.__cause__
+        audit_in_organization(
+            actor=actor,
+            organization=organization,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            target_label=target_label,
+            error=cause or getattr(error, "message", None) or error,
+            before=entry.before,
+            after=entry.after,
+        )
+        raise
+    audit_in_organization(
+        actor=actor,
+        organization=organization,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=target_label,
+        before=entry.before,
+        after=entry.after,
     )

@@ -1,7 +1,8 @@
-"""Invitation use cases: invite by email, list, revoke, resend, accept, decline.
+"""Invitation use cases of an organization: invite by email, list, revoke, resend.
 
 Logto enforces its own rules (DESIGN.md §3); these services check first so people get a
-clear sentence, and never leave an invitation pending without its email.
+clear sentence, and never leave an invitation pending without its email. The invitee's side
+is `invitee.py`; the email itself, `invitation_delivery.py`.
 """
 
 from __future__ import annotations
@@ -12,25 +13,30 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from orgportal import logto
-from orgportal.exceptions import ApplicationError, LimitReached, LogtoRefused, NotAllowed
 from orgportal.logto.errors import InvalidInput, LogtoError, NotFound, RateLimited, Unavailable
-from orgportal.logto.models import Invitation, Organization
+from orgportal.logto.models import Invitation, InvitationStatus, Organization
 from orgportal.models import AuditEvent, User
-from orgportal.permissions import OrganizationAccess, Perm, organization_access, permissions_forget
-from orgportal.services.audit import audit_in_organization
-from orgportal.services.invitation_email import invitation_email_send, invitation_link
-from orgportal.services.members import grantable_role_ids
-from orgportal.services.memberships import (
-    organization_list_for_user_forget,
-    organization_remember,
+from orgportal.services.access import (
+    OrganizationAccess,
+    Perm,
+    organization_access,
+    refuse_escalation,
+    require_known_roles,
 )
-from orgportal.services.organizations import UNREACHABLE
-from orgportal.services.template import template_roles
+from orgportal.services.audit import audit_in_organization, audited
+from orgportal.services.errors import (
+    ApplicationError,
+    Gone,
+    LimitReached,
+    ServiceUnavailable,
+    refusal_from,
+)
+from orgportal.services.invitation_delivery import invitation_deliver
+from orgportal.services.users import user_label
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +46,15 @@ EXPIRY_DAYS_RANGE = (1, 30)
 _SPLIT = re.compile(r"[\s,;]+")
 
 
-class InvitationNotFound(ApplicationError):
-    status = 404
+class InvitationNotFound(Gone):
+    """No such invitation, or not one of this organization's."""
+
+
+ENDED = {
+    InvitationStatus.ACCEPTED: "It was already accepted.",
+    InvitationStatus.REVOKED: "It was already revoked or declined.",
+    InvitationStatus.EXPIRED: "It has expired.",
+}
 
 
 @dataclass(frozen=True)
@@ -76,29 +89,27 @@ def _sent_last_hour(actor: User, organization_id: str) -> int:
     ).count()
 
 
-def _audit(actor, organization: Organization, action, target_id, label, *, error=None, after=None):
-    audit_in_organization(
+def _audited(
+    actor: User, organization: Organization, action: str, target_id: str, label: str, **kw
+):
+    return audited(
         actor=actor,
         organization=organization,
         action=action,
         target_type="invitation",
         target_id=target_id,
         target_label=label,
-        error=error,
-        after=after,
+        **kw,
     )
 
 
 def _check_roles(access: OrganizationAccess, role_ids: list[str]) -> list[str]:
-    roles = {role.id: role for role in template_roles()}
-    if any(rid not in roles for rid in role_ids):
-        raise ApplicationError("That role does not exist in this organization. Reload the page.")
-    above = sorted(roles[rid].name for rid in role_ids if rid not in grantable_role_ids(access))
-    if above:
-        raise NotAllowed(
-            f"You cannot invite people as {', '.join(above)}: that role has permissions you "
-            "do not have."
-        )
+    roles = require_known_roles(role_ids)
+    refuse_escalation(
+        access,
+        role_ids,
+        "You cannot invite people as {roles}: that role has permissions you do not have.",
+    )
     return [roles[rid].name for rid in role_ids]
 
 
@@ -187,7 +198,6 @@ def _invite_one(
     personal_message: str,
 ) -> InviteOutcome:
     client = logto.get_client()
-    via_logto = settings.ORGPORTAL_INVITATION_DELIVERY == "logto"
     try:
         # With Logto delivery the email goes out in the same transaction as the invitation
         # (Logto rolls it back if sending fails), but the link needs the id: create first,
@@ -200,21 +210,29 @@ def _invite_one(
             role_ids=role_ids,
         )
     except LogtoError as error:
-        reason = _create_failure(error)
-        _audit(actor, organization, "invitation.sent", "", email, error=error)
-        return InviteOutcome(email, "failed", reason)
-    after = {"invitee": email, "roles": role_names, "message": personal_message}
-    try:
-        if via_logto:
-            _send_via_logto(invitation.id)
-        else:
-            _send_via_django(actor, organization, invitation, role_names, personal_message)
-    except Exception as error:  # any delivery failure: never leave it pending silently
-        withdrawn = _withdraw(invitation.id)
-        _audit(
-            actor, organization, "invitation.sent", invitation.id, email, error=error, after=after
+        audit_in_organization(
+            actor=actor,
+            organization=organization,
+            action="invitation.sent",
+            target_type="invitation",
+            target_id="",
+            target_label=email,
+            error=error,
         )
-        logger.warning("Invitation email to %s failed: %s", email, error)
+        return InviteOutcome(email, "failed", _create_failure(error))
+    try:
+        with _audited(
+            actor,
+            organization,
+            "invitation.sent",
+            invitation.id,
+            email,
+            after={"invitee": email, "roles": role_names, "message": personal_message},
+        ):
+            _deliver(actor, organization, invitation, role_names, personal_message)
+    except ApplicationError as error:  # never leave it pending without its email
+        withdrawn = _withdraw(invitation.id)
+        logger.warning("Invitation email to %s failed: %s", email, error.__cause__)
         return InviteOutcome(
             email,
             "failed",
@@ -222,7 +240,6 @@ def _invite_one(
             if withdrawn
             else "the email could not be sent; revoke the invitation and try again",
         )
-    _audit(actor, organization, "invitation.sent", invitation.id, email, after=after)
     return InviteOutcome(email, "sent", invitation_id=invitation.id)
 
 
@@ -240,37 +257,38 @@ def _create_failure(error: LogtoError) -> str:
     return "Logto refused it"
 
 
-def _send_via_logto(invitation_id: str) -> None:
-    logto.get_client().send_organization_invitation_message(
-        invitation_id, link=invitation_link(invitation_id)
-    )
+class DeliveryFailed(ServiceUnavailable):
+    """The invitation email did not go out (its cause says why)."""
 
 
-def _send_via_django(
+def _deliver(
     actor: User,
     organization: Organization,
     invitation: Invitation,
     role_names: list[str],
     personal_message: str,
 ) -> None:
-    arguments = {
-        "to": invitation.invitee,
-        "invitation_id": invitation.id,
-        "organization_name": organization.name,
-        "inviter_name": actor.display_name,
-        "role_names": role_names,
-        "expires_at": invitation.expires_at,
-        "personal_message": personal_message,
-    }
     try:
-        invitation_email_send(**arguments)
-    except Exception:
-        invitation_email_send(**arguments)  # one retry for a passing SMTP hiccup
+        invitation_deliver(
+            invitation=invitation,
+            organization_name=organization.name,
+            inviter_name=actor.display_name,
+            role_names=role_names,
+            personal_message=personal_message,
+        )
+    except RateLimited as error:
+        raise LimitReached(
+            "Too many emails went to this address recently. Try again in ten minutes."
+        ) from error
+    except Exception as error:  # SMTP, connector or network: any way the email did not go out
+        raise DeliveryFailed("The email could not be sent. Try again in a moment.") from error
 
 
 def _withdraw(invitation_id: str) -> bool:
     try:
-        logto.get_client().set_organization_invitation_status(invitation_id, "Revoked")
+        logto.get_client().set_organization_invitation_status(
+            invitation_id, InvitationStatus.REVOKED
+        )
     except LogtoError as error:
         logger.error(
             "Could not withdraw invitation %s after a failed email: %s", invitation_id, error
@@ -300,22 +318,9 @@ def invitation_list(
     for invitation in invitations:
         inviter = invitation.inviter_id or ""
         if inviter and inviter not in names:
-            names[inviter] = _user_label(inviter)
+            names[inviter] = user_label(inviter)
         rows.append(InvitationRow(invitation, names.get(inviter, "—")))
     return rows
-
-
-def _user_label(user_id: str) -> str:
-    key = f"orgportal:user-label:{user_id}"
-    label = cache.get(key)
-    if label is None:
-        try:
-            user = logto.get_client().get_user(user_id)
-            label = user.name or user.primary_email or user_id
-        except NotFound:
-            label = "a former user"
-        cache.set(key, label, 300)
-    return label
 
 
 def _organization_invitation(organization_id: str, invitation_id: str) -> Invitation:
@@ -329,37 +334,30 @@ def _organization_invitation(organization_id: str, invitation_id: str) -> Invita
     return invitation
 
 
-_ENDED = {
-    "Accepted": "It was already accepted.",
-    "Revoked": "It was already revoked or declined.",
-    "Expired": "It has expired.",
-}
-
-
 def invitation_revoke(*, actor: User, organization_id: str, invitation_id: str) -> Invitation:
     access = organization_access(user=actor, organization_id=organization_id)
     access.require(Perm.INVITE_MEMBER, "You are not allowed to revoke invitations here.")
     invitation = _organization_invitation(organization_id, invitation_id)
     if not invitation.is_pending:
-        raise ApplicationError(f"This invitation cannot be revoked. {_ENDED[invitation.status]}")
-    return _revoke(actor, access.organization, invitation, "invitation.revoked")
+        raise ApplicationError(f"This invitation cannot be revoked. {ENDED[invitation.status]}")
+    return revoke(actor, access.organization, invitation, "invitation.revoked")
 
 
-def _revoke(
+def revoke(
     actor: User, organization: Organization, invitation: Invitation, action: str
 ) -> Invitation:
     """Set Revoked in Logto (revoke or decline), audited; a race becomes one sentence."""
-    try:
-        revoked = logto.get_client().set_organization_invitation_status(invitation.id, "Revoked")
-    except LogtoError as error:
-        _audit(actor, organization, action, invitation.id, invitation.invitee, error=error)
-        if isinstance(error, InvalidInput):
+    with _audited(actor, organization, action, invitation.id, invitation.invitee):
+        try:
+            return logto.get_client().set_organization_invitation_status(
+                invitation.id, InvitationStatus.REVOKED
+            )
+        except InvalidInput as error:
             raise ApplicationError(
                 "This invitation changed a moment ago; reload the page."
             ) from error
-        raise LogtoRefused(UNREACHABLE) from error
-    _audit(actor, organization, action, invitation.id, invitation.invitee)
-    return revoked
+        except LogtoError as error:
+            raise refusal_from(error, "the change") from error
 
 
 def invitation_resend(*, actor: User, organization_id: str, invitation_id: str) -> Invitation:
@@ -368,36 +366,23 @@ def invitation_resend(*, actor: User, organization_id: str, invitation_id: str) 
     access.require(Perm.INVITE_MEMBER, "You are not allowed to resend invitations here.")
     invitation = _organization_invitation(organization_id, invitation_id)
     organization = access.organization
-    if invitation.status in ("Accepted", "Revoked"):
-        raise ApplicationError(f"This invitation cannot be resent. {_ENDED[invitation.status]}")
+    if invitation.status in (InvitationStatus.ACCEPTED, InvitationStatus.REVOKED):
+        raise ApplicationError(f"This invitation cannot be resent. {ENDED[invitation.status]}")
     if _sent_last_hour(actor, organization_id) >= settings.ORGPORTAL_INVITATIONS_PER_HOUR:
         raise LimitReached(
             f"You reached the limit of {settings.ORGPORTAL_INVITATIONS_PER_HOUR} invitations "
             "an hour. Try again later."
         )
-    if invitation.status == "Expired":
+    if invitation.status == InvitationStatus.EXPIRED:
         return _reissue(actor, access, invitation)
-    role_names = [role.name for role in invitation.roles]
-    try:
-        if settings.ORGPORTAL_INVITATION_DELIVERY == "logto":
-            _send_via_logto(invitation_id)
-        else:
-            _send_via_django(
-                actor, organization, invitation, role_names, _personal_message(invitation_id)
-            )
-    except RateLimited as error:
-        _audit(
-            actor, organization, "invitation.resent", invitation_id, invitation.invitee, error=error
+    with _audited(actor, organization, "invitation.resent", invitation_id, invitation.invitee):
+        _deliver(
+            actor,
+            organization,
+            invitation,
+            [role.name for role in invitation.roles],
+            _personal_message(invitation_id),
         )
-        raise LimitReached(
-            "Too many emails went to this address recently. Try again in ten minutes."
-        ) from error
-    except Exception as error:
-        _audit(
-            actor, organization, "invitation.resent", invitation_id, invitation.invitee, error=error
-        )
-        raise LogtoRefused("The email could not be sent. Try again in a moment.") from error
-    _audit(actor, organization, "invitation.resent", invitation_id, invitation.invitee)
     return invitation
 
 
@@ -425,154 +410,14 @@ def _reissue(actor: User, access: OrganizationAccess, old: Invitation) -> Invita
         _personal_message(old.id),
     )
     if outcome.status != "sent":
-        raise LogtoRefused(f"The invitation could not be re-issued: {outcome.reason}.")
-    _audit(
-        actor,
-        access.organization,
-        "invitation.reissued",
-        old.id,
-        old.invitee,
+        raise ServiceUnavailable(f"The invitation could not be re-issued: {outcome.reason}.")
+    audit_in_organization(
+        actor=actor,
+        organization=access.organization,
+        action="invitation.reissued",
+        target_type="invitation",
+        target_id=old.id,
+        target_label=old.invitee,
         after={"replaced_by": outcome.invitation_id},
     )
     return logto.get_client().get_organization_invitation(outcome.invitation_id)
-
-
-# -- the invitee's side ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class InvitationView:
-    """What the landing page shows about an invitation."""
-
-    invitation: Invitation
-    organization_name: str
-    inviter_name: str
-
-    @property
-    def organization_ref(self) -> Organization:
-        return Organization(
-            id=self.invitation.organization_id,
-            name=self.organization_name,
-            description=None,
-            is_mfa_required=False,
-            custom_data={},
-            created_at=None,
-        )
-
-    @property
-    def masked_invitee(self) -> str:
-        return mask_email(self.invitation.invitee)
-
-
-def mask_email(email: str) -> str:
-    """`carol@example.com` -> `c***l@example.com`: recognisable, not readable."""
-    local, _, domain = email.partition("@")
-    shown = local[:1] + "***" if len(local) <= 2 else f"{local[0]}***{local[-1]}"
-    return f"{shown}@{domain}"
-
-
-def invitation_view(*, invitation_id: str) -> InvitationView:
-    client = logto.get_client()
-    try:
-        invitation = client.get_organization_invitation(invitation_id)
-        organization = client.get_organization(invitation.organization_id)
-    except NotFound:
-        raise InvitationNotFound("This invitation does not exist.") from None
-    inviter = _user_label(invitation.inviter_id) if invitation.inviter_id else "Someone"
-    return InvitationView(invitation, organization.name, inviter)
-
-
-def invitation_is_for(invitation: Invitation, user: User) -> bool:
-    return bool(user.email) and user.email.lower() == invitation.invitee.lower()
-
-
-def _invitee_check(actor: User, invitation: Invitation) -> None:
-    if not invitation_is_for(invitation, actor):
-        raise NotAllowed(
-            f"This invitation is for {mask_email(invitation.invitee)}, and you are signed in "
-            f"as {actor.email or 'someone else'}."
-        )
-    if not actor.email_verified:
-        raise NotAllowed("Verify your email address in your account first, then try again.")
-    if not invitation.is_pending:
-        raise ApplicationError(
-            f"This invitation can no longer be used. {_ENDED[invitation.status]}"
-        )
-
-
-def invitation_accept(*, actor: User, invitation_id: str) -> Invitation:
-    """Accept: Logto adds the member with the invitation's roles."""
-    view = invitation_view(invitation_id=invitation_id)
-    invitation = view.invitation
-    _invitee_check(actor, invitation)
-    organization = view.organization_ref
-    try:
-        accepted = logto.get_client().set_organization_invitation_status(
-            invitation_id, "Accepted", accepted_user_id=actor.logto_id
-        )
-    except LogtoError as error:
-        _audit(
-            actor,
-            organization,
-            "invitation.accepted",
-            invitation_id,
-            invitation.invitee,
-            error=error,
-        )
-        if isinstance(error, InvalidInput):
-            raise ApplicationError(
-                "This invitation was revoked or used a moment ago, so it can no longer be "
-                "accepted. Ask for a new one."
-            ) from error
-        raise LogtoRefused(UNREACHABLE) from error
-    _audit(
-        actor,
-        organization,
-        "invitation.accepted",
-        invitation_id,
-        invitation.invitee,
-        after={"roles": [role.name for role in invitation.roles]},
-    )
-    organization_list_for_user_forget(user_id=actor.logto_id)
-    permissions_forget(organization_id=invitation.organization_id, user_id=actor.logto_id)
-    my_invitations_forget(actor)
-    organization_remember(actor=actor, organization_id=invitation.organization_id)
-    return accepted
-
-
-def invitation_decline(*, actor: User, invitation_id: str) -> Invitation:
-    """Decline: Logto only knows Revoked; the audit trail says it was declined."""
-    view = invitation_view(invitation_id=invitation_id)
-    invitation = view.invitation
-    _invitee_check(actor, invitation)
-    declined = _revoke(actor, view.organization_ref, invitation, "invitation.declined")
-    my_invitations_forget(actor)
-    return declined
-
-
-def _mine_key(actor: User) -> str:
-    return f"orgportal:my-invitations:{actor.pk}"
-
-
-def my_invitations(*, actor: User) -> list[InvitationView]:
-    """Pending invitations for the actor's (verified) email, across organizations."""
-    if not actor.email or not actor.email_verified:
-        return []
-    cached = cache.get(_mine_key(actor))
-    if cached is not None:
-        return cached
-    client = logto.get_client()
-    views = []
-    for invitation in client.list_organization_invitations(invitee=actor.email):
-        if not invitation.is_pending:
-            continue
-        try:
-            organization = client.get_organization(invitation.organization_id)
-        except NotFound:
-            continue
-        inviter = _user_label(invitation.inviter_id) if invitation.inviter_id else "Someone"
-        views.append(InvitationView(invitation, organization.name, inviter))
-    cache.set(_mine_key(actor), views, 60)
-    return views
-
-
-def my_invitations_forget(actor: User) -> None:
-    cache.delete(_mine_key(actor))

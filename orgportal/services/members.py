@@ -3,27 +3,36 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-
-from django.core.cache import cache
+from functools import partial
 
 from orgportal import logto
-from orgportal.exceptions import ApplicationError, LastAdminError, LogtoRefused, NotAllowed
-from orgportal.logto.errors import InvalidInput, LogtoError, NotFound, Unavailable
-from orgportal.logto.models import Member, OrganizationRole, Page, RoleRef
+from orgportal.logto.errors import InvalidInput, LogtoError, NotFound
+from orgportal.logto.models import Member, Page, RoleRef
 from orgportal.logto.models import User as LogtoUser
 from orgportal.models import User
-from orgportal.permissions import (
+from orgportal.services.access import (
     OrganizationAccess,
     Perm,
+    can_remove_members,
     organization_access,
-    permission_name,
     permissions_forget,
+    refuse_escalation,
+    require_known_roles,
+    require_member_manager_remains,
+    role_names,
 )
-from orgportal.services.audit import audit_in_organization
+from orgportal.services.audit import audit_in_organization, audited
+from orgportal.services.errors import (
+    UNREACHABLE,
+    ApplicationError,
+    Gone,
+    NotAllowed,
+    ServiceUnavailable,
+    refusal_from,
+)
 from orgportal.services.memberships import organization_list_for_user_forget
-from orgportal.services.organizations import UNREACHABLE, other_member_managers_exist
-from orgportal.services.template import template_roles
 
 logger = logging.getLogger(__name__)
 
@@ -31,13 +40,10 @@ PAGE_SIZES = (10, 20, 50, 100)
 DEFAULT_PAGE_SIZE = 20
 SEARCH_MAX = 100
 BULK_MAX = 100
-_SCOPES_KEY = "orgportal:template-scope-names"
 
 
-class MemberGone(ApplicationError):
+class MemberGone(Gone):
     """The person is not (or no longer) a member, e.g. removed by someone else a moment ago."""
-
-    status = 404
 
 
 def member_list(
@@ -52,41 +58,6 @@ def member_list(
         page=max(page, 1),
         page_size=page_size,
     )
-
-
-# -- what the actor may do -----------------------------------------------------------------
-def grantable_role_ids(access: OrganizationAccess) -> frozenset[str]:
-    """Roles whose permissions are all the actor's own: no one grants more than they have."""
-    return frozenset(
-        role.id for role in template_roles() if set(role.scope_names or ()) <= access.scopes
-    )
-
-
-def _template_scope_names() -> frozenset[str]:
-    names = cache.get(_SCOPES_KEY)
-    if names is None:
-        names = frozenset(s.name for s in logto.get_client().list_organization_scopes())
-        cache.set(_SCOPES_KEY, names, 300)
-    return names
-
-
-def can_remove_members(access: OrganizationAccess) -> bool:
-    """`delete:member`, or `manage:member` where the template has no `delete:member`."""
-    if access.can(Perm.DELETE_MEMBER):
-        return True
-    return access.can(Perm.MANAGE_MEMBER) and (
-        permission_name(Perm.DELETE_MEMBER) not in _template_scope_names()
-    )
-
-
-def _roles_by_id() -> dict[str, OrganizationRole]:
-    return {role.id: role for role in template_roles()}
-
-
-def _manages_members(role_ids: set[str]) -> bool:
-    manage = permission_name(Perm.MANAGE_MEMBER)
-    roles = _roles_by_id()
-    return any(manage in (roles[rid].scope_names or ()) for rid in role_ids if rid in roles)
 
 
 def _label(user: LogtoUser | None, user_id: str) -> str:
@@ -114,42 +85,25 @@ def _target(organization_id: str, user_id: str) -> tuple[LogtoUser, set[str]]:
     return user, current
 
 
-def _refuse_escalation(access: OrganizationAccess, role_ids: set[str], doing: str) -> None:
-    roles = _roles_by_id()
-    above = [
-        roles[rid].name
-        for rid in role_ids
-        if rid in roles and not set(roles[rid].scope_names or ()) <= access.scopes
-    ]
-    if above:
-        raise NotAllowed(
-            f"You cannot {doing} the role {', '.join(sorted(above))}: it has permissions "
-            "you do not have."
-        )
-
-
-def _audit(actor, access, action, user_id, label, *, error=None, before=None, after=None):
-    audit_in_organization(
+def _audited(actor: User, access: OrganizationAccess, action: str, user_id: str, label: str, **kw):
+    return audited(
         actor=actor,
         organization=access.organization,
         action=action,
         target_type="user",
         target_id=user_id,
         target_label=label,
-        error=error,
-        before=before,
-        after=after,
+        **kw,
     )
-
-
-def _role_names(role_ids) -> list[str]:
-    roles = _roles_by_id()
-    return sorted(roles[rid].name for rid in role_ids if rid in roles)
 
 
 def _forget_member(organization_id: str, user_id: str) -> None:
     permissions_forget(organization_id=organization_id, user_id=user_id)
     organization_list_for_user_forget(user_id=user_id)
+
+
+def _not_a_member(error: LogtoError) -> bool:
+    return isinstance(error, InvalidInput) and error.code == "organization.require_membership"
 
 
 # -- change roles ---------------------------------------------------------------------------
@@ -160,58 +114,40 @@ def member_roles_set(
     access = organization_access(user=actor, organization_id=organization_id)
     access.require(Perm.MANAGE_MEMBER, "You are not allowed to change members' roles here.")
     wanted = set(role_ids)
-    unknown = wanted - set(_roles_by_id())
-    if unknown:
-        raise ApplicationError("That role does not exist in this organization. Reload the page.")
+    roles = require_known_roles(wanted)
     user, current = _target(organization_id, user_id)
     label = _label(user, user_id)
-    before, after = {"roles": _role_names(current)}, {"roles": _role_names(wanted)}
-    try:
-        _refuse_escalation(access, (wanted - current) | (current - wanted), "grant or take away")
-        if (
-            _manages_members(current)
-            and not _manages_members(wanted)
-            and not other_member_managers_exist(organization_id=organization_id, user_id=user_id)
-        ):
-            raise LastAdminError(
-                f"{label} is the last person who can manage members here. Give that role to "
-                "someone else first."
+    with _audited(
+        actor,
+        access,
+        "member.roles_changed",
+        user_id,
+        label,
+        before={"roles": role_names(current)},
+        after={"roles": role_names(wanted)},
+    ):
+        refuse_escalation(
+            access,
+            wanted ^ current,
+            "You cannot grant or take away the role {roles}: it has permissions you do not have.",
+        )
+        require_member_manager_remains(
+            organization_id=organization_id,
+            user_id=user_id,
+            current_role_ids=current,
+            wanted_role_ids=wanted,
+            sentence=f"{label} is the last person who can manage members here. Give that role "
+            "to someone else first.",
+        )
+        try:
+            logto.get_client().replace_organization_user_roles(
+                organization_id, user_id, sorted(wanted)
             )
-    except ApplicationError as refusal:
-        _audit(
-            actor,
-            access,
-            "member.roles_changed",
-            user_id,
-            label,
-            error=refusal.message,
-            before=before,
-            after=after,
-        )
-        raise
-    try:
-        logto.get_client().replace_organization_user_roles(organization_id, user_id, sorted(wanted))
-    except LogtoError as error:
-        _audit(
-            actor,
-            access,
-            "member.roles_changed",
-            user_id,
-            label,
-            error=error,
-            before=before,
-            after=after,
-        )
-        if isinstance(error, InvalidInput) and error.code == "organization.require_membership":
-            raise MemberGone(f"{label} is no longer a member of this organization.") from error
-        raise LogtoRefused(
-            UNREACHABLE
-            if isinstance(error, Unavailable)
-            else f"Logto refused the change: {error.message}"
-        ) from error
-    _audit(actor, access, "member.roles_changed", user_id, label, before=before, after=after)
+        except LogtoError as error:
+            if _not_a_member(error):
+                raise MemberGone(f"{label} is no longer a member of this organization.") from error
+            raise refusal_from(error, "the change") from error
     _forget_member(organization_id, user_id)
-    roles = _roles_by_id()
     return Member(user=user, roles=tuple(RoleRef(rid, roles[rid].name) for rid in sorted(wanted)))
 
 
@@ -225,31 +161,27 @@ def member_remove(*, actor: User, organization_id: str, user_id: str) -> str:
         raise ApplicationError("To remove yourself, use “Leave organization”.")
     user, current = _target(organization_id, user_id)
     label = _label(user, user_id)
-    before = {"roles": _role_names(current)}
-    try:
-        _refuse_escalation(access, current, "remove someone with")
-        if _manages_members(current) and not other_member_managers_exist(
-            organization_id=organization_id, user_id=user_id
-        ):
-            raise LastAdminError(
-                f"{label} is the last person who can manage members here, so they cannot be "
-                "removed."
-            )
-    except ApplicationError as refusal:
-        _audit(
-            actor, access, "member.removed", user_id, label, error=refusal.message, before=before
+    with _audited(
+        actor, access, "member.removed", user_id, label, before={"roles": role_names(current)}
+    ):
+        refuse_escalation(
+            access,
+            current,
+            "You cannot remove someone with the role {roles}: it has permissions you do not have.",
         )
-        raise
-    try:
-        logto.get_client().remove_organization_user(organization_id, user_id)
-    except NotFound as error:
-        raise MemberGone(f"{label} was already removed a moment ago.") from error
-    except LogtoError as error:
-        _audit(actor, access, "member.removed", user_id, label, error=error, before=before)
-        raise LogtoRefused(
-            UNREACHABLE if isinstance(error, Unavailable) else f"Logto refused: {error.message}"
-        ) from error
-    _audit(actor, access, "member.removed", user_id, label, before=before)
+        require_member_manager_remains(
+            organization_id=organization_id,
+            user_id=user_id,
+            current_role_ids=current,
+            sentence=f"{label} is the last person who can manage members here, so they cannot "
+            "be removed.",
+        )
+        try:
+            logto.get_client().remove_organization_user(organization_id, user_id)
+        except NotFound as error:
+            raise MemberGone(f"{label} was already removed a moment ago.") from error
+        except LogtoError as error:
+            raise refusal_from(error, "the removal") from error
     _forget_member(organization_id, user_id)
     return label
 
@@ -284,29 +216,24 @@ def members_bulk(
         access.require(Perm.MANAGE_MEMBER, "You are not allowed to change members' roles here.")
     labels = _labels(user_ids)
     if action == "add_role":
-        return _bulk_add_role(actor, organization_id, user_ids, role_id, labels)
+        return _bulk_add_role(actor, access, user_ids, role_id, labels)
+    change: Callable[[str], object]
     if action == "set_role":
         if not role_id:
             raise ApplicationError("Choose the role to give.")
-
-        def change(user_id: str) -> None:
-            member_roles_set(
-                actor=actor, organization_id=organization_id, user_id=user_id, role_ids=[role_id]
-            )
-
+        change = partial(
+            member_roles_set, actor=actor, organization_id=organization_id, role_ids=[role_id]
+        )
         done = "role changed"
     elif action == "remove":
-
-        def change(user_id: str) -> None:
-            member_remove(actor=actor, organization_id=organization_id, user_id=user_id)
-
+        change = partial(member_remove, actor=actor, organization_id=organization_id)
         done = "removed"
     else:
         raise ApplicationError("Choose what to do with the selected members.")
     outcomes = []
     for user_id in user_ids:
         try:
-            change(user_id)
+            change(user_id=user_id)
         except ApplicationError as error:
             outcomes.append(BulkOutcome(user_id, labels[user_id], False, error.message))
         except LogtoError:
@@ -330,46 +257,56 @@ def _labels(user_ids: list[str]) -> dict[str, str]:
 
 def _bulk_add_role(
     actor: User,
-    organization_id: str,
+    access: OrganizationAccess,
     user_ids: list[str],
     role_id: str | None,
     labels: dict[str, str],
 ) -> list[BulkOutcome]:
     """Logto's bulk endpoint: one call adds the role to everyone (additive)."""
-    access = organization_access(user=actor, organization_id=organization_id)
-    access.require(Perm.MANAGE_MEMBER, "You are not allowed to change members' roles here.")
-    roles = _roles_by_id()
-    if role_id not in roles:
-        raise ApplicationError("That role does not exist in this organization. Reload the page.")
-    _refuse_escalation(access, {role_id}, "grant")
+    if not role_id:
+        raise ApplicationError("Choose the role to give.")
+    roles = require_known_roles([role_id])
+    refuse_escalation(
+        access, [role_id], "You cannot grant the role {roles}: it has permissions you do not have."
+    )
     role_name = roles[role_id].name
+    organization_id = access.organization.id
     try:
         logto.get_client().add_organization_users_roles(organization_id, user_ids, [role_id])
     except LogtoError as error:
         reason = (
             "one of them is no longer a member." if isinstance(error, InvalidInput) else UNREACHABLE
         )
-        outcomes = []
         for user_id in user_ids:
-            label = labels[user_id]
-            _audit(
-                actor,
-                access,
-                "member.roles_changed",
-                user_id,
-                label,
+            audit_in_organization(
+                actor=actor,
+                organization=access.organization,
+                action="member.roles_changed",
+                target_type="user",
+                target_id=user_id,
+                target_label=labels[user_id],
                 error=error,
                 after={"added": [role_name]},
             )
-            outcomes.append(BulkOutcome(user_id, label, False, f"Nothing was changed: {reason}"))
-        return outcomes
-    outcomes = []
+        return [
+            BulkOutcome(user_id, labels[user_id], False, f"Nothing was changed: {reason}")
+            for user_id in user_ids
+        ]
     for user_id in user_ids:
-        label = labels[user_id]
-        _audit(actor, access, "member.roles_changed", user_id, label, after={"added": [role_name]})
+        audit_in_organization(
+            actor=actor,
+            organization=access.organization,
+            action="member.roles_changed",
+            target_type="user",
+            target_id=user_id,
+            target_label=labels[user_id],
+            after={"added": [role_name]},
+        )
         _forget_member(organization_id, user_id)
-        outcomes.append(BulkOutcome(user_id, label, True, f"got the role {role_name}"))
-    return outcomes
+    return [
+        BulkOutcome(user_id, labels[user_id], True, f"got the role {role_name}")
+        for user_id in user_ids
+    ]
 
 
 # -- add (staff, from the admin) ------------------------------------------------------------
@@ -380,10 +317,10 @@ def member_add_by_email(
     invited instead. If the role assignment fails, the membership is undone."""
     access = organization_access(user=actor, organization_id=organization_id)
     access.require(Perm.MANAGE_MEMBER, "You are not allowed to add members here.")
-    roles = _roles_by_id()
-    if any(rid not in roles for rid in role_ids):
-        raise ApplicationError("That role does not exist in this organization. Reload the page.")
-    _refuse_escalation(access, set(role_ids), "grant")
+    roles = require_known_roles(role_ids)
+    refuse_escalation(
+        access, role_ids, "You cannot grant the role {roles}: it has permissions you do not have."
+    )
     client = logto.get_client()
     user = client.find_user_by_email(email.strip())
     if user is None:
@@ -397,23 +334,25 @@ def member_add_by_email(
         pass  # not a member yet: good
     else:
         raise ApplicationError(f"{label} is already a member.")
-    try:
-        client.add_organization_users(organization_id, [user.id])
-    except LogtoError as error:
-        _audit(actor, access, "member.added", user.id, label, error=error)
-        raise LogtoRefused(UNREACHABLE) from error
-    try:
-        if role_ids:
-            client.add_organization_user_roles(organization_id, user.id, role_ids)
-    except LogtoError as error:
+    with _audited(
+        actor, access, "member.added", user.id, label, after={"roles": role_names(role_ids)}
+    ):
         try:
-            client.remove_organization_user(organization_id, user.id)
-        except LogtoError:
-            logger.error(
-                "Member %s added to %s without roles; removal failed", user.id, organization_id
-            )
-        _audit(actor, access, "member.added", user.id, label, error=error)
-        raise LogtoRefused("The roles could not be given, so the member was not added.") from error
-    _audit(actor, access, "member.added", user.id, label, after={"roles": _role_names(role_ids)})
+            client.add_organization_users(organization_id, [user.id])
+        except LogtoError as error:
+            raise refusal_from(error, "the new member") from error
+        try:
+            if role_ids:
+                client.add_organization_user_roles(organization_id, user.id, role_ids)
+        except LogtoError as error:
+            try:
+                client.remove_organization_user(organization_id, user.id)
+            except LogtoError:
+                logger.error(
+                    "Member %s added to %s without roles; removal failed", user.id, organization_id
+                )
+            raise ServiceUnavailable(
+                "The roles could not be given, so the member was not added."
+            ) from error
     _forget_member(organization_id, user.id)
     return Member(user=user, roles=tuple(RoleRef(rid, roles[rid].name) for rid in role_ids))

@@ -7,49 +7,39 @@ import logging
 from django.conf import settings
 
 from orgportal import logto
-from orgportal.exceptions import (
-    ApplicationError,
-    LastAdminError,
-    LimitReached,
-    LogtoRefused,
-    NotAllowed,
-)
-from orgportal.logto.errors import InvalidInput, LogtoError, NotFound, Unavailable
+from orgportal.logto.errors import LogtoError, NotFound
 from orgportal.logto.models import Organization
 from orgportal.models import AuditEvent, User
-from orgportal.permissions import (
+from orgportal.services.access import (
     Perm,
     organization_access,
-    permission_name,
     permissions_forget,
+    require_member_manager_remains,
 )
-from orgportal.services.audit import audit_in_organization, audit_record
+from orgportal.services.audit import audit_record, audited
+from orgportal.services.errors import (
+    ApplicationError,
+    LimitReached,
+    NotAllowed,
+    ServiceUnavailable,
+    refusal_from,
+)
 from orgportal.services.memberships import (
     organization_list_for_user,
     organization_list_for_user_forget,
     organization_remember,
 )
-from orgportal.services.template import roles_with_permission, template_role
-from orgportal.staff import last_admin_overridden
+from orgportal.services.template import template_role
 
 logger = logging.getLogger(__name__)
 
 NAME_MAX = 128
 DESCRIPTION_MAX = 256
-UNREACHABLE = "We could not reach Logto, so nothing was changed. Try again in a moment."
 
 
 def _forget(user: User, organization_id: str) -> None:
     organization_list_for_user_forget(user_id=user.logto_id)
     permissions_forget(organization_id=organization_id, user_id=user.logto_id)
-
-
-def _logto_sentence(error: LogtoError, doing: str) -> str:
-    if isinstance(error, Unavailable):
-        return UNREACHABLE
-    if isinstance(error, InvalidInput):
-        return f"Logto did not accept {doing}: {error.message}"
-    return f"Logto refused {doing}. Nothing was changed."
 
 
 # -- create ---------------------------------------------------------------------------------
@@ -94,7 +84,7 @@ def organization_create(*, actor: User, name: str, description: str = "") -> Org
         raise LimitReached(f"You have reached the limit of {limit} organizations you can create.")
     creator_role = template_role(settings.ORGPORTAL_CREATOR_ROLE)
     if creator_role is None:
-        raise LogtoRefused(
+        raise ServiceUnavailable(
             f"The organization template in Logto has no {settings.ORGPORTAL_CREATOR_ROLE!r} "
             "role, so organizations cannot be created yet. Tell the people who run this portal."
         )
@@ -103,13 +93,13 @@ def organization_create(*, actor: User, name: str, description: str = "") -> Org
         organization = client.create_organization(name=name, description=description or None)
     except LogtoError as error:
         _audit_create_failure(actor, name, error)
-        raise LogtoRefused(_logto_sentence(error, "the organization")) from error
+        raise refusal_from(error, "the organization") from error
     try:
         client.add_organization_users(organization.id, [actor.logto_id])
         client.add_organization_user_roles(organization.id, actor.logto_id, [creator_role.id])
     except LogtoError as error:
         _compensate_create(actor, organization, error)
-        raise LogtoRefused(
+        raise ServiceUnavailable(
             "The organization could not be set up in Logto, so it was removed again and "
             "nothing was created. Try again in a moment."
         ) from error
@@ -183,26 +173,13 @@ def organization_update(
         "description": description or None,
         "is_mfa_required": is_mfa_required,
     }
-    try:
-        updated = logto.get_client().update_organization(organization_id, **changes)
-    except LogtoError as error:
-        _audit(actor, "organization.updated", before, error=error, after=changes)
-        raise LogtoRefused(_logto_sentence(error, "the change")) from error
-    _audit(
-        actor,
-        "organization.updated",
-        before,
-        before={
-            "name": before.name,
-            "description": before.description or "",
-            "is_mfa_required": before.is_mfa_required,
-        },
-        after={
-            "name": updated.name,
-            "description": updated.description or "",
-            "is_mfa_required": updated.is_mfa_required,
-        },
-    )
+    with _audited(actor, "organization.updated", before, after=changes) as entry:
+        try:
+            updated = logto.get_client().update_organization(organization_id, **changes)
+        except LogtoError as error:
+            raise refusal_from(error, "the change") from error
+        entry.before = _settings_of(before)
+        entry.after = _settings_of(updated)
     organization_list_for_user_forget(user_id=actor.logto_id)
     return updated
 
@@ -215,86 +192,72 @@ def organization_delete(*, actor: User, organization_id: str, confirm_name: str)
         raise ApplicationError(
             f"To delete it, type the organization's name exactly: {organization.name}"
         )
-    try:
-        logto.get_client().delete_organization(organization_id)
-    except NotFound:
-        pass  # already gone: the outcome the user asked for
-    except LogtoError as error:
-        _audit(actor, "organization.deleted", organization, error=error)
-        raise LogtoRefused(_logto_sentence(error, "the deletion")) from error
-    _audit(actor, "organization.deleted", organization, before={"name": organization.name})
+    with _audited(actor, "organization.deleted", organization, before={"name": organization.name}):
+        try:
+            logto.get_client().delete_organization(organization_id)
+        except NotFound:
+            pass  # already gone: the outcome the user asked for
+        except LogtoError as error:
+            raise refusal_from(error, "the deletion") from error
     _forget(actor, organization_id)
     if actor.last_organization_id == organization_id:
         organization_remember(actor=actor, organization_id="")
 
 
 # -- leave ----------------------------------------------------------------------------------
-def other_member_managers_exist(*, organization_id: str, user_id: str) -> bool:
-    """Whether someone besides `user_id` holds a role with the manage-members permission.
-
-    A superuser's explicit override (staff.overriding_last_admin) answers yes, which is
-    what lets them remove or demote the last admin.
-    """
-    if last_admin_overridden():
-        return True
-    client = logto.get_client()
-    for role in roles_with_permission(permission_name(Perm.MANAGE_MEMBER)):
-        # Two rows suffice: if one of them is not `user_id`, another manager exists.
-        page = client.list_organization_users(organization_id, role_id=role.id, page_size=2)
-        if any(member.user.id != user_id for member in page):
-            return True
-    return False
-
-
 def organization_leave(*, actor: User, organization_id: str) -> None:
     access = organization_access(user=actor, organization_id=organization_id)
     organization = access.organization
-    if access.can(Perm.MANAGE_MEMBER) and not other_member_managers_exist(
-        organization_id=organization_id, user_id=actor.logto_id
-    ):
-        error = LastAdminError(
-            f"You are the last person who can manage the members of {organization.name}. "
-            "Give that role to someone else first, or delete the organization."
-        )
-        _audit(actor, "member.left", organization, error=error.message, target=actor)
-        raise error
-    try:
-        logto.get_client().remove_organization_user(organization_id, actor.logto_id)
-    except NotFound:
-        pass  # no longer a member: done
-    except LogtoError as error:
-        _audit(actor, "member.left", organization, error=error, target=actor)
-        raise LogtoRefused(_logto_sentence(error, "leaving")) from error
-    _audit(
+    with _audited(
         actor,
         "member.left",
         organization,
         target=actor,
         before={"roles": [role.name for role in access.roles]},
-    )
+    ):
+        require_member_manager_remains(
+            organization_id=organization_id,
+            user_id=actor.logto_id,
+            current_role_ids=[role.id for role in access.roles],
+            sentence=f"You are the last person who can manage the members of "
+            f"{organization.name}. Give that role to someone else first, or delete the "
+            "organization.",
+        )
+        try:
+            logto.get_client().remove_organization_user(organization_id, actor.logto_id)
+        except NotFound:
+            pass  # no longer a member: done
+        except LogtoError as error:
+            raise refusal_from(error, "leaving") from error
     _forget(actor, organization_id)
     if actor.last_organization_id == organization_id:
         organization_remember(actor=actor, organization_id="")
 
 
-def _audit(
+def _settings_of(organization: Organization) -> dict[str, object]:
+    return {
+        "name": organization.name,
+        "description": organization.description or "",
+        "is_mfa_required": organization.is_mfa_required,
+    }
+
+
+def _audited(
     actor: User,
     action: str,
     organization: Organization,
     *,
-    error: LogtoError | str | None = None,
     target: User | None = None,
     before: dict | None = None,
     after: dict | None = None,
-) -> None:
-    audit_in_organization(
+):
+    return audited(
         actor=actor,
         organization=organization,
         action=action,
         target_type="user" if target else "organization",
         target_id=(target.logto_id or "") if target else organization.id,
         target_label=(target.email or target.display_name) if target else organization.name,
-        error=error,
         before=before,
         after=after,
     )

@@ -90,7 +90,8 @@ def signin_failed(request: HttpRequest) -> HttpResponse:
 
 
 def _invitee_of(invitation_id: str) -> str | None:
-    from orgportal.services.invitations import InvitationNotFound, invitation_view
+    from orgportal.services.invitations import InvitationNotFound
+    from orgportal.services.invitee import invitation_view
 
     if not invitation_id or len(invitation_id) > 64:
         return None

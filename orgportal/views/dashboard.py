@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from orgportal.services.invitations import my_invitations
+from orgportal.services.invitee import my_invitations
 from orgportal.services.memberships import organization_list_for_user
 from orgportal.views.invitations import resume_after_switch
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.signing import BadSignature
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -13,26 +12,29 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
-from orgportal.exceptions import ApplicationError, NotAllowed
 from orgportal.forms import InviteForm
 from orgportal.logto.errors import LogtoError
 from orgportal.logto.oidc import provider_logout_url
-from orgportal.permissions import Perm, organization_view
+from orgportal.services.access import Perm, grantable_role_ids
+from orgportal.services.errors import ApplicationError
 from orgportal.services.invitations import (
     InvitationNotFound,
-    invitation_accept,
-    invitation_decline,
-    invitation_is_for,
     invitation_list,
     invitation_resend,
     invitation_revoke,
     invitation_send,
+)
+from orgportal.services.invitee import (
+    invitation_accept,
+    invitation_decline,
+    invitation_is_for,
     invitation_view,
     my_invitations,
 )
-from orgportal.services.members import grantable_role_ids
 from orgportal.services.template import template_roles
-from orgportal.views.common import error_sentence, form_error_from, render_page_or_partial
+from orgportal.views.common import render_page_or_partial
+from orgportal.views.decorators import organization_view
+from orgportal.views.errors import error_sentence, form_error_from, refusal_response
 
 STATUSES = ("Pending", "Accepted", "Expired", "Revoked")
 SWITCH_COOKIE = "orgportal_invitation_after_signout"
@@ -125,20 +127,17 @@ def invitations_page(request: HttpRequest, org_id: str) -> HttpResponse:
 
 
 def _manage_action(request: HttpRequest, org_id: str, change, done: str) -> HttpResponse:
+    url = reverse("orgportal:invitations", args=[org_id])
     try:
         change()
+    except InvitationNotFound as error:
+        if not request.htmx:
+            raise Http404(error.message) from error
+        return refusal_response(request, error, url)
     except (ApplicationError, LogtoError) as error:
-        message, status = error_sentence(error)
-        if isinstance(error, NotAllowed) and not request.htmx:
-            raise PermissionDenied(message) from error
-        if isinstance(error, InvitationNotFound) and not request.htmx:
-            raise Http404(message) from error
-        messages.error(request, message)
-        if request.htmx:
-            return HttpResponse(status=status)
+        return refusal_response(request, error, url)
     else:
         messages.success(request, done)
-    url = reverse("orgportal:invitations", args=[org_id])
     if not request.htmx:
         return HttpResponseRedirect(url)
     form = InviteForm(roles=_role_choices(request.access))

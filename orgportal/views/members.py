@@ -5,29 +5,28 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from orgportal.exceptions import ApplicationError, NotAllowed
 from orgportal.logto.errors import LogtoError
-from orgportal.permissions import Perm, organization_view
+from orgportal.services.access import Perm, can_remove_members, grantable_role_ids
+from orgportal.services.errors import ApplicationError
 from orgportal.services.members import (
     DEFAULT_PAGE_SIZE,
     PAGE_SIZES,
     SEARCH_MAX,
-    can_remove_members,
-    grantable_role_ids,
     member_list,
     member_remove,
     member_roles_set,
     members_bulk,
 )
 from orgportal.services.template import template_roles
-from orgportal.views.common import error_sentence, render_page_or_partial
+from orgportal.views.common import render_page_or_partial
+from orgportal.views.decorators import organization_view
+from orgportal.views.errors import error_sentence, refusal_response
 
 
 def _int(value: str | None, default: int) -> int:
@@ -87,14 +86,7 @@ def members_page(request: HttpRequest, org_id: str) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, org_id: str, error: ApplicationError | LogtoError):
-    """A toast for HTMX; for plain forms a 403 page when forbidden, else back to the list."""
-    message, status = error_sentence(error)
-    if isinstance(error, NotAllowed) and not request.htmx:
-        raise PermissionDenied(message)
-    messages.error(request, message)
-    if request.htmx:
-        return HttpResponse(status=status)
-    return HttpResponseRedirect(_back(request, org_id))
+    return refusal_response(request, error, _back(request, org_id))
 
 
 def _back(request: HttpRequest, org_id: str) -> str:

@@ -10,11 +10,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from orgportal.exceptions import ApplicationError
 from orgportal.forms import ConfirmNameForm, OrganizationForm, OrganizationSettingsForm
 from orgportal.logto.errors import LogtoError
 from orgportal.models import AuditEvent
-from orgportal.permissions import Perm, organization_view
+from orgportal.services.access import Perm
+from orgportal.services.errors import ApplicationError
 from orgportal.services.organizations import (
     organization_can_create,
     organization_create,
@@ -22,12 +22,9 @@ from orgportal.services.organizations import (
     organization_leave,
     organization_update,
 )
-from orgportal.views.common import (
-    error_sentence,
-    form_error_from,
-    redirect_after_success,
-    render_page_or_partial,
-)
+from orgportal.views.common import redirect_after_success, render_page_or_partial
+from orgportal.views.decorators import organization_view
+from orgportal.views.errors import error_sentence, form_error_from
 
 
 @login_required

@@ -7,19 +7,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import mail
 
-from orgportal.exceptions import ApplicationError, LimitReached, NotAllowed
 from orgportal.models import AuditEvent
+from orgportal.services.errors import ApplicationError, LimitReached, NotAllowed
 from orgportal.services.invitations import (
     InvitationNotFound,
-    invitation_accept,
-    invitation_decline,
     invitation_list,
     invitation_resend,
     invitation_revoke,
     invitation_send,
+    parse_email_list,
+)
+from orgportal.services.invitee import (
+    invitation_accept,
+    invitation_decline,
     mask_email,
     my_invitations,
-    parse_email_list,
 )
 from orgportal.services.memberships import organization_list_for_user
 
@@ -155,7 +157,7 @@ def test_a_failed_email_withdraws_the_invitation(emulator, acme, alice, monkeypa
     def broken(**kwargs):
         raise ConnectionRefusedError("SMTP down")
 
-    monkeypatch.setattr("orgportal.services.invitations.invitation_email_send", broken)
+    monkeypatch.setattr("orgportal.services.invitation_delivery.invitation_email_send", broken)
     [outcome] = send(alice, acme, emulator, ["dave@example.com"])
     assert outcome.status == "failed"
     assert "withdrawn" in outcome.reason

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from orgportal.exceptions import ApplicationError, LastAdminError, NotAllowed, OrganizationNotFound
 from orgportal.models import AuditEvent
-from orgportal.permissions import organization_access
+from orgportal.services.access import organization_access
+from orgportal.services.errors import (
+    ApplicationError,
+    LastAdminError,
+    NotAllowed,
+    OrganizationNotFound,
+)
 from orgportal.services.members import (
     MemberGone,
     member_list,

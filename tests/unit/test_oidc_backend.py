@@ -7,7 +7,8 @@ import pytest
 from django.core.exceptions import SuspiciousOperation
 
 from logto_emulator.keys import SigningKey
-from orgportal.logto.oidc import LogtoOIDCBackend, apply_profile_claims, provider_logout_url
+from orgportal.logto.models import Profile
+from orgportal.logto.oidc import LogtoOIDCBackend, provider_logout_url
 from orgportal.models import User
 
 pytestmark = pytest.mark.django_db
@@ -56,9 +57,9 @@ def test_profile_is_refreshed_at_each_sign_in(backend):
 
 def test_name_falls_back_to_username():
     user = User(username="u1")
-    assert apply_profile_claims(user, {"sub": "u1", "username": "ali"})
+    assert user.apply_profile(Profile.from_claims({"sub": "u1", "username": "ali"}))
     assert user.name == "ali"
-    assert not apply_profile_claims(user, {"sub": "u1", "username": "ali"})
+    assert not user.apply_profile(Profile.from_claims({"sub": "u1", "username": "ali"}))
 
 
 def test_claims_need_a_subject(backend):

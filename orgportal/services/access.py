@@ -1,0 +1,215 @@
+"""What the acting user may do in an organization, and the rules about roles.
+
+Permissions are Logto's organization scopes of the user's roles: resolved from the
+Management API, cached briefly per (organization, user) and dropped whenever the portal
+changes that user's roles. Views use them to hide buttons; every service checks them again.
+The role rules live here once: which roles an actor may grant (no escalation), who may
+remove members, and the last-admin rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+from orgportal import logto
+from orgportal.logto.errors import NotFound
+from orgportal.logto.models import Organization, OrganizationRole, RoleRef
+from orgportal.models import User
+from orgportal.services.errors import (
+    ApplicationError,
+    LastAdminError,
+    NotAllowed,
+    OrganizationNotFound,
+)
+from orgportal.services.memberships import organization_get_for_user
+from orgportal.services.template import roles_with_permission, template_roles
+from orgportal.staff import is_acting_as_staff, last_admin_overridden
+
+PERMISSIONS_TTL = 60  # seconds
+TEMPLATE_SCOPES_TTL = 300  # seconds; the template rarely changes
+_TEMPLATE_SCOPES_KEY = "orgportal:template-scope-names"
+
+
+class Perm:
+    """Keys of settings.ORGPORTAL_PERMISSIONS; the Logto names are configurable."""
+
+    INVITE_MEMBER = "invite_member"
+    MANAGE_MEMBER = "manage_member"
+    DELETE_MEMBER = "delete_member"
+    MANAGE_ORGANIZATION = "manage_organization"
+    DELETE_ORGANIZATION = "delete_organization"
+
+
+def permission_name(key: str) -> str:
+    """The Logto scope name configured for a permission key."""
+    return settings.ORGPORTAL_PERMISSIONS[key]
+
+
+@dataclass(frozen=True)
+class OrganizationAccess:
+    """The acting user's place in one organization."""
+
+    organization: Organization
+    roles: tuple[RoleRef, ...]
+    scopes: frozenset[str]
+
+    def can(self, key: str) -> bool:
+        return permission_name(key) in self.scopes
+
+    def require(self, key: str, sentence: str) -> None:
+        if not self.can(key):
+            raise NotAllowed(sentence)
+
+    @property
+    def perms(self) -> dict[str, bool]:
+        """For templates: `access.perms.manage_member` and friends."""
+        return {key: permission_name(key) in self.scopes for key in settings.ORGPORTAL_PERMISSIONS}
+
+
+# -- resolving access -------------------------------------------------------------------------
+def _scopes_key(organization_id: str, user_id: str) -> str:
+    return f"orgportal:scopes:{organization_id}:{user_id}"
+
+
+def user_scopes(*, organization_id: str, user_id: str) -> frozenset[str]:
+    """The user's permission names in the organization (briefly cached)."""
+    key = _scopes_key(organization_id, user_id)
+    scopes = cache.get(key)
+    if scopes is None:
+        found = logto.get_client().list_organization_user_scopes(organization_id, user_id)
+        scopes = frozenset(scope.name for scope in found)
+        cache.set(key, scopes, PERMISSIONS_TTL)
+    return scopes
+
+
+def permissions_forget(*, organization_id: str, user_id: str) -> None:
+    """Drop the cached scopes after the portal changed this user's roles."""
+    cache.delete(_scopes_key(organization_id, user_id))
+
+
+def organization_access(*, user: User, organization_id: str) -> OrganizationAccess:
+    """The user's access to the organization; OrganizationNotFound for non-members."""
+    if is_acting_as_staff(user):
+        return _staff_access(organization_id)
+    if not user.logto_id:
+        raise OrganizationNotFound("No such organization.")
+    membership = organization_get_for_user(user_id=user.logto_id, organization_id=organization_id)
+    if membership is None:
+        raise OrganizationNotFound("No such organization.")
+    return OrganizationAccess(
+        organization=membership.organization,
+        roles=membership.roles,
+        scopes=user_scopes(organization_id=organization_id, user_id=user.logto_id),
+    )
+
+
+def _staff_access(organization_id: str) -> OrganizationAccess:
+    """Staff in the admin hold every organization permission, in any organization."""
+    try:
+        organization = logto.get_client().get_organization(organization_id)
+    except NotFound:
+        raise OrganizationNotFound("This organization no longer exists.") from None
+    scopes = set(settings.ORGPORTAL_PERMISSIONS.values())
+    for role in template_roles():
+        scopes.update(role.scope_names or ())
+    return OrganizationAccess(organization=organization, roles=(), scopes=frozenset(scopes))
+
+
+# -- role rules -------------------------------------------------------------------------------
+def roles_by_id() -> dict[str, OrganizationRole]:
+    return {role.id: role for role in template_roles()}
+
+
+def role_names(role_ids: Iterable[str]) -> list[str]:
+    roles = roles_by_id()
+    return sorted(roles[rid].name for rid in role_ids if rid in roles)
+
+
+def require_known_roles(role_ids: Iterable[str]) -> dict[str, OrganizationRole]:
+    """The template's roles by id; a refusal when any id is not one of them."""
+    roles = roles_by_id()
+    if any(rid not in roles for rid in role_ids):
+        raise ApplicationError("That role does not exist in this organization. Reload the page.")
+    return roles
+
+
+def grantable_role_ids(access: OrganizationAccess) -> frozenset[str]:
+    """Roles whose permissions are all the actor's own: no one grants more than they have."""
+    return frozenset(
+        role.id for role in template_roles() if set(role.scope_names or ()) <= access.scopes
+    )
+
+
+def refuse_escalation(access: OrganizationAccess, role_ids: Iterable[str], sentence: str) -> None:
+    """NotAllowed when any role holds a permission the actor lacks. `sentence` has `{roles}`."""
+    roles = roles_by_id()
+    above = sorted(
+        roles[rid].name
+        for rid in role_ids
+        if rid in roles and not set(roles[rid].scope_names or ()) <= access.scopes
+    )
+    if above:
+        raise NotAllowed(sentence.format(roles=", ".join(above)))
+
+
+def _template_scope_names() -> frozenset[str]:
+    names = cache.get(_TEMPLATE_SCOPES_KEY)
+    if names is None:
+        names = frozenset(s.name for s in logto.get_client().list_organization_scopes())
+        cache.set(_TEMPLATE_SCOPES_KEY, names, TEMPLATE_SCOPES_TTL)
+    return names
+
+
+def can_remove_members(access: OrganizationAccess) -> bool:
+    """`delete:member`, or `manage:member` where the template has no `delete:member`."""
+    if access.can(Perm.DELETE_MEMBER):
+        return True
+    return access.can(Perm.MANAGE_MEMBER) and (
+        permission_name(Perm.DELETE_MEMBER) not in _template_scope_names()
+    )
+
+
+def manages_members(role_ids: Iterable[str]) -> bool:
+    """Whether these roles together hold the manage-members permission."""
+    manage = permission_name(Perm.MANAGE_MEMBER)
+    roles = roles_by_id()
+    return any(manage in (roles[rid].scope_names or ()) for rid in role_ids if rid in roles)
+
+
+def other_member_managers_exist(*, organization_id: str, user_id: str) -> bool:
+    """Whether someone besides `user_id` holds a role with the manage-members permission.
+
+    A superuser's explicit override (staff.overriding_last_admin) answers yes, which is
+    what lets them remove or demote the last admin.
+    """
+    if last_admin_overridden():
+        return True
+    client = logto.get_client()
+    for role in roles_with_permission(permission_name(Perm.MANAGE_MEMBER)):
+        # Two rows suffice: if one of them is not `user_id`, another manager exists.
+        page = client.list_organization_users(organization_id, role_id=role.id, page_size=2)
+        if any(member.user.id != user_id for member in page):
+            return True
+    return False
+
+
+def require_member_manager_remains(
+    *,
+    organization_id: str,
+    user_id: str,
+    current_role_ids: Iterable[str],
+    wanted_role_ids: Iterable[str] = (),
+    sentence: str,
+) -> None:
+    """The last-admin rule: LastAdminError(sentence) when `user_id` manages members with
+    their current roles, would not with the wanted ones, and nobody else does."""
+    if (
+        manages_members(current_role_ids)
+        and not manages_members(wanted_role_ids)
+        and not other_member_managers_exist(organization_id=organization_id, user_id=user_id)
+    ):
+        raise LastAdminError(sentence)

@@ -1,0 +1,74 @@
+"""Why a use case did not happen: one sentence a person can act on, and no HTTP.
+
+Views translate these into pages (`orgportal.views.errors`), the JSON API into its error
+body (`orgportal.api.errors`): the status belongs to the caller's protocol, not to the rule.
+"""
+
+from __future__ import annotations
+
+from orgportal.logto.errors import AuthError, LogtoError, NotFound, RateLimited, Unavailable
+
+
+class ApplicationError(Exception):
+    """A rule or the input said no. `message` is shown to the user as it is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(ApplicationError):
+    """The acting user lacks the permission for this action."""
+
+
+class Gone(ApplicationError):
+    """The thing does not exist, no longer exists, or is not visible to the actor."""
+
+
+class OrganizationNotFound(Gone):
+    """No such organization, or the actor is not a member (existence does not leak)."""
+
+
+class LastAdminError(ApplicationError):
+    """The change would leave the organization without anyone who can manage members."""
+
+
+class LimitReached(ApplicationError):
+    """A configured limit (e.g. organizations per user) is reached."""
+
+
+class ServiceUnavailable(ApplicationError):
+    """Logto could not be reached, was too busy, or refused the portal's credentials: the
+    change did not happen (the message says so), and trying again later may work."""
+
+
+UNREACHABLE = "We could not reach Logto, so nothing was changed. Try again in a moment."
+
+
+def logto_failure_sentence(error: LogtoError) -> str:
+    """What a person reads when a call to Logto failed for reasons that are not theirs."""
+    if isinstance(error, RateLimited):
+        return "Logto is receiving too many requests right now. Wait a moment and try again."
+    if isinstance(error, AuthError):
+        return (
+            "The portal's connection to Logto is misconfigured. Nothing was changed. "
+            "Please tell the people who run this portal."
+        )
+    if isinstance(error, NotFound):
+        return "This no longer exists in Logto."
+    return (
+        "We could not reach Logto, our sign-in service. Nothing was changed. Try again in a moment."
+    )
+
+
+def refusal_from(error: LogtoError, doing: str) -> ApplicationError:
+    """A failed Logto write as a service error: Logto *refusing* the input is the user's to
+    fix (ApplicationError); Logto being unreachable, busy or misconfigured is not
+    (ServiceUnavailable). `doing` names the change, e.g. "the change"."""
+    if isinstance(error, Unavailable):
+        return ServiceUnavailable(UNREACHABLE)
+    if isinstance(error, RateLimited | AuthError):
+        return ServiceUnavailable(logto_failure_sentence(error))
+    if isinstance(error, NotFound):
+        return Gone(f"Logto could not apply {doing}: it no longer exists.")
+    return ApplicationError(f"Logto did not accept {doing}: {error.message}")

@@ -1,0 +1,77 @@
+"""Delivering an invitation email: by the portal through Django's email framework (HTML and
+text), or by Logto through the tenant's email connector (ORGPORTAL_INVITATION_DELIVERY).
+
+Logto Cloud's built-in email service does not send organization invitations, so the portal
+itself is the default.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from orgportal import logto
+from orgportal.logto.models import Invitation
+
+
+def invitation_deliver(
+    *,
+    invitation: Invitation,
+    organization_name: str,
+    inviter_name: str,
+    role_names: list[str],
+    personal_message: str = "",
+) -> None:
+    """Send the invitation's email by the configured route; raises when it did not go out."""
+    if settings.ORGPORTAL_INVITATION_DELIVERY == "logto":
+        logto.get_client().send_organization_invitation_message(
+            invitation.id, link=invitation_link(invitation.id)
+        )
+        return
+    arguments = {
+        "to": invitation.invitee,
+        "invitation_id": invitation.id,
+        "organization_name": organization_name,
+        "inviter_name": inviter_name,
+        "role_names": role_names,
+        "expires_at": invitation.expires_at,
+        "personal_message": personal_message,
+    }
+    try:
+        invitation_email_send(**arguments)
+    except Exception:
+        invitation_email_send(**arguments)  # one retry for a passing SMTP hiccup
+
+
+def invitation_link(invitation_id: str) -> str:
+    return f"{settings.PORTAL_BASE_URL}/invitations/{invitation_id}/"
+
+
+def invitation_email_send(
+    *,
+    to: str,
+    invitation_id: str,
+    organization_name: str,
+    inviter_name: str,
+    role_names: list[str],
+    expires_at: datetime | None,
+    personal_message: str = "",
+) -> None:
+    """Send one invitation email; raises on delivery failure (the caller decides what next)."""
+    context = {
+        "link": invitation_link(invitation_id),
+        "organization_name": organization_name,
+        "inviter_name": inviter_name,
+        "role_names": role_names,
+        "expires_at": expires_at,
+        "personal_message": personal_message,
+    }
+    subject = f"{inviter_name} invited you to join {organization_name}"
+    text = render_to_string("orgportal/email/invitation.txt", context)
+    html = render_to_string("orgportal/email/invitation.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    message.attach_alternative(html, "text/html")
+    message.send(fail_silently=False)

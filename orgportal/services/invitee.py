@@ -1,0 +1,153 @@
+"""The invitee's side of invitations: the landing page, accept, decline, my invitations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+from orgportal import logto
+from orgportal.logto.errors import InvalidInput, LogtoError, NotFound
+from orgportal.logto.models import Invitation, InvitationStatus, Organization
+from orgportal.models import User
+from orgportal.services.access import permissions_forget
+from orgportal.services.audit import audited
+from orgportal.services.errors import ApplicationError, NotAllowed, refusal_from
+from orgportal.services.invitations import ENDED, InvitationNotFound, revoke
+from orgportal.services.memberships import (
+    organization_list_for_user_forget,
+    organization_remember,
+)
+from orgportal.services.users import user_label
+
+MY_INVITATIONS_TTL = 60  # seconds
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    """What the landing page shows about an invitation."""
+
+    invitation: Invitation
+    organization_name: str
+    inviter_name: str
+
+    @property
+    def organization_ref(self) -> Organization:
+        return Organization(
+            id=self.invitation.organization_id,
+            name=self.organization_name,
+            description=None,
+            is_mfa_required=False,
+            custom_data={},
+            created_at=None,
+        )
+
+    @property
+    def masked_invitee(self) -> str:
+        return mask_email(self.invitation.invitee)
+
+
+def mask_email(email: str) -> str:
+    """`carol@example.com` -> `c***l@example.com`: recognisable, not readable."""
+    local, _, domain = email.partition("@")
+    shown = local[:1] + "***" if len(local) <= 2 else f"{local[0]}***{local[-1]}"
+    return f"{shown}@{domain}"
+
+
+def invitation_view(*, invitation_id: str) -> InvitationView:
+    client = logto.get_client()
+    try:
+        invitation = client.get_organization_invitation(invitation_id)
+        organization = client.get_organization(invitation.organization_id)
+    except NotFound:
+        raise InvitationNotFound("This invitation does not exist.") from None
+    inviter = user_label(invitation.inviter_id) if invitation.inviter_id else "Someone"
+    return InvitationView(invitation, organization.name, inviter)
+
+
+def invitation_is_for(invitation: Invitation, user: User) -> bool:
+    return bool(user.email) and user.email.lower() == invitation.invitee.lower()
+
+
+def _invitee_check(actor: User, invitation: Invitation) -> None:
+    if not invitation_is_for(invitation, actor):
+        raise NotAllowed(
+            f"This invitation is for {mask_email(invitation.invitee)}, and you are signed in "
+            f"as {actor.email or 'someone else'}."
+        )
+    if not actor.email_verified:
+        raise NotAllowed("Verify your email address in your account first, then try again.")
+    if not invitation.is_pending:
+        raise ApplicationError(f"This invitation can no longer be used. {ENDED[invitation.status]}")
+
+
+def invitation_accept(*, actor: User, invitation_id: str) -> Invitation:
+    """Accept: Logto adds the member with the invitation's roles."""
+    view = invitation_view(invitation_id=invitation_id)
+    invitation = view.invitation
+    _invitee_check(actor, invitation)
+    with audited(
+        actor=actor,
+        organization=view.organization_ref,
+        action="invitation.accepted",
+        target_type="invitation",
+        target_id=invitation_id,
+        target_label=invitation.invitee,
+        after={"roles": [role.name for role in invitation.roles]},
+    ):
+        try:
+            accepted = logto.get_client().set_organization_invitation_status(
+                invitation_id, InvitationStatus.ACCEPTED, accepted_user_id=actor.logto_id
+            )
+        except InvalidInput as error:
+            raise ApplicationError(
+                "This invitation was revoked or used a moment ago, so it can no longer be "
+                "accepted. Ask for a new one."
+            ) from error
+        except LogtoError as error:
+            raise refusal_from(error, "the acceptance") from error
+    organization_list_for_user_forget(user_id=actor.logto_id)
+    permissions_forget(organization_id=invitation.organization_id, user_id=actor.logto_id)
+    my_invitations_forget(actor)
+    organization_remember(actor=actor, organization_id=invitation.organization_id)
+    return accepted
+
+
+def invitation_decline(*, actor: User, invitation_id: str) -> Invitation:
+    """Decline: Logto only knows Revoked; the audit trail says it was declined."""
+    view = invitation_view(invitation_id=invitation_id)
+    invitation = view.invitation
+    _invitee_check(actor, invitation)
+    declined = revoke(actor, view.organization_ref, invitation, "invitation.declined")
+    my_invitations_forget(actor)
+    return declined
+
+
+def _mine_key(actor: User) -> str:
+    return f"orgportal:my-invitations:{actor.pk}"
+
+
+def my_invitations(*, actor: User) -> list[InvitationView]:
+    """Pending invitations for the actor's (verified) email, across organizations."""
+    if not actor.email or not actor.email_verified:
+        return []
+    cached = cache.get(_mine_key(actor))
+    if cached is not None:
+        return cached
+    client = logto.get_client()
+    views = []
+    for invitation in client.list_organization_invitations(invitee=actor.email):
+        if not invitation.is_pending:
+            continue
+        try:
+            organization = client.get_organization(invitation.organization_id)
+        except NotFound:
+            continue
+        inviter = user_label(invitation.inviter_id) if invitation.inviter_id else "Someone"
+        views.append(InvitationView(invitation, organization.name, inviter))
+    cache.set(_mine_key(actor), views, MY_INVITATIONS_TTL)
+    return views
+
+
+def my_invitations_forget(actor: User) -> None:
+    cache.delete(_mine_key(actor))

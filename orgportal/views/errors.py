@@ -1,0 +1,100 @@
+"""The one translation of service errors and Logto failures into pages.
+
+Services raise errors without HTTP; here each kind gets its status and its sentence. The
+JSON API has its own handler (`orgportal.api.errors`) with the same statuses.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+
+from orgportal.logto.errors import InvalidInput, LogtoError, NotFound, RateLimited
+from orgportal.services.errors import (
+    ApplicationError,
+    Gone,
+    NotAllowed,
+    ServiceUnavailable,
+    logto_failure_sentence,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def error_status(error: ApplicationError | LogtoError) -> int:
+    """403 not allowed, 404 gone, 422 refused input, 429 too many requests, 503 unavailable."""
+    if isinstance(error, NotAllowed):
+        return 403
+    if isinstance(error, Gone | NotFound):
+        return 404
+    if isinstance(error, ServiceUnavailable):
+        return 503
+    if isinstance(error, ApplicationError | InvalidInput):
+        return 422
+    if isinstance(error, RateLimited):
+        return 429
+    return 503
+
+
+def error_sentence(error: ApplicationError | LogtoError) -> tuple[str, int]:
+    """The sentence to show for a service refusal or a Logto failure, and the HTTP status."""
+    if isinstance(error, ApplicationError):
+        return error.message, error_status(error)
+    return logto_failure_sentence(error), error_status(error)
+
+
+def form_error_from(form: forms.Form, error: ApplicationError | LogtoError) -> int:
+    """Put the refusal on the form (which keeps what was typed); return the HTTP status."""
+    message, status = error_sentence(error)
+    form.add_error(None, message)
+    return status
+
+
+def toast_response(sentence: str, status: int) -> HttpResponse:
+    """An HTMX answer that swaps nothing and shows `sentence` as an error toast."""
+    response = HttpResponse(status=status)
+    response["HX-Trigger"] = json.dumps({"messages": [{"message": sentence, "tags": "error"}]})
+    return response
+
+
+class ErrorPageMiddleware:
+    """A service error or Logto failure that no view handled becomes a clear page (or a
+    toast for HTMX), never a 500."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, ApplicationError | LogtoError):
+            return None
+        if isinstance(exception, LogtoError):
+            logger.warning("Logto call failed: %s", exception)
+        sentence, status = error_sentence(exception)
+        if getattr(request, "htmx", False):
+            return toast_response(sentence, status)
+        return render(
+            request, "orgportal/logto_unavailable.html", {"sentence": sentence}, status=status
+        )
+
+
+def refusal_response(
+    request: HttpRequest, error: ApplicationError | LogtoError, back_url: str
+) -> HttpResponse:
+    """A refused row action: for HTMX the status and a toast (nothing is swapped); for plain
+    forms a 403 page when not allowed, else back to `back_url` where the message shows."""
+    message, status = error_sentence(error)
+    if isinstance(error, NotAllowed) and not request.htmx:
+        raise PermissionDenied(message) from error
+    messages.error(request, message)
+    if request.htmx:
+        return HttpResponse(status=status)
+    return HttpResponseRedirect(back_url)
