@@ -11,16 +11,21 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
 
-from orgportal import logto
-from orgportal.logto.errors import LogtoError, NotFound
+from orgportal.logto.errors import LogtoError
 from orgportal.models import AuditEvent, User
 from orgportal.services.errors import ApplicationError, OrganizationNotFound, logto_failure_sentence
 from orgportal.services.invitations import invitation_resend, invitation_revoke
 from orgportal.services.members import member_add_by_email, member_remove, member_roles_set
 from orgportal.services.organizations import organization_delete, organization_update
-from orgportal.services.template import template_roles
+from orgportal.services.support import (
+    staff_organization_detail,
+    staff_organization_list,
+    staff_user_organizations,
+)
 from orgportal.staff import acting_as_staff, overriding_last_admin
+from orgportal.views.errors import error_sentence
 
 PAGE_SIZE = 25
 
@@ -32,6 +37,7 @@ def _page_number(value: str | None) -> int:
         return 1
 
 
+@require_safe
 def organization_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:100]
     page_number = _page_number(request.GET.get("p"))
@@ -41,8 +47,8 @@ def organization_list(request: HttpRequest) -> HttpResponse:
         "q": q,
     }
     try:
-        page = logto.get_client().list_organizations(
-            q=q or None, page=page_number, page_size=PAGE_SIZE, with_member_counts=True
+        page = staff_organization_list(
+            actor=request.user, q=q, page=page_number, page_size=PAGE_SIZE
         )
     except LogtoError as error:
         context["error"] = logto_failure_sentence(error)
@@ -55,25 +61,21 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     return render(request, "admin/orgportal/organizations.html", context)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def organization_detail(request: HttpRequest, org_id: str) -> HttpResponse:
     if request.method == "POST":
         return _run_action(request, org_id)
-    client = logto.get_client()
     list_url = reverse("admin:logto_organizations")
     try:
-        organization = client.get_organization(org_id)
-        members = client.list_organization_users(
-            org_id,
-            q=request.GET.get("q") or None,
+        detail = staff_organization_detail(
+            actor=request.user,
+            organization_id=org_id,
+            q=request.GET.get("q", ""),
             page=_page_number(request.GET.get("p")),
             page_size=PAGE_SIZE,
         )
-        invitations = [
-            i for i in client.list_organization_invitations(organization_id=org_id) if i.is_pending
-        ]
-        roles = template_roles()
-    except NotFound:
-        messages.error(request, "That organization no longer exists in Logto.")
+    except OrganizationNotFound as error:
+        messages.error(request, error.message)
         return HttpResponseRedirect(list_url)
     except LogtoError as error:
         context = {
@@ -82,13 +84,14 @@ def organization_detail(request: HttpRequest, org_id: str) -> HttpResponse:
             "error": logto_failure_sentence(error),
         }
         return render(request, "admin/orgportal/organization.html", context, status=503)
+    organization = detail.organization
     context = {
         **admin.site.each_context(request),
         "title": organization.name,
         "organization": organization,
-        "members": members,
-        "invitations": invitations,
-        "roles": roles,
+        "members": detail.members,
+        "invitations": detail.pending_invitations,
+        "roles": detail.roles,
         "events": AuditEvent.objects.filter(organization_id=org_id)[:50],
         "is_superuser": request.user.is_superuser,
         "q": request.GET.get("q", ""),
@@ -186,11 +189,8 @@ def _run_action(request: HttpRequest, org_id: str) -> HttpResponse:
     except OrganizationNotFound:
         messages.error(request, "That organization no longer exists in Logto; nothing was changed.")
         return HttpResponseRedirect(reverse("admin:logto_organizations"))
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return HttpResponseRedirect(detail)
-    except LogtoError as error:
-        messages.error(request, logto_failure_sentence(error))
+    except (ApplicationError, LogtoError) as error:
+        messages.error(request, error_sentence(error)[0])
         return HttpResponseRedirect(detail)
     messages.success(request, done)
     if action == "delete":
@@ -198,6 +198,7 @@ def _run_action(request: HttpRequest, org_id: str) -> HttpResponse:
     return HttpResponseRedirect(detail)
 
 
+@require_safe
 def user_organizations(request: HttpRequest, user_pk: int) -> HttpResponse:
     user = get_object_or_404(User, pk=user_pk)
     context = {
@@ -206,11 +207,7 @@ def user_organizations(request: HttpRequest, user_pk: int) -> HttpResponse:
         "person": user,
     }
     try:
-        context["memberships"] = (
-            logto.get_client().list_user_organizations(user.logto_id) if user.logto_id else []
-        )
-    except NotFound:
-        context["memberships"] = []
+        context["memberships"] = staff_user_organizations(actor=request.user, user=user)
     except LogtoError as error:
         context["error"] = logto_failure_sentence(error)
     return render(request, "admin/orgportal/user_organizations.html", context)

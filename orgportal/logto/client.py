@@ -427,6 +427,24 @@ class LogtoClient:
                 return
             page += 1
 
+    # -- health ------------------------------------------------------------------------------
+    def check_reachable(self) -> None:
+        """Fetch the OIDC discovery document (no token needed); Unavailable when it fails."""
+        template = "/oidc/.well-known/openid-configuration"
+        try:
+            response = self._session.get(self.endpoint + template, timeout=(2, 3))
+        except requests.RequestException as exc:
+            raise Unavailable(
+                f"Could not connect to Logto ({type(exc).__name__}).", method="GET", path=template
+            ) from exc
+        if response.status_code != 200:
+            raise Unavailable(
+                f"Logto answered HTTP {response.status_code}.",
+                status=response.status_code,
+                method="GET",
+                path=template,
+            )
+
     # -- transport ---------------------------------------------------------------------------
     def _request(
         self,

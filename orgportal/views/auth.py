@@ -9,6 +9,7 @@ from django.contrib import auth
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from orgportal.logto.errors import LogtoError
@@ -79,6 +80,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
         )
 
 
+@require_safe
 def signin_failed(request: HttpRequest) -> HttpResponse:
     """Where mozilla-django-oidc sends a sign-in that did not complete."""
     return render(

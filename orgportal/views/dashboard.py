@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from orgportal.services.invitee import my_invitations
 from orgportal.services.memberships import organization_list_for_user
 from orgportal.views.invitations import resume_after_switch
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Anonymous: the landing page. Signed in: my organizations with my roles."""
     if not request.user.is_authenticated:

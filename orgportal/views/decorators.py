@@ -9,15 +9,25 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django_htmx.middleware import HtmxDetails
 
+from orgportal.models import User
 from orgportal.services.access import OrganizationAccess, organization_access
 from orgportal.services.errors import OrganizationNotFound
 from orgportal.services.memberships import organization_remember
 
 
-class OrganizationRequest(HttpRequest):
-    """A request inside an organization (for type checking): set by `organization_view`."""
+class HtmxRequest(HttpRequest):
+    """A request that passed django-htmx's middleware (for type checking)."""
 
+    htmx: HtmxDetails
+
+
+class OrganizationRequest(HtmxRequest):
+    """A request inside an organization, as `organization_view` hands it to the view: a
+    signed-in user and their access to the organization in the URL."""
+
+    user: User  # type: ignore[assignment]
     access: OrganizationAccess
 
 

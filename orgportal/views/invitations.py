@@ -9,7 +9,7 @@ from django.core.signing import BadSignature
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
 from orgportal.forms import InviteForm
@@ -33,7 +33,7 @@ from orgportal.services.invitee import (
 )
 from orgportal.services.template import template_roles
 from orgportal.views.common import render_page_or_partial
-from orgportal.views.decorators import organization_view
+from orgportal.views.decorators import OrganizationRequest, organization_view
 from orgportal.views.errors import error_sentence, form_error_from, refusal_response
 
 STATUSES = ("Pending", "Accepted", "Expired", "Revoked")
@@ -64,7 +64,8 @@ def _page_context(request: HttpRequest, org_id: str, form: InviteForm, outcomes=
 
 
 @organization_view(Perm.INVITE_MEMBER)
-def invitations_page(request: HttpRequest, org_id: str) -> HttpResponse:
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitations_page(request: OrganizationRequest, org_id: str) -> HttpResponse:
     choices = _role_choices(request.access)
     initial = {
         "roles": _default_roles(choices),
@@ -150,7 +151,9 @@ def _manage_action(request: HttpRequest, org_id: str, change, done: str) -> Http
 
 @organization_view(Perm.INVITE_MEMBER)
 @require_POST
-def invitation_revoke_view(request: HttpRequest, org_id: str, invitation_id: str) -> HttpResponse:
+def invitation_revoke_view(
+    request: OrganizationRequest, org_id: str, invitation_id: str
+) -> HttpResponse:
     return _manage_action(
         request,
         org_id,
@@ -163,7 +166,9 @@ def invitation_revoke_view(request: HttpRequest, org_id: str, invitation_id: str
 
 @organization_view(Perm.INVITE_MEMBER)
 @require_POST
-def invitation_resend_view(request: HttpRequest, org_id: str, invitation_id: str) -> HttpResponse:
+def invitation_resend_view(
+    request: OrganizationRequest, org_id: str, invitation_id: str
+) -> HttpResponse:
     return _manage_action(
         request,
         org_id,
@@ -175,6 +180,7 @@ def invitation_resend_view(request: HttpRequest, org_id: str, invitation_id: str
 
 
 # -- the invitee's side ---------------------------------------------------------------------
+@require_safe
 def invitation_landing(request: HttpRequest, invitation_id: str) -> HttpResponse:
     try:
         view = invitation_view(invitation_id=invitation_id)

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from orgportal.logto.errors import LogtoError
 from orgportal.services.access import Perm, can_remove_members, grantable_role_ids
@@ -25,7 +25,7 @@ from orgportal.services.members import (
 )
 from orgportal.services.template import template_roles
 from orgportal.views.common import render_page_or_partial
-from orgportal.views.decorators import organization_view
+from orgportal.views.decorators import OrganizationRequest, organization_view
 from orgportal.views.errors import error_sentence, refusal_response
 
 
@@ -78,7 +78,8 @@ def _current_path(request: HttpRequest) -> str:
 
 
 @organization_view()
-def members_page(request: HttpRequest, org_id: str) -> HttpResponse:
+@require_safe
+def members_page(request: OrganizationRequest, org_id: str) -> HttpResponse:
     context = _members_context(request, org_id, _list_state(request))
     return render_page_or_partial(
         request, "orgportal/members/list.html", context, partial="member-table"
@@ -100,7 +101,7 @@ def _back(request: HttpRequest, org_id: str) -> str:
 
 @organization_view(Perm.MANAGE_MEMBER)
 @require_POST
-def member_roles(request: HttpRequest, org_id: str, user_id: str) -> HttpResponse:
+def member_roles(request: OrganizationRequest, org_id: str, user_id: str) -> HttpResponse:
     try:
         member = member_roles_set(
             actor=request.user,
@@ -133,7 +134,7 @@ def member_roles(request: HttpRequest, org_id: str, user_id: str) -> HttpRespons
 
 @organization_view()
 @require_http_methods(["GET", "POST"])
-def member_remove_view(request: HttpRequest, org_id: str, user_id: str) -> HttpResponse:
+def member_remove_view(request: OrganizationRequest, org_id: str, user_id: str) -> HttpResponse:
     if request.method == "GET":
         # The confirmation page for browsers without JavaScript.
         return render(
@@ -157,7 +158,7 @@ def member_remove_view(request: HttpRequest, org_id: str, user_id: str) -> HttpR
 
 @organization_view()
 @require_POST
-def members_bulk_view(request: HttpRequest, org_id: str) -> HttpResponse:
+def members_bulk_view(request: OrganizationRequest, org_id: str) -> HttpResponse:
     try:
         outcomes = members_bulk(
             actor=request.user,

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from orgportal.forms import ConfirmNameForm, OrganizationForm, OrganizationSettingsForm
 from orgportal.logto.errors import LogtoError
@@ -23,7 +23,7 @@ from orgportal.services.organizations import (
     organization_update,
 )
 from orgportal.views.common import redirect_after_success, render_page_or_partial
-from orgportal.views.decorators import organization_view
+from orgportal.views.decorators import OrganizationRequest, organization_view
 from orgportal.views.errors import error_sentence, form_error_from
 
 
@@ -75,13 +75,14 @@ def organization_new(request: HttpRequest) -> HttpResponse:
 
 
 @organization_view()
-def organization_home(request: HttpRequest, org_id: str) -> HttpResponse:
+@require_safe
+def organization_home(request: OrganizationRequest, org_id: str) -> HttpResponse:
     return render(request, "orgportal/organizations/home.html", {"access": request.access})
 
 
 @organization_view(Perm.MANAGE_ORGANIZATION)
 @require_http_methods(["GET", "POST"])
-def organization_settings(request: HttpRequest, org_id: str) -> HttpResponse:
+def organization_settings(request: OrganizationRequest, org_id: str) -> HttpResponse:
     organization = request.access.organization
     initial = {
         "name": organization.name,
@@ -119,7 +120,7 @@ def organization_settings(request: HttpRequest, org_id: str) -> HttpResponse:
 
 @organization_view(Perm.DELETE_ORGANIZATION)
 @require_http_methods(["GET", "POST"])
-def organization_delete_view(request: HttpRequest, org_id: str) -> HttpResponse:
+def organization_delete_view(request: OrganizationRequest, org_id: str) -> HttpResponse:
     form = ConfirmNameForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -149,7 +150,7 @@ def organization_delete_view(request: HttpRequest, org_id: str) -> HttpResponse:
 
 @organization_view()
 @require_http_methods(["GET", "POST"])
-def organization_leave_view(request: HttpRequest, org_id: str) -> HttpResponse:
+def organization_leave_view(request: OrganizationRequest, org_id: str) -> HttpResponse:
     error_message = None
     status = 200
     if request.method == "POST":
@@ -169,7 +170,8 @@ def organization_leave_view(request: HttpRequest, org_id: str) -> HttpResponse:
 
 
 @organization_view(Perm.MANAGE_ORGANIZATION)
-def organization_activity(request: HttpRequest, org_id: str) -> HttpResponse:
+@require_safe
+def organization_activity(request: OrganizationRequest, org_id: str) -> HttpResponse:
     """The organization's audit trail, newest first, for its admins."""
     events = AuditEvent.objects.filter(organization_id=org_id).order_by("-created_at", "-id")
     page = Paginator(events, 25).get_page(request.GET.get("page"))
