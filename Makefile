@@ -26,10 +26,12 @@ run: $(VENV)/.dev-installed
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py rundev --port $(PORT)
 
-## Lint, then the whole test suite (unit, integration, browser).
+## Lint, types, the layering contract, then the whole test suite (unit, integration, browser).
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 ## Benchmarks (figures for issue notes; never run by `make test`).
@@ -39,6 +41,8 @@ bench: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
@@ -25,6 +25,7 @@ from orgportal.services.support import (
     staff_user_organizations,
 )
 from orgportal.staff import acting_as_staff, overriding_last_admin
+from orgportal.views.decorators import AuthenticatedRequest
 from orgportal.views.errors import error_sentence
 
 PAGE_SIZE = 25
@@ -38,7 +39,7 @@ def _page_number(value: str | None) -> int:
 
 
 @require_safe
-def organization_list(request: HttpRequest) -> HttpResponse:
+def organization_list(request: AuthenticatedRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:100]
     page_number = _page_number(request.GET.get("p"))
     context = {
@@ -62,7 +63,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def organization_detail(request: HttpRequest, org_id: str) -> HttpResponse:
+def organization_detail(request: AuthenticatedRequest, org_id: str) -> HttpResponse:
     if request.method == "POST":
         return _run_action(request, org_id)
     list_url = reverse("admin:logto_organizations")
@@ -99,7 +100,7 @@ def organization_detail(request: HttpRequest, org_id: str) -> HttpResponse:
     return render(request, "admin/orgportal/organization.html", context)
 
 
-def _override(request: HttpRequest, target_label: str):
+def _override(request: AuthenticatedRequest, target_label: str):
     """A superuser's override of the last-admin rule: ticked *and* confirmed by typing."""
     if not request.POST.get("override_last_admin"):
         return None
@@ -112,7 +113,7 @@ def _override(request: HttpRequest, target_label: str):
     return overriding_last_admin(request.user)
 
 
-def _run_action(request: HttpRequest, org_id: str) -> HttpResponse:
+def _run_action(request: AuthenticatedRequest, org_id: str) -> HttpResponse:
     post = request.POST
     action = post.get("action", "")
     actor = request.user
@@ -199,7 +200,7 @@ def _run_action(request: HttpRequest, org_id: str) -> HttpResponse:
 
 
 @require_safe
-def user_organizations(request: HttpRequest, user_pk: int) -> HttpResponse:
+def user_organizations(request: AuthenticatedRequest, user_pk: int) -> HttpResponse:
     user = get_object_or_404(User, pk=user_pk)
     context = {
         **admin.site.each_context(request),

@@ -93,7 +93,7 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args, roles: list[tuple[str, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["roles"].choices = roles
+        self.fields["roles"].choices = roles  # type: ignore[attr-defined]
 
     def clean_csv_file(self) -> list[str]:
         upload = self.cleaned_data.get("csv_file")
@@ -116,7 +116,7 @@ class InviteForm(forms.Form):
     def clean(self) -> dict:
         from orgportal.services.invitations import BATCH_MAX, parse_email_list
 
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         addresses = parse_email_list(cleaned.get("emails", "")) + (cleaned.get("csv_file") or [])
         if not addresses and not self.errors.get("csv_file"):
             self.add_error("emails", "Enter at least one email address.")

@@ -25,7 +25,7 @@ class HtmxSessionRefresh(SessionRefresh):
         response = super().process_request(request)
         if response is None or not getattr(request, "htmx", False):
             return response
-        current = request.htmx.current_url
+        current = request.htmx.current_url  # type: ignore[attr-defined]
         if current:
             parts = urlsplit(current)
             if parts.netloc == request.get_host():

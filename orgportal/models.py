@@ -29,6 +29,11 @@ class User(AbstractUser):
     def get_short_name(self) -> str:  # the admin's "Welcome, …"
         return self.display_name
 
+    @property
+    def subject(self) -> str:
+        """Logto's id for this user; empty for local-only accounts (`createsuperuser`)."""
+        return self.logto_id or ""
+
     PROFILE_FIELDS = ("email", "email_verified", "name", "picture")
 
     def apply_profile(self, profile: Profile) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -252,7 +252,7 @@ class LogtoClient:
         )
 
     def create_organization_role(
-        self, *, name: str, description: str | None = None, scope_ids: list[str] = ()
+        self, *, name: str, description: str | None = None, scope_ids: Sequence[str] = ()
     ) -> OrganizationRole:
         body = {"name": name, "organizationScopeIds": list(scope_ids), "resourceScopeIds": []}
         if description is not None:
@@ -312,7 +312,7 @@ class LogtoClient:
         invitee: str,
         expires_at: datetime,
         inviter_id: str | None = None,
-        role_ids: list[str] = (),
+        role_ids: Sequence[str] = (),
         message_link: str | None = None,
     ) -> Invitation:
         """Create a Pending invitation; with `message_link` Logto also emails it."""
@@ -387,7 +387,7 @@ class LogtoClient:
     # -- pagination ----------------------------------------------------------------------------
     def _page(
         self,
-        model: type,
+        model: Any,  # one of the models classes (they parse with `from_api`)
         template: str,
         *path_args: str,
         page: int,

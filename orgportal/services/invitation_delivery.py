@@ -8,6 +8,7 @@ itself is the default.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -31,19 +32,20 @@ def invitation_deliver(
             invitation.id, link=invitation_link(invitation.id)
         )
         return
-    arguments = {
-        "to": invitation.invitee,
-        "invitation_id": invitation.id,
-        "organization_name": organization_name,
-        "inviter_name": inviter_name,
-        "role_names": role_names,
-        "expires_at": invitation.expires_at,
-        "personal_message": personal_message,
-    }
+    send = partial(
+        invitation_email_send,
+        to=invitation.invitee,
+        invitation_id=invitation.id,
+        organization_name=organization_name,
+        inviter_name=inviter_name,
+        role_names=role_names,
+        expires_at=invitation.expires_at,
+        personal_message=personal_message,
+    )
     try:
-        invitation_email_send(**arguments)
+        send()
     except Exception:
-        invitation_email_send(**arguments)  # one retry for a passing SMTP hiccup
+        send()  # one retry for a passing SMTP hiccup
 
 
 def invitation_link(invitation_id: str) -> str:

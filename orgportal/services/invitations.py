@@ -176,10 +176,11 @@ def invitation_send(
                 "invitations an hour; try again later",
             )
         else:
-            slots[position] = _invite_one(
+            outcome = _invite_one(
                 actor, organization, email, role_ids, role_names, expires_at, personal_message
             )
-            budget -= slots[position].status == "sent"
+            slots[position] = outcome
+            budget -= outcome.status == "sent"
     return [outcome for outcome in slots if outcome is not None]
 
 

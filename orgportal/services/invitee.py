@@ -97,7 +97,7 @@ def invitation_accept(*, actor: User, invitation_id: str) -> Invitation:
     ):
         try:
             accepted = logto.get_client().set_organization_invitation_status(
-                invitation_id, InvitationStatus.ACCEPTED, accepted_user_id=actor.logto_id
+                invitation_id, InvitationStatus.ACCEPTED, accepted_user_id=actor.subject
             )
         except InvalidInput as error:
             raise ApplicationError(
@@ -106,8 +106,8 @@ def invitation_accept(*, actor: User, invitation_id: str) -> Invitation:
             ) from error
         except LogtoError as error:
             raise refusal_from(error, "the acceptance") from error
-    organization_list_for_user_forget(user_id=actor.logto_id)
-    permissions_forget(organization_id=invitation.organization_id, user_id=actor.logto_id)
+    organization_list_for_user_forget(user_id=actor.subject)
+    permissions_forget(organization_id=invitation.organization_id, user_id=actor.subject)
     my_invitations_forget(actor)
     organization_remember(actor=actor, organization_id=invitation.organization_id)
     return accepted

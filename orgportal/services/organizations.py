@@ -38,8 +38,8 @@ DESCRIPTION_MAX = 256
 
 
 def _forget(user: User, organization_id: str) -> None:
-    organization_list_for_user_forget(user_id=user.logto_id)
-    permissions_forget(organization_id=organization_id, user_id=user.logto_id)
+    organization_list_for_user_forget(user_id=user.subject)
+    permissions_forget(organization_id=organization_id, user_id=user.subject)
 
 
 # -- create ---------------------------------------------------------------------------------
@@ -64,7 +64,7 @@ def _created_count(actor: User) -> int:
             actor=actor, action="organization.created", outcome=AuditEvent.Outcome.SUCCESS
         ).values_list("organization_id", flat=True)
     )
-    mine = {item.organization.id for item in organization_list_for_user(user_id=actor.logto_id)}
+    mine = {item.organization.id for item in organization_list_for_user(user_id=actor.subject)}
     return len(created & mine)
 
 
@@ -180,7 +180,7 @@ def organization_update(
             raise refusal_from(error, "the change") from error
         entry.before = _settings_of(before)
         entry.after = _settings_of(updated)
-    organization_list_for_user_forget(user_id=actor.logto_id)
+    organization_list_for_user_forget(user_id=actor.subject)
     return updated
 
 
@@ -217,14 +217,14 @@ def organization_leave(*, actor: User, organization_id: str) -> None:
     ):
         require_member_manager_remains(
             organization_id=organization_id,
-            user_id=actor.logto_id,
+            user_id=actor.subject,
             current_role_ids=[role.id for role in access.roles],
             sentence=f"You are the last person who can manage the members of "
             f"{organization.name}. Give that role to someone else first, or delete the "
             "organization.",
         )
         try:
-            logto.get_client().remove_organization_user(organization_id, actor.logto_id)
+            logto.get_client().remove_organization_user(organization_id, actor.subject)
         except NotFound:
             pass  # no longer a member: done
         except LogtoError as error:

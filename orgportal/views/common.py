@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django_htmx.http import HttpResponseClientRedirect
 
+from orgportal.views.decorators import HtmxRequest
+
 
 def render_page_or_partial(
-    request: HttpRequest,
+    request: HtmxRequest,
     template: str,
     context: dict,
     *,
@@ -24,7 +26,7 @@ def render_page_or_partial(
     return TemplateResponse(request, name, context, status=status)
 
 
-def redirect_after_success(request: HttpRequest, url: str) -> HttpResponse:
+def redirect_after_success(request: HtmxRequest, url: str) -> HttpResponse:
     """PRG for plain forms; a client-side redirect for HTMX (the page changes)."""
     if request.htmx:
         return HttpResponseClientRedirect(url)

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from orgportal.services.invitee import my_invitations
 from orgportal.services.memberships import organization_list_for_user
+from orgportal.views.decorators import HtmxRequest
 from orgportal.views.invitations import resume_after_switch
 
 
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HtmxRequest) -> HttpResponse:
     """Anonymous: the landing page. Signed in: my organizations with my roles."""
     if not request.user.is_authenticated:
         return resume_after_switch(request) or render(request, "orgportal/landing.html")

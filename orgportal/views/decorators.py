@@ -23,11 +23,17 @@ class HtmxRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-class OrganizationRequest(HtmxRequest):
+class AuthenticatedRequest(HtmxRequest):
+    """A request of a signed-in user (behind `login_required`, `organization_view` or the
+    admin)."""
+
+    user: User
+
+
+class OrganizationRequest(AuthenticatedRequest):
     """A request inside an organization, as `organization_view` hands it to the view: a
     signed-in user and their access to the organization in the URL."""
 
-    user: User  # type: ignore[assignment]
     access: OrganizationAccess
 
 

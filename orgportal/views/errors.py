@@ -23,6 +23,7 @@ from orgportal.services.errors import (
     ServiceUnavailable,
     logto_failure_sentence,
 )
+from orgportal.views.decorators import HtmxRequest
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ class ErrorPageMiddleware:
 
 
 def refusal_response(
-    request: HttpRequest, error: ApplicationError | LogtoError, back_url: str
+    request: HtmxRequest, error: ApplicationError | LogtoError, back_url: str
 ) -> HttpResponse:
     """A refused row action: for HTMX the status and a toast (nothing is swapped); for plain
     forms a 403 page when not allowed, else back to `back_url` where the message shows."""

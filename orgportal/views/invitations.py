@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
 from django.core.signing import BadSignature
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -33,7 +33,12 @@ from orgportal.services.invitee import (
 )
 from orgportal.services.template import template_roles
 from orgportal.views.common import render_page_or_partial
-from orgportal.views.decorators import OrganizationRequest, organization_view
+from orgportal.views.decorators import (
+    AuthenticatedRequest,
+    HtmxRequest,
+    OrganizationRequest,
+    organization_view,
+)
 from orgportal.views.errors import error_sentence, form_error_from, refusal_response
 
 STATUSES = ("Pending", "Accepted", "Expired", "Revoked")
@@ -50,7 +55,9 @@ def _default_roles(choices: list[tuple[str, str]]) -> list[str]:
     return member or [choices[0][0]] if choices else []
 
 
-def _page_context(request: HttpRequest, org_id: str, form: InviteForm, outcomes=None) -> dict:
+def _page_context(
+    request: OrganizationRequest, org_id: str, form: InviteForm, outcomes=None
+) -> dict:
     status = request.GET.get("status") or ""
     status = status if status in STATUSES else ""
     return {
@@ -127,7 +134,7 @@ def invitations_page(request: OrganizationRequest, org_id: str) -> HttpResponse:
     return response
 
 
-def _manage_action(request: HttpRequest, org_id: str, change, done: str) -> HttpResponse:
+def _manage_action(request: OrganizationRequest, org_id: str, change, done: str) -> HttpResponse:
     url = reverse("orgportal:invitations", args=[org_id])
     try:
         change()
@@ -181,7 +188,7 @@ def invitation_resend_view(
 
 # -- the invitee's side ---------------------------------------------------------------------
 @require_safe
-def invitation_landing(request: HttpRequest, invitation_id: str) -> HttpResponse:
+def invitation_landing(request: HtmxRequest, invitation_id: str) -> HttpResponse:
     try:
         view = invitation_view(invitation_id=invitation_id)
     except InvitationNotFound:
@@ -196,7 +203,7 @@ def invitation_landing(request: HttpRequest, invitation_id: str) -> HttpResponse
     return render(request, "orgportal/invitations/landing.html", context)
 
 
-def _invitee_action(request: HttpRequest, invitation_id: str, action) -> HttpResponse:
+def _invitee_action(request: AuthenticatedRequest, invitation_id: str, action) -> HttpResponse:
     try:
         result = action(actor=request.user, invitation_id=invitation_id)
     except (ApplicationError, LogtoError) as error:
@@ -208,7 +215,7 @@ def _invitee_action(request: HttpRequest, invitation_id: str, action) -> HttpRes
 
 @login_required
 @require_POST
-def invitation_accept_view(request: HttpRequest, invitation_id: str) -> HttpResponse:
+def invitation_accept_view(request: AuthenticatedRequest, invitation_id: str) -> HttpResponse:
     def accept(**kwargs):
         invitation = invitation_accept(**kwargs)
         view = invitation_view(invitation_id=invitation.id)
@@ -221,7 +228,7 @@ def invitation_accept_view(request: HttpRequest, invitation_id: str) -> HttpResp
 
 @login_required
 @require_POST
-def invitation_decline_view(request: HttpRequest, invitation_id: str) -> HttpResponse:
+def invitation_decline_view(request: AuthenticatedRequest, invitation_id: str) -> HttpResponse:
     def decline(**kwargs):
         invitation_decline(**kwargs)
         messages.success(request, "Invitation declined.")
@@ -232,7 +239,7 @@ def invitation_decline_view(request: HttpRequest, invitation_id: str) -> HttpRes
 
 @login_required
 @require_POST
-def invitation_switch_account(request: HttpRequest, invitation_id: str) -> HttpResponse:
+def invitation_switch_account(request: HtmxRequest, invitation_id: str) -> HttpResponse:
     """Sign out here and at Logto, then come back to sign in as the invited address."""
     logout_url = provider_logout_url(request)
     auth.logout(request)
@@ -248,7 +255,7 @@ def invitation_switch_account(request: HttpRequest, invitation_id: str) -> HttpR
     return response
 
 
-def resume_after_switch(request: HttpRequest) -> HttpResponse | None:
+def resume_after_switch(request: HtmxRequest) -> HttpResponse | None:
     """After signing out to switch accounts, continue to the invitation's sign-in."""
     try:
         invitation_id = request.get_signed_cookie(SWITCH_COOKIE, default=None, max_age=600)
@@ -264,7 +271,7 @@ def resume_after_switch(request: HttpRequest) -> HttpResponse | None:
 
 
 @login_required
-def my_invitations_page(request: HttpRequest) -> HttpResponse:
+def my_invitations_page(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request, "orgportal/invitations/mine.html", {"views": my_invitations(actor=request.user)}
     )

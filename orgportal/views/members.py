@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,7 +25,10 @@ from orgportal.services.members import (
 )
 from orgportal.services.template import template_roles
 from orgportal.views.common import render_page_or_partial
-from orgportal.views.decorators import OrganizationRequest, organization_view
+from orgportal.views.decorators import (
+    OrganizationRequest,
+    organization_view,
+)
 from orgportal.views.errors import error_sentence, refusal_response
 
 
@@ -36,7 +39,7 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def _list_state(request: HttpRequest) -> dict:
+def _list_state(request: OrganizationRequest) -> dict:
     params = request.GET
     page_size = _int(params.get("page_size"), DEFAULT_PAGE_SIZE)
     return {
@@ -46,7 +49,7 @@ def _list_state(request: HttpRequest) -> dict:
     }
 
 
-def _members_context(request: HttpRequest, org_id: str, state: dict) -> dict:
+def _members_context(request: OrganizationRequest, org_id: str, state: dict) -> dict:
     access = request.access
     page = member_list(actor=request.user, organization_id=org_id, **state)
     if not page.items and page.total and state["page"] > page.page_count:
@@ -70,7 +73,7 @@ def _members_context(request: HttpRequest, org_id: str, state: dict) -> dict:
     }
 
 
-def _current_path(request: HttpRequest) -> str:
+def _current_path(request: OrganizationRequest) -> str:
     """The members page as the browser shows it (HTMX requests come from it)."""
     if request.htmx and request.htmx.current_url_abs_path:
         return request.htmx.current_url_abs_path
@@ -86,11 +89,11 @@ def members_page(request: OrganizationRequest, org_id: str) -> HttpResponse:
     )
 
 
-def _refused(request: HttpRequest, org_id: str, error: ApplicationError | LogtoError):
+def _refused(request: OrganizationRequest, org_id: str, error: ApplicationError | LogtoError):
     return refusal_response(request, error, _back(request, org_id))
 
 
-def _back(request: HttpRequest, org_id: str) -> str:
+def _back(request: OrganizationRequest, org_id: str) -> str:
     """The members page the form came from (same site only), else the first page."""
     target = request.POST.get("next", "")
     fallback = reverse("orgportal:members", args=[org_id])

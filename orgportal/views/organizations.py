@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
@@ -23,13 +23,17 @@ from orgportal.services.organizations import (
     organization_update,
 )
 from orgportal.views.common import redirect_after_success, render_page_or_partial
-from orgportal.views.decorators import OrganizationRequest, organization_view
+from orgportal.views.decorators import (
+    AuthenticatedRequest,
+    OrganizationRequest,
+    organization_view,
+)
 from orgportal.views.errors import error_sentence, form_error_from
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def organization_new(request: HttpRequest) -> HttpResponse:
+def organization_new(request: AuthenticatedRequest) -> HttpResponse:
     allowed = organization_can_create(actor=request.user)
     form = OrganizationForm(request.POST or None)
     url = reverse("orgportal:organization_new")
