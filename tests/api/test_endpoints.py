@@ -350,7 +350,7 @@ def test_the_openapi_document_describes_bodies_queries_and_answers(client, emula
 
 
 def test_a_blank_name_in_a_patch_is_refused_not_an_outage(client, emulator, acme, org_token):
-    """It was 503 logto_unavailable: the service stripped the name and Logto refused it."""
+    """Refused by the API in the form's words (once 503, then 422 with Logto's wording)."""
     response = send(
         client,
         "PATCH",

@@ -60,7 +60,7 @@ def update_organization(
     if not sent:
         raise ApiError(400, "invalid_input", "Send at least one field to change.")
     if payload.name is not None and not payload.name.strip():
-        # The service strips the name; Logto would refuse an empty one as an outage would look.
+        # The service strips it; refuse here in the form's words, not Logto's after a round trip.
         raise ApplicationError("Give the organization a name.")
     return organization_update(
         actor=actor,
