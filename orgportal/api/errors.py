@@ -8,6 +8,8 @@ from django.http import JsonResponse
 
 
 class ApiError(Exception):
+    """An answer decided by the API layer itself (token, body, route), already with a status."""
+
     def __init__(
         self,
         status: int,

@@ -1,42 +1,60 @@
-"""URLs of `/api/v1/`, derived from the endpoint declarations."""
+"""URLs of `/api/v1/`: ninja's routes, each also with a trailing slash, then a JSON 404."""
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
+from collections.abc import Callable
+from functools import wraps
 
-from django.http import HttpRequest
-from django.urls import path
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
 
-from orgportal.api.endpoints import ENDPOINTS
+from orgportal.api.app import api
 from orgportal.api.errors import ApiError
-from orgportal.api.framework import dispatch
-from orgportal.api.openapi import openapi_view
 
 
-def _django_path(openapi_path: str) -> str:
-    return re.sub(r"\{(\w+)\}", r"<str:\1>", openapi_path.lstrip("/")) + "/"
+def json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """ninja answers a wrong method with a plain-text 405; give it the API's error body."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405:
+            return response
+        allowed = sorted(method.strip() for method in response["Allow"].split(","))
+        error = ApiError(
+            405,
+            "method_not_allowed",
+            f"{request.method} is not allowed here.",
+            headers={"Allow": ", ".join(allowed)},
+        )
+        return error.response()
+
+    return wrapped
 
 
-_grouped = defaultdict(list)
-for _endpoint in ENDPOINTS:
-    _grouped[_endpoint.path].append(_endpoint)
-
-
-def not_found(request: HttpRequest, rest: str = ""):
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     return ApiError(404, "not_found", "There is no such API endpoint.").response()
 
 
-urlpatterns = [
-    path("openapi.json", openapi_view, name="api_openapi"),
-    *[
-        path(_django_path(openapi_path), dispatch(endpoints), name=endpoints[0].name)
-        for openapi_path, endpoints in _grouped.items()
-    ],
-    # Paths without the trailing slash too (clients often omit it).
-    *[
-        path(_django_path(openapi_path).rstrip("/"), dispatch(endpoints))
-        for openapi_path, endpoints in _grouped.items()
-    ],
-    path("<path:rest>", not_found),
-]
+def _routes() -> list[URLPattern]:
+    ninja_patterns, _app_name, _namespace = api.urls
+    routes, seen = [], set()
+    for pattern in ninja_patterns:
+        route = str(pattern.pattern)
+        # One URL per path: ninja lists each operation, and the path's view serves them all.
+        if route in seen:
+            continue
+        seen.add(route)
+        if not route:
+            # ninja reverses its root to learn the prefix of the document's paths; no page.
+            routes.append(path(route, not_found, name=pattern.name))
+            continue
+        view = json_method_not_allowed(pattern.callback)
+        routes.append(path(route, view, name=pattern.name))
+        if route and not route.endswith("/") and pattern.name != "openapi-json":
+            routes.append(path(route + "/", view))  # clients often add the slash
+    return routes
+
+
+app_name = "api"
+urlpatterns = [*_routes(), path("<path:rest>", not_found, name="not_found")]

@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft7Validator
+from jsonschema_rs import Draft7Validator
 
 DOCUMENT = Path(
     os.environ.get(
@@ -40,11 +40,17 @@ def to_json_schema(node: Any) -> Any:
     return converted
 
 
+def validator(schema: Any, components: dict[str, Any]) -> Draft7Validator:
+    """jsonschema_rs resolves every `$ref` up front: carry the document's components along."""
+    return Draft7Validator({**to_json_schema(schema), "components": components})
+
+
 @dataclass(frozen=True)
 class Operation:
     method: str
     template: str
     spec: dict[str, Any]
+    components: dict[str, Any]
 
     def request_validator(self) -> Draft7Validator | None:
         schema = (
@@ -53,14 +59,14 @@ class Operation:
             .get("application/json", {})
             .get("schema")
         )
-        return Draft7Validator(to_json_schema(schema)) if schema else None
+        return validator(schema, self.components) if schema else None
 
     def response_validator(self, status: int) -> Draft7Validator | None:
         response = self.spec.get("responses", {}).get(str(status))
         if response is None:
             return None
         schema = response.get("content", {}).get("application/json", {}).get("schema")
-        return Draft7Validator(to_json_schema(schema)) if schema else None
+        return validator(schema, self.components) if schema else None
 
     def documents_status(self, status: int) -> bool:
         return str(status) in self.spec.get("responses", {})
@@ -70,6 +76,10 @@ class OpenApiDocument:
     def __init__(self, path: Path = DOCUMENT) -> None:
         self.path = path
         self.raw = json.loads(path.read_text())
+
+    @cached_property
+    def components(self) -> dict[str, Any]:
+        return to_json_schema(self.raw.get("components", {}))
 
     @cached_property
     def _matchers(self) -> list[tuple[re.Pattern, str, dict]]:
@@ -84,5 +94,5 @@ class OpenApiDocument:
     def operation(self, method: str, path: str) -> Operation | None:
         for pattern, template, methods in self._matchers:
             if pattern.match(path) and method.lower() in methods:
-                return Operation(method.upper(), template, methods[method.lower()])
+                return Operation(method.upper(), template, methods[method.lower()], self.components)
         return None

@@ -128,7 +128,7 @@ def test_every_exchange_fits_the_document(document, exchanges):
             validator = operation.request_validator()
             assert validator is not None, f"{where}: Logto takes no JSON body here"
             for error in validator.iter_errors(json.loads(exchange.request_body)):
-                problems.append(f"{where} request: {error.message} at {list(error.path)}")
+                problems.append(f"{where} request: {error.message} at {list(error.instance_path)}")
         if not operation.documents_status(exchange.status):
             problems.append(f"{where}: status not documented by Logto")
         if exchange.status >= 400:
@@ -140,7 +140,7 @@ def test_every_exchange_fits_the_document(document, exchanges):
         if validator is not None:
             body = json.loads(exchange.response_body) if exchange.response_body else None
             for error in validator.iter_errors(body):
-                problems.append(f"{where} response: {error.message} at {list(error.path)}")
+                problems.append(f"{where} response: {error.message} at {list(error.instance_path)}")
         elif exchange.response_body:
             problems.append(f"{where}: Logto documents no body, the emulator sent one")
     assert not problems, "\n".join(problems)

@@ -1,0 +1,1 @@
+"""One router per entity; each handler adapts JSON to the same services the HTML views use."""
