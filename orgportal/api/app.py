@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 from orgportal.api.error_handler import HANDLED, api_error_response
 from orgportal.api.parser import JsonBodyParser
@@ -15,7 +16,7 @@ from orgportal.api.routers import invitations, invitee, me, members, organizatio
 class PortalApi(NinjaAPI):
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
+    ) -> OpenAPISchema:
         """Paths relative to the server `/api/v1`, as the document always had them."""
         schema = super().get_openapi_schema(path_prefix="", path_params=path_params)
         schema["servers"] = [{"url": f"{settings.PORTAL_BASE_URL}/api/v1"}]
@@ -35,7 +36,7 @@ api = PortalApi(
     urls_namespace="api",
 )
 for error_class in HANDLED:
-    api.add_exception_handler(error_class, api_error_response)
+    api.add_exception_handler(error_class, api_error_response)  # type: ignore[arg-type]
 
 for router in (me.router, organizations.router, members.router, invitations.router, invitee.router):
     api.add_router("", router)

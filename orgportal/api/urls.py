@@ -40,6 +40,7 @@ def _routes() -> list[URLPattern]:
     ninja_patterns, _app_name, _namespace = api.urls
     routes, seen = [], set()
     for pattern in ninja_patterns:
+        assert isinstance(pattern, URLPattern)  # ninja lists only plain paths
         route = str(pattern.pattern)
         # One URL per path: ninja lists each operation, and the path's view serves them all.
         if route in seen:

@@ -21,7 +21,7 @@ router = Router(tags=["me"], by_alias=True, auth=UserToken())
     summary="My organizations with my roles",
 )
 def my_organizations(request: HttpRequest) -> list[UserOrganization]:
-    return organization_list_for_user(user_id=caller(request).actor.logto_id)
+    return organization_list_for_user(user_id=caller(request).actor.subject)
 
 
 @router.get(
