@@ -3,6 +3,7 @@ one organization (organization endpoints), validated locally by `tokens.py`."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -47,8 +48,8 @@ class BearerToken(HttpBearer):
     def __call__(self, request: HttpRequest) -> Caller:
         return self.authenticate(request, bearer_token(request.headers.get("Authorization")))
 
-    def authenticate(self, request: HttpRequest, token: str) -> Caller:
-        raise NotImplementedError
+    @abstractmethod
+    def authenticate(self, request: HttpRequest, token: str) -> Caller: ...
 
 
 class UserToken(BearerToken):

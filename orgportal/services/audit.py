@@ -110,10 +110,8 @@ def audited(
     service error or a Logto error, which then goes on. A failure records its technical
     cause (the Logto or email error behind a refusal) when there is one, else the sentence."""
     entry = AuditEntry(before=before, after=after)
-    try:
-        yield entry
-    except (ApplicationError, LogtoError) as error:
-        cause = error.__cause__
+
+    def record(error: object = None) -> None:
         audit_in_organization(
             actor=actor,
             organization=organization,
@@ -121,18 +119,14 @@ def audited(
             target_type=target_type,
             target_id=target_id,
             target_label=target_label,
-            error=cause or getattr(error, "message", None) or error,
+            error=error,
             before=entry.before,
             after=entry.after,
         )
+
+    try:
+        yield entry
+    except (ApplicationError, LogtoError) as error:
+        record(error.__cause__ or getattr(error, "message", None) or error)
         raise
-    audit_in_organization(
-        actor=actor,
-        organization=organization,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        target_label=target_label,
-        before=entry.before,
-        after=entry.after,
-    )
+    record()

@@ -274,24 +274,9 @@ def _bulk_add_role(
     try:
         logto.get_client().add_organization_users_roles(organization_id, user_ids, [role_id])
     except LogtoError as error:
-        reason = (
-            "one of them is no longer a member." if isinstance(error, InvalidInput) else UNREACHABLE
-        )
-        for user_id in user_ids:
-            audit_in_organization(
-                actor=actor,
-                organization=access.organization,
-                action="member.roles_changed",
-                target_type="user",
-                target_id=user_id,
-                target_label=labels[user_id],
-                error=error,
-                after={"added": [role_name]},
-            )
-        return [
-            BulkOutcome(user_id, labels[user_id], False, f"Nothing was changed: {reason}")
-            for user_id in user_ids
-        ]
+        failure: LogtoError | None = error
+    else:
+        failure = None
     for user_id in user_ids:
         audit_in_organization(
             actor=actor,
@@ -300,8 +285,20 @@ def _bulk_add_role(
             target_type="user",
             target_id=user_id,
             target_label=labels[user_id],
+            error=failure,
             after={"added": [role_name]},
         )
+    if failure is not None:
+        reason = (
+            "one of them is no longer a member."
+            if isinstance(failure, InvalidInput)
+            else UNREACHABLE
+        )
+        return [
+            BulkOutcome(user_id, labels[user_id], False, f"Nothing was changed: {reason}")
+            for user_id in user_ids
+        ]
+    for user_id in user_ids:
         _forget_member(organization_id, user_id)
     return [
         BulkOutcome(user_id, labels[user_id], True, f"got the role {role_name}")
