@@ -14,8 +14,10 @@ def build_emulator(
 ) -> Emulator:
     """An emulator at `endpoint`, filled with a named seed."""
     api_resources = options.pop("api_resources", None)
+    email_connector = options.pop("email_connector", True)
     emulator = Emulator(endpoint, **options)
     SEEDS[seed](emulator.state, portal_urls or [])
+    emulator.state.email_connector = email_connector
     emulator.api_resources.update(api_resources or [dev_defaults.API_RESOURCE])
     return emulator
 

@@ -40,13 +40,22 @@ def main(argv: list[str] | None = None) -> int:
         metavar="ROUTE:key=value,...",
         help="inject a fault, e.g. 'users.organizations:status=503,every=2' or '*:latency=0.2'",
     )
+    parser.add_argument(
+        "--no-email-connector",
+        action="store_true",
+        help="behave like a tenant without an email connector (501 on every email Logto sends)",
+    )
     args = parser.parse_args(argv)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the emulator only listens on loopback")
     endpoint = f"http://{args.host}:{args.port}"
     portal_urls = args.portal_urls or ["http://127.0.0.1:8000", "http://localhost:8000"]
     emulator = build_emulator(
-        endpoint, seed=args.seed, portal_urls=portal_urls, signing_alg=args.signing_alg
+        endpoint,
+        seed=args.seed,
+        portal_urls=portal_urls,
+        signing_alg=args.signing_alg,
+        email_connector=not args.no_email_connector,
     )
     for fault in args.fault:
         route, options = parse_fault(fault)

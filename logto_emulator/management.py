@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 from werkzeug.wrappers import Request, Response
 
+from logto_emulator import tenant_settings
 from logto_emulator.errors import (
     ApiError,
     json_response,
@@ -525,6 +526,8 @@ class ManagementApi:
         return no_content()
 
     def _send_invitation_email(self, invitation: Invitation, payload: dict) -> None:
+        if not self.state.email_connector:
+            raise tenant_settings.connector_not_found()
         recipient = invitation.invitee.lower()
         now = now_ms()
         recent = [t for t in self.message_log.get(recipient, []) if now - t < MESSAGE_WINDOW_MS]
@@ -730,6 +733,7 @@ def register(emu: Emulator, route: Callable) -> ManagementApi:
     api = ManagementApi(emu)
     for methods, path, name, handler in ROUTES:
         route(methods, "/api" + path, name, _bearer_required(emu, getattr(api, handler)))
+    tenant_settings.register(emu, route, _bearer_required)
     return api
 
 

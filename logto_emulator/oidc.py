@@ -17,7 +17,7 @@ from werkzeug.wrappers import Request, Response
 from logto_emulator import pages
 from logto_emulator.errors import OAuthError, json_response
 from logto_emulator.keys import jwks_document
-from logto_emulator.state import Application, User, now_ms
+from logto_emulator.state import Application, MfaVerification, User, new_id, now_ms
 
 if TYPE_CHECKING:
     from logto_emulator.app import Emulator
@@ -82,6 +82,7 @@ class OidcProvider:
         self.refresh_tokens: dict[str, Grant] = {}
         self.opaque_tokens: dict[str, Grant] = {}  # userinfo-only access tokens
         self.logout_requests: dict[str, dict[str, Any]] = {}
+        self.mfa_bindings: dict[str, str] = {}  # interaction id -> user who must bind a factor
 
     def register(self, route) -> None:
         route("GET", "/oidc/.well-known/openid-configuration", "oidc.discovery", self.discovery)
@@ -91,6 +92,7 @@ class OidcProvider:
         route("POST", "/sign-in", "oidc.sign_in", self.sign_in_submit)
         route("GET", "/register", "oidc.register_page", self.register_form)
         route("POST", "/register", "oidc.register", self.register_submit)
+        route("POST", "/mfa-binding", "oidc.mfa_binding", self.mfa_binding_submit)
         route("POST", "/oidc/token", "oidc.token", self.token)
         route("GET POST", "/oidc/me", "oidc.userinfo", self.userinfo)
         route("GET", "/oidc/session/end", "oidc.end_session", self.end_session)
@@ -252,6 +254,9 @@ class OidcProvider:
         return self._sign_in(uid, interaction, user)
 
     def _sign_in(self, uid: str, interaction: Interaction, user: User) -> Response:
+        if self._mfa_binding_required(user):
+            self.mfa_bindings[uid] = user.id
+            return pages.mfa_binding_page(uid)
         del self.interactions[uid]
         auth_time = int(time.time())
         user.last_sign_in_at = now_ms()
@@ -260,6 +265,30 @@ class OidcProvider:
         response = self._complete(interaction, user.id, auth_time)
         response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax", path="/")
         return response
+
+    def _mfa_binding_required(self, user: User) -> bool:
+        """Logto sends members of an MFA-requiring organization to a binding page (no Skip).
+
+        Only when the tenant has TOTP enabled and `organizationRequiredMfaPolicy` is Mandatory.
+        """
+        state = self.emu.state
+        if "Totp" not in state.mfa.factors or user.mfa_verifications:
+            return False
+        if state.mfa.organization_required_mfa_policy != "Mandatory":
+            return False
+        return any(
+            org.is_mfa_required and user.id in org.members for org in state.organizations.values()
+        )
+
+    def mfa_binding_submit(self, request: Request) -> Response:
+        uid = request.form.get("interaction", "")
+        interaction = self._interaction(uid)
+        user = self.emu.state.users.get(self.mfa_bindings.pop(uid, ""))
+        if not interaction or user is None:
+            return pages.message_page("Session expired", "Start signing in again.", status=400)
+        # The emulator trusts the button: a real authenticator code is not checked.
+        user.mfa_verifications.append(MfaVerification(id=new_id(), type="Totp"))
+        return self._sign_in(uid, interaction, user)
 
     def _complete(self, interaction: Interaction, user_id: str, auth_time: int) -> Response:
         code = secrets.token_urlsafe(32)
@@ -357,6 +386,12 @@ class OidcProvider:
         organization = state.organizations.get(organization_id)
         if organization is None or grant.user_id not in organization.members:
             raise OAuthError(403, "access_denied", "the user is not a member of the organization")
+        user = state.users.get(grant.user_id)
+        if organization.is_mfa_required and user is not None and not user.mfa_verifications:
+            # The check is "the user has a factor", not "this session used MFA".
+            raise OAuthError(
+                403, "access_denied", "organization requires MFA but user has no MFA configured"
+            )
         # Permissions are granted only when the sign-in asked for the organizations resource
         # and named them as scopes (observed Logto behaviour).
         granted = []

@@ -69,6 +69,17 @@ def register_page(uid: str, email: str = "", name: str = "", error: str | None =
     return page("Create account", body, status=422 if error else 200)
 
 
+def mfa_binding_page(uid: str) -> Response:
+    body = f"""<h1>Set up two-step verification</h1>
+<p>An organization you belong to requires two-step verification. Add this account to your
+authenticator app to continue.</p>
+<form method="post" action="/mfa-binding">
+<input type="hidden" name="interaction" value="{escape(uid)}">
+<button type="submit">I have added it to my authenticator app</button>
+</form>"""
+    return page("Two-step verification", body)
+
+
 def end_session_page(xsrf: str) -> Response:
     # Like Logto: a form the browser submits by itself; the button covers disabled scripts.
     body = f"""<h1>Signing out…</h1>

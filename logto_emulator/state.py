@@ -40,6 +40,8 @@ class User:
     updated_at: int = field(default_factory=now_ms)
     last_sign_in_at: int | None = None
     is_suspended: bool = False
+    # MFA factors bound to the account (`/users/{id}/mfa-verifications`).
+    mfa_verifications: list[MfaVerification] = field(default_factory=list)
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -61,6 +63,33 @@ class User:
             "hasPassword": self.password is not None,
             "ssoIdentities": [],
         }
+
+
+@dataclass
+class MfaVerification:
+    id: str
+    type: str  # "Totp", "BackupCode", "WebAuthn", ...
+    created_at: int = field(default_factory=now_ms)
+
+    def to_api(self) -> dict[str, Any]:
+        # Logto serialises these timestamps as ISO strings, unlike most of its objects.
+        created = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(self.created_at / 1000))
+        return {"id": self.id, "createdAt": created, "type": self.type}
+
+
+@dataclass
+class MfaSettings:
+    """The `mfa` part of the sign-in experience (`/sign-in-exp`)."""
+
+    factors: list[str] = field(default_factory=list)
+    policy: str = "UserControlled"
+    organization_required_mfa_policy: str | None = None
+
+    def to_api(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"factors": list(self.factors), "policy": self.policy}
+        if self.organization_required_mfa_policy is not None:
+            data["organizationRequiredMfaPolicy"] = self.organization_required_mfa_policy
+        return data
 
 
 @dataclass
@@ -176,6 +205,9 @@ class TenantState:
     invitations: dict[str, Invitation] = field(default_factory=dict)
     outbox: list[EmailMessage] = field(default_factory=list)
     global_role_ids: dict[str, str] = field(default_factory=dict)  # role name -> id
+    # A tenant without an email connector answers 501 to every email Logto should send.
+    email_connector: bool = True
+    mfa: MfaSettings = field(default_factory=MfaSettings)
 
     def global_role_id(self, name: str) -> str:
         return self.global_role_ids.setdefault(name, new_id(21))

@@ -12,17 +12,22 @@ from urllib.parse import quote
 import requests
 
 from orgportal.logto.errors import (
+    NOT_CONFIGURED_CODES,
     AuthError,
     LogtoError,
+    NotConfigured,
     RateLimited,
     Unavailable,
     error_for_status,
 )
 from orgportal.logto.models import (
     Application,
+    Connector,
     Invitation,
     InvitationStatus,
     Member,
+    MfaSettings,
+    MfaVerification,
     Organization,
     OrganizationRole,
     OrganizationScope,
@@ -384,6 +389,41 @@ class LogtoClient:
             self._request("GET", "/api/applications/{}", application_id).json()
         )
 
+    # -- tenant settings -----------------------------------------------------------------------
+    def list_connectors(self) -> list[Connector]:
+        return [Connector.from_api(item) for item in self._request("GET", "/api/connectors").json()]
+
+    def get_mfa_settings(self) -> MfaSettings:
+        data = self._request("GET", "/api/sign-in-exp").json()
+        return MfaSettings.from_api(data.get("mfa") or {})
+
+    def update_mfa_settings(
+        self,
+        *,
+        factors: Sequence[str],
+        policy: str,
+        organization_required_mfa_policy: str | None = None,
+    ) -> MfaSettings:
+        mfa = _without_none(
+            factors=list(factors),
+            policy=policy,
+            organizationRequiredMfaPolicy=organization_required_mfa_policy,
+        )
+        data = self._request("PATCH", "/api/sign-in-exp", json={"mfa": mfa}).json()
+        return MfaSettings.from_api(data.get("mfa") or {})
+
+    # -- a user's MFA factors ------------------------------------------------------------------
+    def list_user_mfa_verifications(self, user_id: str) -> list[MfaVerification]:
+        rows = self._request("GET", "/api/users/{}/mfa-verifications", user_id).json()
+        return [MfaVerification.from_api(row) for row in rows]
+
+    def create_user_mfa_verification(self, user_id: str, kind: str = "Totp") -> None:
+        """Bind a factor to the user (Totp or BackupCode); the secret is not kept."""
+        self._request("POST", "/api/users/{}/mfa-verifications", user_id, json={"type": kind})
+
+    def delete_user_mfa_verification(self, user_id: str, verification_id: str) -> None:
+        self._request("DELETE", "/api/users/{}/mfa-verifications/{}", user_id, verification_id)
+
     # -- pagination ----------------------------------------------------------------------------
     def _page(
         self,
@@ -511,6 +551,8 @@ class LogtoClient:
         if not isinstance(body, dict):
             body = {}
         cls = error_for_status(response.status_code)
+        if body.get("code") in NOT_CONFIGURED_CODES:
+            cls = NotConfigured
         kwargs: dict[str, Any] = {
             "status": response.status_code,
             "code": body.get("code"),

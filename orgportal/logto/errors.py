@@ -65,6 +65,14 @@ class Unavailable(LogtoError):
     default_message = "Logto is not reachable right now."
 
 
+class NotConfigured(LogtoError):
+    """Logto lacks a part of its configuration the call needs (e.g. no email connector: 501
+    `connector.not_found`). An operator must fix it; retrying does not help."""
+
+
+NOT_CONFIGURED_CODES = frozenset({"connector.not_found"})
+
+
 def error_for_status(status: int) -> type[LogtoError]:
     if status in (400, 422):
         return InvalidInput

@@ -244,6 +244,49 @@ class Application:
 
 
 @dataclass(frozen=True)
+class Connector:
+    """A connector configured in the tenant; `type` is Email, Sms or Social."""
+
+    id: str
+    type: str
+    connector_id: str
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Connector:
+        return cls(id=data["id"], type=data["type"], connector_id=data.get("connectorId", ""))
+
+
+@dataclass(frozen=True)
+class MfaSettings:
+    """The tenant's MFA settings (part of the sign-in experience)."""
+
+    factors: tuple[str, ...]
+    policy: str
+    # "Mandatory": members of an organization that requires MFA must set it up at sign-in.
+    organization_required_mfa_policy: str | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> MfaSettings:
+        return cls(
+            factors=tuple(data.get("factors") or ()),
+            policy=data.get("policy") or "UserControlled",
+            organization_required_mfa_policy=data.get("organizationRequiredMfaPolicy"),
+        )
+
+
+@dataclass(frozen=True)
+class MfaVerification:
+    """One MFA factor bound to a user (Totp, WebAuthn, BackupCode, ...)."""
+
+    id: str
+    type: str
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> MfaVerification:
+        return cls(id=data["id"], type=data["type"])
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of a paginated list, with Logto's `Total-Number`."""
 

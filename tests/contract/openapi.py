@@ -31,13 +31,26 @@ def to_json_schema(node: Any) -> Any:
         # the server sends strings. Nothing checkable is documented there.
         return {}
     converted = {
-        key: to_json_schema(value)
+        # Logto's zod unions are "first match wins", documented as `oneOf`: that is anyOf.
+        ("anyOf" if key == "oneOf" else key): to_json_schema(value)
         for key, value in node.items()
         if key not in ("nullable", "example", "format")
     }
+    if isinstance(node.get("pattern"), str):
+        converted["pattern"] = _plain_regex(node["pattern"])
     if node.get("nullable"):
         return {"anyOf": [converted, {"type": "null"}]}
     return converted
+
+
+def _plain_regex(pattern: str) -> str:
+    """Logto writes some patterns as JavaScript literals (`/^#[a-f]{3}$/i`)."""
+    body, slash, flags = pattern[1:].rpartition("/")
+    if not pattern.startswith("/") or not slash:
+        return pattern
+    if "i" in flags:  # ECMA regexes in JSON Schema have no inline flags: widen the ranges
+        body = re.sub(r"([a-z])-([a-z])", lambda m: f"{m[0]}{m[1].upper()}-{m[2].upper()}", body)
+    return body
 
 
 def validator(schema: Any, components: dict[str, Any]) -> Draft7Validator:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from logto_emulator import tenant_settings
 from logto_emulator.inprocess import Exchange, routed_to
 from logto_emulator.management import ROUTES
 from orgportal import logto
@@ -91,6 +92,15 @@ def tour(client, emulator) -> None:
     client.replace_organization_jit_email_domains(org.id, ["zeta.test"])
     client.list_organization_jit_email_domains(org.id)
     client.get_application("orgportal-web")
+    client.list_connectors()
+    client.get_mfa_settings()
+    client.update_mfa_settings(
+        factors=["Totp"], policy="UserControlled", organization_required_mfa_policy="Mandatory"
+    )
+    client.create_user_mfa_verification(bob.id, "Totp")
+    client.create_user_mfa_verification(bob.id, "BackupCode")
+    for verification in client.list_user_mfa_verifications(bob.id):
+        client.delete_user_mfa_verification(bob.id, verification.id)
     client.remove_organization_user(org.id, bob.id)
     # Refusals: their bodies must be Logto error bodies too.
     for refused in (
@@ -148,7 +158,7 @@ def test_every_exchange_fits_the_document(document, exchanges):
 
 def served_operations(document):
     """The document's operation for each route the emulator serves (None when missing)."""
-    for methods, path, *_ in ROUTES:
+    for methods, path, *_ in [*ROUTES, *tenant_settings.ROUTES]:
         sample = "/api" + re.sub(r"<[^>]+>", "x", path)
         yield f"{methods} /api{path}", document.operation(methods, sample)
 

@@ -103,5 +103,11 @@ class Command(BaseCommand):
             timeout=10,
         )
         if response.status_code != 200:
+            if "requires MFA" in response.text:
+                raise CommandError(
+                    "This organization requires two-step verification and this account has "
+                    "none set up, so Logto issues no organization token. Set it up, then try "
+                    "again."
+                )
             raise CommandError(f"Logto refused the token request: {response.text[:300]}")
         return response.json()

@@ -1,0 +1,141 @@
+"""Email connectors and MFA behave as on a real Logto (BEHAVIOUR.md, DIVERGENCES.md #1, #2)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from werkzeug.test import Client as WsgiClient
+
+from logto_emulator.defaults import DEMO_PASSWORD
+from orgportal import logto
+from orgportal.logto import errors
+from tests.helpers import emulator_path
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client(emulator):
+    return logto.get_client()
+
+
+def later() -> datetime:
+    return datetime.now(tz=UTC) + timedelta(days=7)
+
+
+# -- email connector ---------------------------------------------------------------------------
+def test_without_an_email_connector_an_invitation_with_email_is_not_created(client, emulator):
+    emulator.state.email_connector = False
+    acme = next(iter(emulator.state.organizations.values()))
+    with pytest.raises(errors.NotConfigured) as caught:
+        client.create_organization_invitation(
+            organization_id=acme.id,
+            invitee="dave@example.com",
+            expires_at=later(),
+            message_link="http://portal.test/i/",
+        )
+    assert (caught.value.status, caught.value.code) == (501, "connector.not_found")
+    assert client.list_organization_invitations(organization_id=acme.id) == []
+    assert emulator.state.outbox == []
+
+
+def test_without_an_email_connector_sending_a_message_answers_501(client, emulator):
+    emulator.state.email_connector = False
+    acme = next(iter(emulator.state.organizations.values()))
+    invitation = client.create_organization_invitation(
+        organization_id=acme.id, invitee="dave@example.com", expires_at=later()
+    )
+    with pytest.raises(errors.NotConfigured) as caught:
+        client.send_organization_invitation_message(invitation.id, link="http://portal.test/i/")
+    assert caught.value.status == 501
+    assert "Cannot find any available connector for type: Email." in caught.value.message
+    with pytest.raises(errors.NotFound):  # an unknown invitation is still a 404 first
+        client.send_organization_invitation_message("nope", link="http://portal.test/i/")
+
+
+def test_the_connector_list_shows_the_email_connector_when_there_is_one(client, emulator):
+    assert [c.type for c in client.list_connectors()] == ["Email"]
+    emulator.state.email_connector = False
+    assert client.list_connectors() == []
+
+
+# -- MFA ---------------------------------------------------------------------------------------
+def test_tenant_mfa_settings_default_to_no_factors(client):
+    settings = client.get_mfa_settings()
+    assert (settings.factors, settings.policy) == ((), "UserControlled")
+    assert settings.organization_required_mfa_policy is None
+    changed = client.update_mfa_settings(
+        factors=["Totp"], policy="UserControlled", organization_required_mfa_policy="Mandatory"
+    )
+    assert changed.factors == ("Totp",) and changed.organization_required_mfa_policy == "Mandatory"
+
+
+def test_mfa_verifications_are_listed_added_and_deleted(client, emulator):
+    bob = emulator.state.user_by_email("bob@example.com")
+    assert client.list_user_mfa_verifications(bob.id) == []
+    client.create_user_mfa_verification(bob.id, "Totp")
+    with pytest.raises(errors.InvalidInput):
+        client.create_user_mfa_verification(bob.id, "Totp")  # one TOTP per user
+    [totp] = client.list_user_mfa_verifications(bob.id)
+    assert totp.type == "Totp"
+    client.delete_user_mfa_verification(bob.id, totp.id)
+    assert client.list_user_mfa_verifications(bob.id) == []
+    with pytest.raises(errors.NotFound):
+        client.delete_user_mfa_verification(bob.id, totp.id)
+
+
+@pytest.fixture
+def _portal(settings):
+    settings.PORTAL_BASE_URL = "http://testserver"
+
+
+def organization_token(email: str, organization_id: str) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("api_token", email, "--organization", organization_id, stdout=out)
+    return out.getvalue().strip()
+
+
+@pytest.mark.usefixtures("_portal")
+def test_requiring_mfa_refuses_organization_tokens_to_members_without_a_factor(client, emulator):
+    acme = next(iter(emulator.state.organizations.values()))
+    bob = emulator.state.user_by_email("bob@example.com")
+    assert organization_token("bob@example.com", acme.id)
+    client.update_organization(acme.id, is_mfa_required=True)
+    with pytest.raises(CommandError, match="requires two-step verification"):
+        organization_token("bob@example.com", acme.id)
+    client.create_user_mfa_verification(bob.id, "Totp")  # a factor is enough, at once
+    assert organization_token("bob@example.com", acme.id)
+
+
+def test_mandatory_policy_sends_members_to_set_up_mfa_at_sign_in(emulator):
+    state = emulator.state
+    acme = next(iter(state.organizations.values()))
+    acme.is_mfa_required = True
+    state.mfa.factors = ["Totp"]
+    state.mfa.organization_required_mfa_policy = "Mandatory"
+    browser = WsgiClient(emulator)
+    authorize = (
+        "/oidc/auth?client_id=orgportal-web&redirect_uri=http%3A%2F%2Ftestserver%2Foidc"
+        "%2Fcallback%2F&response_type=code&scope=openid"
+    )
+    started = browser.get(authorize)
+    interaction = started.location.split("interaction=")[1].split("&")[0]
+    page = browser.post(
+        "/sign-in",
+        data={
+            "interaction": interaction,
+            "identifier": "bob@example.com",
+            "password": DEMO_PASSWORD,
+        },
+    )
+    assert page.status_code == 200
+    assert "Set up two-step verification" in page.get_data(as_text=True)
+    assert "Skip" not in page.get_data(as_text=True)
+    done = browser.post("/mfa-binding", data={"interaction": interaction})
+    assert done.status_code == 302 and "code=" in emulator_path(done.location)
+    assert [v.type for v in state.user_by_email("bob@example.com").mfa_verifications] == ["Totp"]
