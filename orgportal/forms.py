@@ -35,8 +35,8 @@ class OrganizationSettingsForm(OrganizationForm):
     is_mfa_required = forms.BooleanField(
         required=False,
         label="Require two-step verification",
-        help_text="Members must set up two-step verification in Logto before they can "
-        "use this organization.",
+        help_text="Members without it can still sign in, but their apps and scripts lose "
+        "access to this organization's API until they set it up.",
     )
 
 

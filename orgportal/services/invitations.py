@@ -17,7 +17,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from orgportal import logto
-from orgportal.logto.errors import InvalidInput, LogtoError, NotFound, RateLimited, Unavailable
+from orgportal.logto.errors import (
+    InvalidInput,
+    LogtoError,
+    NotConfigured,
+    NotFound,
+    RateLimited,
+    Unavailable,
+)
 from orgportal.logto.models import Invitation, InvitationStatus, Organization
 from orgportal.models import AuditEvent, User
 from orgportal.services.access import (
@@ -163,8 +170,12 @@ def invitation_send(
     }
     budget = settings.ORGPORTAL_INVITATIONS_PER_HOUR - _sent_last_hour(actor, organization_id)
     expires_at = datetime.now(tz=UTC) + timedelta(days=days)
+    delivery_broken = False
     for position, email in to_invite:
-        if email in pending:
+        if delivery_broken:
+            # Every further email would fail the same way: don't create and withdraw each.
+            slots[position] = InviteOutcome(email, "failed", NOT_CONFIGURED_REASON)
+        elif email in pending:
             slots[position] = InviteOutcome(email, "skipped", "already has a pending invitation")
         elif _is_member(organization_id, email):
             slots[position] = InviteOutcome(email, "skipped", "already a member")
@@ -181,6 +192,7 @@ def invitation_send(
             )
             slots[position] = outcome
             budget -= outcome.status == "sent"
+            delivery_broken = outcome.reason == NOT_CONFIGURED_REASON
     return [outcome for outcome in slots if outcome is not None]
 
 
@@ -231,6 +243,10 @@ def _invite_one(
             after={"invitee": email, "roles": role_names, "message": personal_message},
         ):
             _deliver(actor, organization, invitation, role_names, personal_message)
+    except DeliveryNotConfigured:
+        # Like Logto's own rollback: no email went out, so no trace of it is left either.
+        _withdraw(invitation.id, delete=True)
+        return InviteOutcome(email, "failed", NOT_CONFIGURED_REASON)
     except ApplicationError as error:  # never leave it pending without its email
         withdrawn = _withdraw(invitation.id)
         logger.warning("Invitation email to %s failed: %s", email, error.__cause__)
@@ -245,6 +261,8 @@ def _invite_one(
 
 
 def _create_failure(error: LogtoError) -> str:
+    if isinstance(error, NotConfigured):
+        return NOT_CONFIGURED_REASON
     if isinstance(error, Unavailable):
         return "Logto could not be reached; nothing was sent"
     if isinstance(error, RateLimited):
@@ -262,6 +280,17 @@ class DeliveryFailed(ServiceUnavailable):
     """The invitation email did not go out (its cause says why)."""
 
 
+class DeliveryNotConfigured(DeliveryFailed):
+    """Email delivery is not set up (no email connector): no retry can help."""
+
+
+NOT_CONFIGURED_SENTENCE = (
+    "Invitation emails are not set up yet, so nothing was sent. "
+    "Please tell the people who run this portal."
+)
+NOT_CONFIGURED_REASON = "not sent: invitation emails are not set up"
+
+
 def _deliver(
     actor: User,
     organization: Organization,
@@ -277,6 +306,13 @@ def _deliver(
             role_names=role_names,
             personal_message=personal_message,
         )
+    except NotConfigured as error:
+        logger.error(
+            "Invitation emails cannot be sent: %s. Add an email connector in the Logto "
+            "Console, or set ORGPORTAL_INVITATION_DELIVERY=portal.",
+            error,
+        )
+        raise DeliveryNotConfigured(NOT_CONFIGURED_SENTENCE) from error
     except RateLimited as error:
         raise LimitReached(
             "Too many emails went to this address recently. Try again in ten minutes."
@@ -285,11 +321,13 @@ def _deliver(
         raise DeliveryFailed("The email could not be sent. Try again in a moment.") from error
 
 
-def _withdraw(invitation_id: str) -> bool:
+def _withdraw(invitation_id: str, *, delete: bool = False) -> bool:
+    client = logto.get_client()
     try:
-        logto.get_client().set_organization_invitation_status(
-            invitation_id, InvitationStatus.REVOKED
-        )
+        if delete:
+            client.delete_organization_invitation(invitation_id)
+        else:
+            client.set_organization_invitation_status(invitation_id, InvitationStatus.REVOKED)
     except LogtoError as error:
         logger.error(
             "Could not withdraw invitation %s after a failed email: %s", invitation_id, error

@@ -18,6 +18,8 @@ from orgportal.logto.oidc import provider_logout_url
 from orgportal.services.access import Perm, grantable_role_ids
 from orgportal.services.errors import ApplicationError
 from orgportal.services.invitations import (
+    NOT_CONFIGURED_REASON,
+    NOT_CONFIGURED_SENTENCE,
     InvitationNotFound,
     invitation_list,
     invitation_resend,
@@ -60,10 +62,12 @@ def _page_context(
 ) -> dict:
     status = request.GET.get("status") or ""
     status = status if status in STATUSES else ""
+    not_configured = any(o.reason == NOT_CONFIGURED_REASON for o in outcomes or ())
     return {
         "access": request.access,
         "form": form,
         "outcomes": outcomes,
+        "outcomes_sentence": NOT_CONFIGURED_SENTENCE if not_configured else "",
         "rows": invitation_list(actor=request.user, organization_id=org_id, status=status or None),
         "status": status,
         "statuses": STATUSES,

@@ -23,6 +23,7 @@ from orgportal.services.members import (
     member_roles_set,
     members_bulk,
 )
+from orgportal.services.mfa import mfa_status_of
 from orgportal.services.template import template_roles
 from orgportal.views.common import render_page_or_partial
 from orgportal.views.decorators import (
@@ -57,7 +58,10 @@ def _members_context(request: OrganizationRequest, org_id: str, state: dict) -> 
         state = {**state, "page": page.page_count}
         page = member_list(actor=request.user, organization_id=org_id, **state)
     can_manage = access.can(Perm.MANAGE_MEMBER)
+    show_mfa = can_manage or access.can(Perm.MANAGE_ORGANIZATION)
     return {
+        "show_mfa": show_mfa,
+        "mfa": mfa_status_of(m.user.id for m in page.items) if show_mfa else {},
         "access": access,
         "page": page,
         "state": state,
@@ -129,6 +133,8 @@ def member_roles(request: OrganizationRequest, org_id: str, user_id: str) -> Htt
             "grantable": grantable_role_ids(access),
             "can_manage": True,
             "can_remove": can_remove_members(access),
+            "show_mfa": True,
+            "mfa": mfa_status_of([member.user.id]),
             "next": _back(request, org_id),
             "org_id": org_id,
         },

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
@@ -15,6 +15,7 @@ from orgportal.logto.errors import LogtoError
 from orgportal.models import AuditEvent
 from orgportal.services.access import Perm
 from orgportal.services.errors import ApplicationError
+from orgportal.services.mfa import mfa_requirement_impact
 from orgportal.services.organizations import (
     organization_can_create,
     organization_create,
@@ -95,8 +96,15 @@ def organization_settings(request: OrganizationRequest, org_id: str) -> HttpResp
     }
     form = OrganizationSettingsForm(request.POST or None, initial=initial)
     status = 200
+    mfa_impact = None
     if request.method == "POST":
-        if form.is_valid():
+        if form.is_valid() and _mfa_switching_on(form, organization.is_mfa_required, request.POST):
+            # Show what it does to members before Logto starts refusing their tokens.
+            try:
+                mfa_impact = mfa_requirement_impact(actor=request.user, organization_id=org_id)
+            except (ApplicationError, LogtoError) as error:
+                status = form_error_from(form, error)
+        elif form.is_valid():
             try:
                 organization_update(
                     actor=request.user,
@@ -116,9 +124,21 @@ def organization_settings(request: OrganizationRequest, org_id: str) -> HttpResp
     return render_page_or_partial(
         request,
         "orgportal/organizations/settings.html",
-        {"access": request.access, "form": form, "delete_form": ConfirmNameForm()},
+        {
+            "access": request.access,
+            "form": form,
+            "delete_form": ConfirmNameForm(),
+            "mfa_impact": mfa_impact,
+        },
         partial="settings-form",
         status=status,
+    )
+
+
+def _mfa_switching_on(form: OrganizationSettingsForm, required_now: bool, post: QueryDict) -> bool:
+    """Turning the requirement on needs a second, informed click (`confirm_mfa`)."""
+    return bool(
+        form.cleaned_data["is_mfa_required"] and not required_now and not post.get("confirm_mfa")
     )
 
 

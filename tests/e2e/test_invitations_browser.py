@@ -46,3 +46,26 @@ def test_dave_signs_up_from_the_invitation_and_joins(
     dave_id = live_emulator.state.user_by_email("dave@example.com").id
     assert acme.members[dave_id] == [live_emulator.state.role_by_name("member").id]
     dave.context.close()
+
+
+def test_without_an_email_connector_the_inviter_is_told_it_is_not_set_up(
+    live_server, live_emulator, page, screenshot, settings, look
+):
+    settings.PORTAL_BASE_URL = live_server.url
+    settings.ORGPORTAL_INVITATION_DELIVERY = "logto"
+    live_emulator.state.email_connector = False
+    acme = next(o for o in live_emulator.state.organizations.values() if o.name == "Acme")
+    sign_in(page, live_server, "alice@example.com")
+    page.goto(f"{live_server.url}/orgs/{acme.id}/invitations/")
+    page.get_by_label("Email addresses").fill("dave@example.com, erin@example.com")
+    page.get_by_role("button", name="Send invitations").click()
+    outcomes = page.locator(".outcomes")
+    expect(outcomes.get_by_role("alert")).to_have_text(
+        "Invitation emails are not set up yet, so nothing was sent. "
+        "Please tell the people who run this portal."
+    )
+    expect(outcomes).to_contain_text("dave@example.com: failed")
+    expect(outcomes).not_to_contain_text(": sent")
+    expect(page.get_by_label("Email addresses")).to_have_value("dave@example.com\nerin@example.com")
+    expect(page.locator("#invitation-list")).not_to_contain_text("dave@example.com")
+    look(page, "invitations-no-email-connector")

@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from logto_emulator.state import MfaVerification
 from tests.e2e.conftest import ARTIFACTS, sign_in
 
 ORG_PAGE = re.compile(r".*/orgs/(?!new/)[^/]+/$")
@@ -93,3 +94,36 @@ def test_pages_fit_a_phone_screen(live_server, live_emulator, browser):
         overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
         assert not overflow, f"{path} scrolls sideways at 375 px"
     context.close()
+
+
+def test_requiring_mfa_shows_who_loses_access_before_it_is_switched_on(
+    live_server, live_emulator, page, look
+):
+    state = live_emulator.state
+    acme = next(o for o in state.organizations.values() if o.name == "Acme")
+    state.user_by_email("alice@example.com").mfa_verifications.append(
+        MfaVerification(id="totp1", type="Totp")
+    )
+    state.mfa.factors = ["Totp"]
+    state.mfa.organization_required_mfa_policy = "Mandatory"
+    sign_in(page, live_server, "alice@example.com")
+
+    page.goto(f"{live_server.url}/orgs/{acme.id}/members/")
+    bob_row = page.locator("tr", has_text="bob@example.com")
+    expect(bob_row.locator("td.mfa")).to_have_text("Not set up")
+    expect(page.locator("tr", has_text="alice@example.com").locator("td.mfa")).to_have_text("On")
+
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_label("Require two-step verification").check()
+    page.get_by_role("button", name="Save changes").click()
+    impact = page.locator("#mfa-impact")
+    expect(impact).to_contain_text("1 of 2 members has not set up two-step verification")
+    expect(impact).to_contain_text("Bob Member")
+    expect(impact).to_contain_text("asked to set it up the next time they sign in")
+    assert not acme.is_mfa_required, "nothing changes before the second click"
+    look(page, "mfa-impact")
+
+    page.get_by_role("button", name="Require two-step verification").click()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+    expect(page.get_by_label("Require two-step verification")).to_be_checked()
+    assert acme.is_mfa_required

@@ -32,7 +32,7 @@ def test_check_passes_against_a_complete_tenant(emulator):
     code, out = run("logto_check")
     assert code == 0, out
     lines = out.splitlines()
-    assert len(lines) == 6
+    assert len(lines) == 7
     assert all(line.startswith("OK") for line in lines)
 
 
@@ -113,3 +113,24 @@ def test_check_spots_an_m2m_app_without_management_access(emulator):
     assert code == 1
     assert "FAIL management api" in out
     assert "Logto Management API access" in out
+
+
+def test_check_spots_logto_delivery_without_an_email_connector(emulator, settings):
+    settings.ORGPORTAL_INVITATION_DELIVERY = "logto"
+    assert run("logto_check")[0] == 0
+
+    emulator.state.email_connector = False
+    code, out = run("logto_check")
+    assert code == 1
+    failure = out.splitlines()[-1]
+    assert failure.startswith("FAIL invitation email: ORGPORTAL_INVITATION_DELIVERY=logto, but")
+    assert "no email connector" in failure
+    assert "ORGPORTAL_INVITATION_DELIVERY=portal" in failure
+
+
+def test_check_does_not_need_a_connector_when_the_portal_sends_invitations(emulator, settings):
+    settings.ORGPORTAL_INVITATION_DELIVERY = "portal"
+    emulator.state.email_connector = False
+    code, out = run("logto_check")
+    assert code == 0, out
+    assert "OK   invitation email: sent by the portal through" in out

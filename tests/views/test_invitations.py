@@ -249,3 +249,46 @@ def test_my_invitations_and_the_dashboard_badge(client, emulator, carols_invitat
     client.post(f"/invitations/{carols_invitation.id}/decline/")
     assert carols_invitation.status == "Revoked"
     assert "no pending invitations" in client.get("/invitations/").content.decode()
+
+
+def test_without_an_email_connector_the_inviter_reads_a_configuration_sentence(
+    client, emulator, acme, settings
+):
+    settings.ORGPORTAL_INVITATION_DELIVERY = "logto"
+    emulator.state.email_connector = False
+    login_as(client, emulator, "alice@example.com")
+    response = client.post(
+        f"/orgs/{acme.id}/invitations/",
+        {
+            "emails": "dave@example.com\nerin@example.com",
+            "roles": [rid(emulator, "member")],
+            "expires_in_days": "7",
+        },
+        headers=HTMX,
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Invitation emails are not set up yet, so nothing was sent." in body
+    assert "dave@example.com</strong>: failed (not sent: invitation emails are not set up)" in body
+    assert "erin@example.com</strong>: failed (not sent: invitation emails are not set up)" in body
+    assert "sent." not in response.get("HX-Trigger", "")
+    assert "Logto" not in body and "not reachable" not in body
+    # One attempt, undone; the second address was not tried against a broken setup.
+    assert emulator.calls_to("invitations.create") == 1
+    assert emulator.state.invitations == {}
+
+
+def test_resending_without_an_email_connector_says_it_is_not_set_up(
+    client, emulator, acme, settings
+):
+    settings.ORGPORTAL_INVITATION_DELIVERY = "logto"
+    login_as(client, emulator, "alice@example.com")
+    invite(client, acme, emulator, "dave@example.com")
+    [invitation] = emulator.state.invitations.values()
+    emulator.state.email_connector = False
+    resent = client.post(f"/orgs/{acme.id}/invitations/{invitation.id}/resend/", headers=HTMX)
+    toast = json.loads(resent["HX-Trigger"])["messages"][0]["message"]
+    assert toast == (
+        "Invitation emails are not set up yet, so nothing was sent. "
+        "Please tell the people who run this portal."
+    )

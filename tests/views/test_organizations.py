@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from orgportal import logto
 from tests.conftest import login_as
 
 pytestmark = pytest.mark.django_db
@@ -75,12 +76,74 @@ def test_settings_save_and_show_a_toast_for_htmx(client, emulator, acme):
     assert "Require two-step verification" in page.content.decode()
     response = client.post(
         f"/orgs/{acme.id}/settings/",
-        {"name": "Acme Corp", "description": "d", "is_mfa_required": "on"},
+        {"name": "Acme Corp", "description": "d", "is_mfa_required": "on", "confirm_mfa": "1"},
         headers=HTMX,
     )
     assert response.status_code == 200
     assert (acme.name, acme.is_mfa_required) == ("Acme Corp", True)
     assert response["HX-Redirect"] == f"/orgs/{acme.id}/settings/"
+
+
+def test_requiring_mfa_first_shows_who_would_lose_access(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    typed = {"name": "Acme Corp", "description": "d", "is_mfa_required": "on"}
+    response = client.post(f"/orgs/{acme.id}/settings/", typed, headers=HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert (acme.name, acme.is_mfa_required) == ("Acme", False)  # nothing saved yet
+    assert "2 of 2 members</strong> have not set up two-step verification" in body
+    assert "Bob Member" in body and "Alice Admin" in body
+    assert "lose access to this organization's API" in body
+    assert "not offered at sign-in yet" in body  # the tenant has no MFA factor enabled
+    assert 'value="Acme Corp"' in body  # what was typed is kept
+    assert 'name="confirm_mfa" value="1"' in body
+
+
+def test_mfa_impact_counts_members_with_a_factor_and_the_sign_in_policy(client, emulator, acme):
+    state = emulator.state
+    logto_user = state.user_by_email("bob@example.com")
+    logto.get_client().create_user_mfa_verification(logto_user.id, "Totp")
+    state.mfa.factors = ["Totp"]
+    state.mfa.organization_required_mfa_policy = "Mandatory"
+    login_as(client, emulator, "alice@example.com")
+    response = client.post(
+        f"/orgs/{acme.id}/settings/", {"name": "Acme", "is_mfa_required": "on"}, headers=HTMX
+    )
+    body = response.content.decode()
+    assert "1 of 2 members</strong> has not set up two-step verification" in body
+    assert "Alice Admin" in body and "Bob Member" not in body
+    assert "asked to set it up the next time they sign in" in body
+
+
+def test_mfa_impact_says_when_nobody_loses_access(client, emulator, acme):
+    for email in ("alice@example.com", "bob@example.com"):
+        user_id = emulator.state.user_by_email(email).id
+        logto.get_client().create_user_mfa_verification(user_id, "Totp")
+    login_as(client, emulator, "alice@example.com")
+    response = client.post(
+        f"/orgs/{acme.id}/settings/", {"name": "Acme", "is_mfa_required": "on"}, headers=HTMX
+    )
+    assert "All 2 members already use two-step verification" in response.content.decode()
+    assert not acme.is_mfa_required
+
+
+def test_members_page_shows_each_members_two_step_status(client, emulator, acme):
+    bob = emulator.state.user_by_email("bob@example.com")
+    logto.get_client().create_user_mfa_verification(bob.id, "Totp")
+    login_as(client, emulator, "alice@example.com")
+    body = client.get(f"/orgs/{acme.id}/members/").content.decode()
+    assert '<th scope="col">Two-step</th>' in body
+    bob_row = body.split(f'id="member-{bob.id}"')[1].split("</tr>")[0]
+    alice = emulator.state.user_by_email("alice@example.com")
+    alice_row = body.split(f'id="member-{alice.id}"')[1].split("</tr>")[0]
+    assert ">On<" in bob_row
+    assert "Not set up" in alice_row
+
+
+def test_plain_members_do_not_see_two_step_status(client, emulator, acme):
+    login_as(client, emulator, "bob@example.com")
+    body = client.get(f"/orgs/{acme.id}/members/").content.decode()
+    assert "Two-step" not in body
 
 
 def test_invalid_settings_come_back_as_the_form_fragment(client, emulator, acme):

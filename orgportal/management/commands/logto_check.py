@@ -43,6 +43,7 @@ class Command(BaseCommand):
             ("management api", self.check_management_api),
             ("web app", self.check_web_app),
             ("organization template", self.check_template),
+            ("invitation email", self.check_invitation_email),
         ]
         outcomes: list[Outcome] = []
         for name, check in checks:
@@ -193,3 +194,23 @@ class Command(BaseCommand):
                 "run `manage.py logto_bootstrap --apply`, or create them in the Logto Console.",
             )
         return "permissions and the admin/member roles are in place"
+
+    def check_invitation_email(self) -> str:
+        if settings.ORGPORTAL_INVITATION_DELIVERY != "logto":
+            return f"sent by the portal through {settings.EMAIL_BACKEND}"
+        try:
+            connectors = logto.get_client().list_connectors()
+        except LogtoError as exc:
+            raise CheckFailed(
+                f"could not list Logto's connectors: {exc}.", "check Logto's health."
+            ) from exc
+        email = [c for c in connectors if c.type == "Email"]
+        if not email:
+            raise CheckFailed(
+                "ORGPORTAL_INVITATION_DELIVERY=logto, but Logto has no email connector, so "
+                "every invitation would fail (501 connector.not_found).",
+                "add an email connector in the Logto Console (Connectors > Email and SMS), "
+                "or set ORGPORTAL_INVITATION_DELIVERY=portal to send them with Django's email "
+                "settings.",
+            )
+        return f"sent by Logto through its email connector {email[0].connector_id!r}"
