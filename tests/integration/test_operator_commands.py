@@ -129,7 +129,7 @@ def test_check_spots_logto_delivery_without_an_email_connector(emulator, setting
 
 
 def test_check_does_not_need_a_connector_when_the_portal_sends_invitations(emulator, settings):
-    settings.ORGPORTAL_INVITATION_DELIVERY = "portal"
+    settings.ORGPORTAL_INVITATION_DELIVERY = "django"
     emulator.state.email_connector = False
     code, out = run("logto_check")
     assert code == 0, out
