@@ -18,6 +18,7 @@ from orgportal.models import AuditEvent, User
 from orgportal.services.errors import ApplicationError, OrganizationNotFound, logto_failure_sentence
 from orgportal.services.invitations import invitation_resend, invitation_revoke
 from orgportal.services.members import member_add_by_email, member_remove, member_roles_set
+from orgportal.services.mfa import mfa_status_of
 from orgportal.services.organizations import organization_delete, organization_update
 from orgportal.services.support import (
     staff_organization_detail,
@@ -91,6 +92,7 @@ def organization_detail(request: AuthenticatedRequest, org_id: str) -> HttpRespo
         "title": organization.name,
         "organization": organization,
         "members": detail.members,
+        "mfa": mfa_status_of(member.user.id for member in detail.members.items),
         "invitations": detail.pending_invitations,
         "roles": detail.roles,
         "events": AuditEvent.objects.filter(organization_id=org_id)[:50],

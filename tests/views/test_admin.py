@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.messages import get_messages
 
+from logto_emulator.state import MfaVerification
 from orgportal.logto.oidc import apply_staff_roles
 from orgportal.models import AuditEvent, User
 from tests.conftest import local_user, login_as
@@ -121,6 +122,18 @@ def test_the_organization_detail(staff_client, emulator, acme, client):
         "Audit trail",
     ):
         assert text in body
+
+
+def test_staff_see_each_members_two_step_status(staff_client, emulator, acme):
+    emulator.state.user_by_email("alice@example.com").mfa_verifications.append(
+        MfaVerification(id="totp1", type="Totp")
+    )
+    body = staff_client.get(f"/admin/logto/organizations/{acme.id}/").content.decode()
+    alice_row = body.split("alice@example.com")[1].split("</tr>")[0]
+    bob_row = body.split("bob@example.com")[1].split("</tr>")[0]
+    assert "<td>on</td>" in alice_row
+    assert "<td>not set up</td>" in bob_row
+    assert "lose organization tokens" in body
 
 
 def test_staff_actions_go_through_the_services(staff_client, emulator, acme):
