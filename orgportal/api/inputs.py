@@ -30,7 +30,12 @@ class OrganizationUpdateIn(Body):
 
     name: str | None = Field(None, min_length=1, max_length=128)
     description: str | None = Field(None, max_length=256)
-    is_mfa_required: bool | None = None
+    is_mfa_required: bool | None = Field(
+        None,
+        description="Require two-step verification. From then on, members without a "
+        "two-step factor get no organization tokens (so no access to this API for the "
+        "organization) until they set one up.",
+    )
 
 
 class MemberRolesIn(Body):
