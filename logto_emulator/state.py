@@ -56,10 +56,8 @@ class User:
             "updatedAt": self.updated_at,
             "profile": {},
             "applicationId": None,
-            "cimdClientId": None,
             "isSuspended": self.is_suspended,
             "hasPassword": self.password is not None,
-            "ssoIdentities": [],
         }
 
 
@@ -105,7 +103,6 @@ class OrganizationRole:
             "name": self.name,
             "description": self.description,
             "type": self.type,
-            "isDefault": False,
         }
 
 
@@ -194,20 +191,22 @@ class TenantState:
         return next((s for s in self.organization_scopes.values() if s.name == name), None)
 
     def roles_brief(self, role_ids: list[str]) -> list[dict[str, str]]:
-        return [
-            {"id": rid, "name": self.organization_roles[rid].name}
-            for rid in role_ids
-            if rid in self.organization_roles
-        ]
+        """`organizationRoles: [{id, name}]` as Logto aggregates them: ordered by role name."""
+        roles = [self.organization_roles[rid] for rid in role_ids if rid in self.organization_roles]
+        return [{"id": r.id, "name": r.name} for r in sorted(roles, key=lambda r: r.name)]
 
     def user_scope_names(self, org: Organization, user_id: str) -> list[str]:
-        names: dict[str, None] = {}
+        """The member's organization permissions, ordered by scope id as Logto's
+        `select distinct on (scope id)` returns them (an order unrelated to names)."""
+        scope_ids: set[str] = set()
         for rid in org.members.get(user_id, []):
             role = self.organization_roles.get(rid)
-            for sid in role.scope_ids if role else []:
-                if sid in self.organization_scopes:
-                    names[self.organization_scopes[sid].name] = None
-        return list(names)
+            scope_ids.update(sid for sid in (role.scope_ids if role else []))
+        return [
+            self.organization_scopes[sid].name
+            for sid in sorted(scope_ids)
+            if sid in self.organization_scopes
+        ]
 
     # -- builders used by seeds and tests -------------------------------------------------
     def add_user(
