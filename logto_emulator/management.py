@@ -120,7 +120,7 @@ class ManagementApi:
                 for sid in role.scope_ids
                 if sid in self.state.organization_scopes
             ]
-            data["resourceScopes"] = []
+            data["resourceScopes"] = self.state.resource_scopes_brief(role.resource_scope_ids)
         return data
 
     def _invitation_json(self, invitation: Invitation) -> dict[str, Any]:
@@ -401,9 +401,12 @@ class ManagementApi:
         if role_type not in ("User", "MachineToMachine"):
             raise enum_issue("type", ["User", "MachineToMachine"], role_type)
         scope_ids = string_list(body, "organizationScopeIds")
+        resource_scope_ids = string_list(body, "resourceScopeIds")
         if self.state.role_by_name(name):
             raise _unique_violation()
-        if any(sid not in self.state.organization_scopes for sid in scope_ids):
+        if any(sid not in self.state.organization_scopes for sid in scope_ids) or any(
+            sid not in self.state.resource_scopes for sid in resource_scope_ids
+        ):
             raise foreign_key_missing()
         role = OrganizationRole(
             id=new_id(21),
@@ -411,6 +414,7 @@ class ManagementApi:
             description=description,
             type=role_type,
             scope_ids=scope_ids,
+            resource_scope_ids=resource_scope_ids,
         )
         self.state.organization_roles[role.id] = role
         return json_response(role.to_api(), status=201)
