@@ -110,6 +110,21 @@ def test_the_organization_changelist(staff_client, emulator):
     assert "1 organization " in found and ">2<" in found  # Acme has two members
 
 
+def test_staff_search_takes_the_typed_text_literally_and_trimmed(staff_client, emulator):
+    emulator.state.add_organization("50% Club")
+    emulator.state.add_organization("500 Club")
+    emulator.state.add_organization("snake_case")
+    emulator.state.add_organization("snakeXcase")
+
+    def found(q: str) -> str:
+        return staff_client.get("/admin/logto/organizations/", {"q": q}).content.decode()
+
+    assert "1 organization " in found("50%") and "50% Club" in found("50%")
+    assert "1 organization " in found("snake_")
+    assert "1 organization " in found("  acme  ")  # as typed, with spaces around
+    assert "0 organizations" in found("%%")
+
+
 def test_the_organization_detail(staff_client, emulator, acme, client):
     emulator.state.invitations.clear()
     body = staff_client.get(f"/admin/logto/organizations/{acme.id}/").content.decode()
