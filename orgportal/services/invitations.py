@@ -26,6 +26,7 @@ from orgportal.services.access import (
     organization_access,
     refuse_escalation,
     require_known_roles,
+    require_organization_exists,
 )
 from orgportal.services.audit import audit_in_organization, audited
 from orgportal.services.errors import (
@@ -220,6 +221,9 @@ def _invite_one(
             target_label=email,
             error=error,
         )
+        if _foreign_key_missing(error):
+            # The organization (or a role) was deleted meanwhile: no address can go out.
+            require_organization_exists(organization.id)
         return InviteOutcome(email, "failed", _create_failure(error))
     try:
         with _audited(
@@ -242,6 +246,10 @@ def _invite_one(
             else "the email could not be sent; revoke the invitation and try again",
         )
     return InviteOutcome(email, "sent", invitation_id=invitation.id)
+
+
+def _foreign_key_missing(error: LogtoError) -> bool:
+    return isinstance(error, InvalidInput) and error.code == "entity.relation_foreign_key_not_found"
 
 
 def _create_failure(error: LogtoError) -> str:

@@ -250,6 +250,23 @@ def test_acting_on_an_organization_deleted_a_moment_ago(staff_client, emulator, 
     assert staff_client.get(url)["Location"] == "/admin/logto/organizations/"
 
 
+def test_adding_a_member_while_the_organization_is_deleted(staff_client, emulator, acme):
+    """Logto answers a foreign-key error, not a 404, when adding to a deleted organization."""
+    add = emulator._handlers["organizations.users.add"]
+
+    def deleted_first(request, **params):
+        emulator.state.organizations.pop(acme.id, None)
+        return add(request, **params)
+
+    emulator._handlers["organizations.users.add"] = deleted_first
+    response = staff_client.post(
+        f"/admin/logto/organizations/{acme.id}/",
+        {"action": "add_member", "email": "carol@example.com"},
+    )
+    assert response["Location"] == "/admin/logto/organizations/"
+    assert "no longer exists" in flashes(response)[0]
+
+
 def test_audit_admin_is_read_only_filtered_and_escaped(staff_client, emulator, acme):
     event = AuditEvent.objects.create(
         actor_label="<script>alert(1)</script>",
