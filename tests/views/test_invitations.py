@@ -54,6 +54,14 @@ def test_inviting_shows_a_result_per_address_and_keeps_failures(client, emulator
     assert len(mail.outbox) == 1
 
 
+def test_addresses_logto_would_refuse_are_explained_in_the_form(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    body = invite(client, acme, emulator, "user@exämple.com\nuser@[127.0.0.1]").content.decode()
+    assert "failed (letters with accents or from other alphabets are not accepted)" in body
+    assert "failed (addresses at an IP address are not accepted)" in body
+    assert emulator.state.invitations == {}
+
+
 def test_a_csv_upload(client, emulator, acme):
     login_as(client, emulator, "alice@example.com")
     upload = SimpleUploadedFile(
