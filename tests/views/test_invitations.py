@@ -32,6 +32,16 @@ def test_the_invite_page_defaults_to_the_member_role_and_seven_days(client, emul
     assert "No invitations yet." in body
 
 
+def test_the_role_picker_lists_roles_by_name_ignoring_case(client, emulator, acme):
+    emulator.state.add_role("Viewer", [])
+    emulator.state.add_role("billing", [])
+    login_as(client, emulator, "alice@example.com")
+    body = client.get(f"/orgs/{acme.id}/invitations/").content.decode()
+    names = ("Viewer", "admin", "billing", "member")
+    positions = {name: body.index(f'value="{rid(emulator, name)}"') for name in names}
+    assert sorted(names, key=positions.__getitem__) == ["admin", "billing", "member", "Viewer"]
+
+
 def test_inviting_shows_a_result_per_address_and_keeps_failures(client, emulator, acme):
     login_as(client, emulator, "alice@example.com")
     response = client.post(
