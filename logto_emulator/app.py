@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from logto_emulator.errors import ApiError, OAuthError, json_response
+from logto_emulator.errors import ApiError, OAuthError, json_response, text_response
 from logto_emulator.keys import SigningKey
 from logto_emulator.state import TenantState
 
@@ -105,7 +105,8 @@ class Emulator:
             name, params = adapter.match()
         except (NotFound, MethodNotAllowed) as exc:
             if request.path.startswith("/api/"):
-                return ApiError(exc.code or 404, "guard.invalid_path", "Unknown path.").response()
+                # Logto's router has no route here, so Koa answers with its status text.
+                return text_response(exc.code or 404, exc.name)
             return exc
         except HTTPException as exc:  # e.g. a redirect for a trailing slash
             return exc

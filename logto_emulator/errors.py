@@ -9,10 +9,18 @@ from werkzeug.wrappers import Response
 
 
 class ApiError(Exception):
-    """A Management API error: `{code, message, data?}` with an HTTP status."""
+    """A Management API error: `{code, message, data?, details?}` with an HTTP status.
+
+    `code` None gives Logto's bare `{message}` body (errors raised below its own error classes,
+    e.g. a body that is not JSON)."""
 
     def __init__(
-        self, status: int, code: str, message: str, data: Any = None, details: str | None = None
+        self,
+        status: int,
+        code: str | None,
+        message: str,
+        data: Any = None,
+        details: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -22,7 +30,9 @@ class ApiError(Exception):
         self.details = details
 
     def response(self) -> Response:
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        body: dict[str, Any] = {"message": self.message}
+        if self.code is not None:
+            body["code"] = self.code
         if self.data is not None:
             body["data"] = self.data
         if self.details is not None:
@@ -64,5 +74,26 @@ def not_exists_with_id(entity: str, entity_id: str) -> ApiError:
     )
 
 
-def invalid_input(message: str, issues: list[dict[str, Any]] | None = None) -> ApiError:
-    return ApiError(400, "guard.invalid_input", message, {"issues": issues or []})
+def invalid_input(issues: list[dict[str, Any]], part: str = "body") -> ApiError:
+    """koa-guard's refusal: the ZodError as `data` ({issues, name}) and one `details` line per
+    issue, formatted as Logto's formatZodError does."""
+    return ApiError(
+        400,
+        "guard.invalid_input",
+        f"The request {part} is invalid.",
+        {"issues": issues, "name": "ZodError"},
+        details="\n".join(_issue_line(issue) for issue in issues),
+    )
+
+
+def _issue_line(issue: dict[str, Any]) -> str:
+    path = ".".join(str(part) for part in issue.get("path", []))
+    base = f'Error in key path "{path}": ({issue["code"]}) '
+    if issue["code"] == "invalid_type":
+        return base + f"Expected {issue['expected']} but received {issue['received']}."
+    return base + issue["message"]
+
+
+def text_response(status: int, text: str) -> Response:
+    """Koa's answer when a handler sets a status without a body: the status text as plain text."""
+    return Response(text, status=status, content_type="text/plain; charset=utf-8")

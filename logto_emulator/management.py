@@ -19,6 +19,7 @@ from logto_emulator.errors import (
     json_response,
     not_exists_with_id,
     not_found,
+    text_response,
 )
 from logto_emulator.state import (
     EmailMessage,
@@ -31,13 +32,15 @@ from logto_emulator.state import (
 )
 from logto_emulator.validation import (
     Pagination,
-    fuzzy_match,
+    contains_match,
+    enum_issue,
     is_email,
     issue,
     json_body,
     like_match,
     string_field,
     string_list,
+    type_issue,
 )
 
 if TYPE_CHECKING:
@@ -51,10 +54,19 @@ def no_content() -> Response:
     return Response(status=204)
 
 
+def created_text() -> Response:
+    """A relation POST: Logto sets 201 without a body, so Koa sends its status text."""
+    return text_response(201, "Created")
+
+
 def invalid_request(details: str, status: int = 422) -> ApiError:
-    return ApiError(
-        status, "request.invalid_input", f"Input is invalid. {details}", details=details
-    )
+    # Logto passes the details into the message only; the body has no `details` key.
+    return ApiError(status, "request.invalid_input", f"Input is invalid. {details}")
+
+
+def empty_value_list() -> ApiError:
+    """What Logto answers when a write has nothing to write (an empty insert or update)."""
+    return ApiError(422, "entity.invalid_input", "Invalid input. Value list must not be empty.")
 
 
 def foreign_key_missing() -> ApiError:
@@ -97,8 +109,9 @@ class ManagementApi:
             raise foreign_key_missing()
 
     def _member_json(self, org: Organization, user_id: str) -> dict[str, Any]:
-        user = self.state.users[user_id]
-        return {**user.to_api(), "organizationRoles": self.state.roles_brief(org.members[user_id])}
+        data = self.state.users[user_id].to_api()
+        del data["hasPassword"]  # members are read with Logto's userInfoSelectFields
+        return {**data, "organizationRoles": self.state.roles_brief(org.members[user_id])}
 
     def _role_json(self, role: OrganizationRole, *, with_scopes: bool = False) -> dict[str, Any]:
         data = role.to_api()
@@ -108,7 +121,7 @@ class ManagementApi:
                 for sid in role.scope_ids
                 if sid in self.state.organization_scopes
             ]
-            data["resourceScopes"] = []
+            data["resourceScopes"] = self.state.resource_scopes_brief(role.resource_scope_ids)
         return data
 
     def _invitation_json(self, invitation: Invitation) -> dict[str, Any]:
@@ -135,12 +148,9 @@ class ManagementApi:
     def organizations_list(self, request: Request) -> Response:
         pagination = Pagination(request)
         q = request.args.get("q", "")
-        orgs = [
-            o
-            for o in self.state.organizations.values()
-            if fuzzy_match(q, o.id, o.name, o.description)
-        ]
-        orgs.sort(key=lambda o: o.created_at, reverse=True)
+        # No ORDER BY in Logto: rows come in heap order, which is insertion order with
+        # updated rows at the end (organization_update moves them there).
+        orgs = [o for o in self.state.organizations.values() if contains_match(q, o.id, o.name)]
         page, headers = pagination.apply(orgs)
         featured = request.args.get("showFeatured") in ("true", "1")
         body = []
@@ -165,10 +175,10 @@ class ManagementApi:
         description = string_field(body, "description", max_length=256, nullable=True)
         custom_data = body.get("customData", {})
         if not isinstance(custom_data, dict):
-            raise issue("customData", "Expected object")
+            raise type_issue("customData", "object", custom_data)
         mfa = body.get("isMfaRequired", False)
         if not isinstance(mfa, bool):
-            raise issue("isMfaRequired", "Expected boolean")
+            raise type_issue("isMfaRequired", "boolean", mfa)
         org = Organization(
             id=new_id(),
             name=name,
@@ -183,14 +193,21 @@ class ManagementApi:
         return json_response(self._org(org_id).to_api())
 
     def organization_update(self, request: Request, org_id: str) -> Response:
-        org = self._org(org_id)
         body = json_body(request)
         name = string_field(body, "name", min_length=1, max_length=128)
         description = string_field(body, "description", max_length=256, nullable=True)
         if "customData" in body and not isinstance(body["customData"], dict):
-            raise issue("customData", "Expected object")
+            raise type_issue("customData", "object", body["customData"])
         if "isMfaRequired" in body and not isinstance(body["isMfaRequired"], bool):
-            raise issue("isMfaRequired", "Expected boolean")
+            raise type_issue("isMfaRequired", "boolean", body["isMfaRequired"])
+        if not set(body) & {"name", "description", "customData", "isMfaRequired"}:
+            raise empty_value_list()  # nothing to set: the UPDATE has an empty SET list
+        org = self.state.organizations.get(org_id)
+        if org is None:
+            # Logto's failed `update … returning *` (UpdateError), not the findById 404.
+            raise ApiError(404, "entity.not_exists", "The organization does not exist.")
+        # An UPDATE writes a new row version at the end of the heap.
+        self.state.organizations[org_id] = self.state.organizations.pop(org_id)
         if name is not None:
             org.name = name
         if "description" in body:
@@ -212,8 +229,12 @@ class ManagementApi:
 
     # -- members -------------------------------------------------------------------------------
     def members_list(self, request: Request, org_id: str) -> Response:
-        org = self._org(org_id)
         pagination = Pagination(request)
+        org = self.state.organizations.get(org_id)
+        if org is None:
+            # Logto joins the relation table without checking the organization: no rows.
+            items, headers = pagination.apply([])
+            return json_response(items, headers=headers)
         q = request.args.get("q", "")
         role_filter = request.args.get("organizationRoleId")
         members = []
@@ -221,16 +242,19 @@ class ManagementApi:
             user = self.state.users.get(uid)
             if user is None or (role_filter and role_filter not in role_ids):
                 continue
-            if fuzzy_match(q, user.id, user.primary_email, user.username, user.name):
+            # Logto's user search keys; primaryPhone is always empty here.
+            if contains_match(q, user.id, user.primary_email, None, user.username, user.name):
                 members.append(uid)
+        members.sort()  # ORDER BY user id
         page, headers = pagination.apply(members)
         return json_response([self._member_json(org, uid) for uid in page], headers=headers)
 
     def members_add(self, request: Request, org_id: str) -> Response:
-        org = self._org(org_id)
         body = json_body(request)
         user_ids = string_list(body, "userIds", required=True, nonempty=True)
-        if any(uid not in self.state.users for uid in user_ids):
+        org = self.state.organizations.get(org_id)
+        # Logto inserts the relation rows without looking the organization up first.
+        if org is None or any(uid not in self.state.users for uid in user_ids):
             raise foreign_key_missing()
         for uid in user_ids:
             org.members.setdefault(uid, [])  # idempotent: existing members keep their roles
@@ -275,6 +299,8 @@ class ManagementApi:
     def member_roles_add(self, request: Request, org_id: str, user_id: str) -> Response:
         org = self._membership(org_id, user_id)
         role_ids = self._role_ids_from_body(json_body(request))
+        if not role_ids:
+            raise empty_value_list()
         current = org.members[user_id]
         current.extend(rid for rid in role_ids if rid not in current)
         return json_response({"organizationRoleIds": role_ids}, status=201)
@@ -285,17 +311,19 @@ class ManagementApi:
         return no_content()
 
     def members_roles_add(self, request: Request, org_id: str) -> Response:
-        org = self._org(org_id)
         body = json_body(request)
         user_ids = string_list(body, "userIds", required=True, nonempty=True)
         role_ids = string_list(body, "organizationRoleIds", required=True, nonempty=True)
+        org = self.state.organizations.get(org_id)
+        if org is None:
+            raise foreign_key_missing()
         self._check_roles(role_ids)
         if any(uid not in org.members for uid in user_ids):
             raise foreign_key_missing()
         for uid in user_ids:
             current = org.members[uid]
             current.extend(rid for rid in role_ids if rid not in current)
-        return Response(status=201)
+        return created_text()
 
     def member_scopes(self, request: Request, org_id: str, user_id: str) -> Response:
         org = self.state.organizations.get(org_id)
@@ -338,7 +366,7 @@ class ManagementApi:
             }
             for name in user.global_roles
         ]
-        return self._page(request, roles, optional=True)
+        return self._page(request, roles)  # always paginated, unlike most relation lists
 
     def user_organizations(self, request: Request, user_id: str) -> Response:
         if user_id not in self.state.users:
@@ -355,7 +383,14 @@ class ManagementApi:
     def roles_list(self, request: Request) -> Response:
         pagination = Pagination(request)
         q = request.args.get("q", "")
-        roles = [r for r in self.state.organization_roles.values() if fuzzy_match(q, r.id, r.name)]
+        roles = sorted(
+            (
+                r
+                for r in self.state.organization_roles.values()
+                if contains_match(q, r.id, r.name, r.description)
+            ),
+            key=lambda r: r.name,  # ORDER BY name; code-point order, as the observed collation
+        )
         page, headers = pagination.apply(roles)
         return json_response([self._role_json(r, with_scopes=True) for r in page], headers=headers)
 
@@ -365,14 +400,22 @@ class ManagementApi:
         description = string_field(body, "description", max_length=256, nullable=True)
         role_type = body.get("type", "User")
         if role_type not in ("User", "MachineToMachine"):
-            raise issue("type", "Invalid enum value")
+            raise enum_issue("type", ["User", "MachineToMachine"], role_type)
         scope_ids = string_list(body, "organizationScopeIds")
+        resource_scope_ids = string_list(body, "resourceScopeIds")
         if self.state.role_by_name(name):
             raise _unique_violation()
-        if any(sid not in self.state.organization_scopes for sid in scope_ids):
+        if any(sid not in self.state.organization_scopes for sid in scope_ids) or any(
+            sid not in self.state.resource_scopes for sid in resource_scope_ids
+        ):
             raise foreign_key_missing()
         role = OrganizationRole(
-            id=new_id(21), name=name, description=description, type=role_type, scope_ids=scope_ids
+            id=new_id(21),
+            name=name,
+            description=description,
+            type=role_type,
+            scope_ids=scope_ids,
+            resource_scope_ids=resource_scope_ids,
         )
         self.state.organization_roles[role.id] = role
         return json_response(role.to_api(), status=201)
@@ -382,33 +425,42 @@ class ManagementApi:
 
     def role_scopes_list(self, request: Request, role_id: str) -> Response:
         role = self._role(role_id)
-        scopes = [self.state.organization_scopes[sid].to_api() for sid in role.scope_ids]
-        return self._page(request, scopes, optional=True)
+        scopes = sorted(
+            (self.state.organization_scopes[sid] for sid in role.scope_ids), key=lambda s: s.name
+        )
+        return self._page(request, [scope.to_api() for scope in scopes], optional=True)
 
     def role_scopes_add(self, request: Request, role_id: str) -> Response:
-        role = self._role(role_id)
-        scope_ids = string_list(json_body(request), "organizationScopeIds", required=True)
-        if any(sid not in self.state.organization_scopes for sid in scope_ids):
+        body = json_body(request)
+        scope_ids = string_list(body, "organizationScopeIds", required=True, nonempty=True)
+        role = self.state.organization_roles.get(role_id)
+        # A plain relation insert: an unknown role or scope breaks a foreign key.
+        if role is None or any(sid not in self.state.organization_scopes for sid in scope_ids):
             raise foreign_key_missing()
         role.scope_ids.extend(sid for sid in scope_ids if sid not in role.scope_ids)
-        return Response(status=201)
+        return created_text()
 
     def role_scopes_replace(self, request: Request, role_id: str) -> Response:
-        role = self._role(role_id)
-        scope_ids = string_list(json_body(request), "organizationScopeIds", required=True)
-        if any(sid not in self.state.organization_scopes for sid in scope_ids):
+        body = json_body(request)
+        scope_ids = string_list(body, "organizationScopeIds", required=True)
+        role = self.state.organization_roles.get(role_id)
+        # Delete-then-insert without a lookup: for an unknown role, clearing its (no) scopes
+        # succeeds and inserting any breaks the foreign key.
+        if any(sid not in self.state.organization_scopes for sid in scope_ids) or (
+            role is None and scope_ids
+        ):
             raise foreign_key_missing()
-        role.scope_ids = list(dict.fromkeys(scope_ids))
+        if role is not None:
+            role.scope_ids = list(dict.fromkeys(scope_ids))
         return no_content()
 
     def scopes_list(self, request: Request) -> Response:
         q = request.args.get("q", "")
-        scopes = [
-            s.to_api()
-            for s in self.state.organization_scopes.values()
-            if fuzzy_match(q, s.id, s.name)
-        ]
-        return self._page(request, scopes, optional=True)
+        scopes = sorted(
+            (s for s in self.state.organization_scopes.values() if contains_match(q, s.name)),
+            key=lambda s: s.name,
+        )
+        return self._page(request, [s.to_api() for s in scopes], optional=True)
 
     def scope_create(self, request: Request) -> Response:
         body = json_body(request)
@@ -437,18 +489,18 @@ class ManagementApi:
         body = json_body(request)
         invitee = string_field(body, "invitee", required=True)
         if not is_email(invitee):
-            raise issue("invitee", "Invalid email")
+            raise issue("invitee", "Invalid email", "invalid_string", validation="email")
         organization_id = string_field(body, "organizationId", required=True, min_length=1)
         inviter_id = string_field(body, "inviterId", nullable=True)
-        expires_at = body.get("expiresAt")
-        if expires_at is None:
-            raise issue("expiresAt", "Required")
+        if "expiresAt" not in body:
+            raise type_issue("expiresAt", "number")
+        expires_at = body["expiresAt"]
         if not isinstance(expires_at, int | float) or isinstance(expires_at, bool):
-            raise issue("expiresAt", "Expected number")
+            raise type_issue("expiresAt", "number", expires_at)
         role_ids = string_list(body, "organizationRoleIds")
         payload = body.get("messagePayload", False)
         if payload is not False and not isinstance(payload, dict):
-            raise issue("messagePayload", "Expected object or false")
+            raise issue("messagePayload", "Invalid input", "invalid_union", unionErrors=[])
         if expires_at <= now_ms():
             raise invalid_request("The value of `expiresAt` must be in the future.", status=400)
         org = self.state.organizations.get(organization_id)
@@ -494,7 +546,7 @@ class ManagementApi:
         body = json_body(request)
         status = body.get("status")
         if status not in ("Accepted", "Revoked"):
-            raise issue("status", "Invalid enum value. Expected 'Accepted' | 'Revoked'")
+            raise enum_issue("status", ["Accepted", "Revoked"], status)
         accepted_user_id = string_field(body, "acceptedUserId", nullable=True)
         if invitation.effective_status() != "Pending":
             raise invalid_request("The status of the invitation cannot be changed anymore.")
@@ -585,7 +637,7 @@ class ManagementApi:
     def application_get(self, request: Request, app_id: str) -> Response:
         app = self.state.applications.get(app_id)
         if app is None:
-            raise not_found("application")
+            raise not_exists_with_id("application", app_id)
         return json_response(
             {
                 "tenantId": "default",
@@ -752,15 +804,29 @@ def _bearer_required(emu: Emulator, handler: Callable) -> Callable:
                 401,
                 "auth.authorization_token_type_not_supported",
                 "Authorization type is not supported.",
+                {"supportedTypes": ["Bearer"]},
             )
         try:
             claims = emu.oidc.decode_access_token(header[7:], audience=emu.management_api_resource)
-        except jwt.InvalidTokenError:
+        except jwt.InvalidTokenError as exc:
             raise ApiError(
-                401, "auth.unauthorized", "Unauthorized. Please check credentials and its scope."
+                401,
+                "auth.unauthorized",
+                "Unauthorized. Please check credentials and its scope.",
+                _jose_error(exc),
             ) from None
         if "all" not in str(claims.get("scope", "")).split():
             raise ApiError(403, "auth.forbidden", "Forbidden. Please check your permissions.")
         return handler(request, **params)
 
     return guarded
+
+
+def _jose_error(exc: jwt.InvalidTokenError) -> dict[str, str] | None:
+    """The `data` Logto adds to `auth.unauthorized`: the error of its JWT library (jose).
+
+    Only a token that is not a JWS at all was observed (`JWSInvalid`); other failures keep
+    no `data` rather than guess."""
+    if isinstance(exc, jwt.DecodeError) and not isinstance(exc, jwt.InvalidSignatureError):
+        return {"code": "ERR_JWS_INVALID", "name": "JWSInvalid"}
+    return None

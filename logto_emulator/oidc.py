@@ -374,58 +374,103 @@ class OidcProvider:
         grant = self.refresh_tokens.get(token)
         if grant is None or grant.client_id != client.id or grant.expires < time.time():
             raise OAuthError(400, "invalid_grant", "grant request is invalid")
+        scopes = _narrowed(grant.scopes, request.form.get("scope"))
+        resource = request.form.get("resource")
         organization_id = request.form.get("organization_id")
+        # Logto does not rotate a fresh refresh token: every answer returns the same one, and
+        # it stays valid (so two concurrent refreshes with it both succeed).
         if organization_id:
-            # Logto: an organization token; the refresh token stays valid for more of them.
-            return self._organization_token(grant, organization_id)
-        del self.refresh_tokens[token]
-        return self._issue_user_tokens(grant, resource=request.form.get("resource"))
+            return self._organization_token(grant, token, scopes, organization_id, resource)
+        return self._issue_user_tokens(grant, resource=resource, scopes=scopes, refresh_token=token)
 
-    def _organization_token(self, grant: Grant, organization_id: str) -> Response:
+    def _organization_token(
+        self,
+        grant: Grant,
+        refresh_token: str,
+        scopes: list[str],
+        organization_id: str,
+        resource: str | None,
+    ) -> Response:
         state = self.emu.state
+        if SCOPE_ORGANIZATIONS not in grant.scopes:
+            raise OAuthError(403, "insufficient_scope", "refresh token missing required scope")
         organization = state.organizations.get(organization_id)
         if organization is None or grant.user_id not in organization.members:
-            raise OAuthError(403, "access_denied", "the user is not a member of the organization")
+            raise OAuthError(403, "access_denied", "user is not a member of the organization")
         user = state.users.get(grant.user_id)
         if organization.is_mfa_required and user is not None and not user.mfa_verifications:
             # The check is "the user has a factor", not "this session used MFA".
             raise OAuthError(
                 403, "access_denied", "organization requires MFA but user has no MFA configured"
             )
+        if resource and resource != ORGANIZATIONS_RESOURCE:
+            # An API resource token for one organization: that organization's role scopes.
+            return self._issue_user_tokens(
+                grant,
+                resource=resource,
+                scopes=scopes,
+                refresh_token=refresh_token,
+                organization_id=organization_id,
+            )
         # Permissions are granted only when the sign-in asked for the organizations resource
-        # and named them as scopes (observed Logto behaviour).
-        granted = []
+        # and named them as scopes (observed Logto behaviour). Their order follows the
+        # scope ids, as Logto's `distinct on (id)` query returns them.
+        granted: list[str] = []
         if ORGANIZATIONS_RESOURCE in grant.resources:
-            held = set(state.user_scope_names(organization, grant.user_id))
-            granted = [s for s in grant.scopes if s in held]
+            wanted = set(scopes)
+            granted = [
+                n for n in state.user_scope_names(organization, grant.user_id) if n in wanted
+            ]
         token = self._access_token(
             subject=grant.user_id,
             audience=f"urn:logto:organization:{organization_id}",
             client_id=grant.client_id,
             scope=" ".join(granted),
-            organization_id=organization_id,
         )
-        return _token_response(token, " ".join(granted))
+        body = {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": TOKEN_TTL,
+            "scope": " ".join(granted),
+            "refresh_token": refresh_token,
+        }
+        user = state.users.get(grant.user_id)
+        if user is not None and "openid" in scopes:
+            body["id_token"] = self._id_token(user, grant, scopes)
+        return json_response(body, headers={"Cache-Control": "no-store"})
 
-    def _issue_user_tokens(self, grant: Grant, *, resource: str | None) -> Response:
+    def _issue_user_tokens(
+        self,
+        grant: Grant,
+        *,
+        resource: str | None,
+        scopes: list[str] | None = None,
+        refresh_token: str | None = None,
+        organization_id: str | None = None,
+    ) -> Response:
+        """Tokens for the user: a code exchange (no `refresh_token` yet) or a refresh."""
         user = self.emu.state.users.get(grant.user_id)
         if user is None:
             raise OAuthError(400, "invalid_grant", "grant request is invalid")
-        now = int(time.time())
+        scopes = grant.scopes if scopes is None else scopes
         body: dict[str, Any] = {
             "token_type": "Bearer",
             "expires_in": TOKEN_TTL,
-            "scope": " ".join(grant.scopes),
+            "scope": " ".join(scopes),
         }
         if resource and resource != ORGANIZATIONS_RESOURCE:
             if resource not in self.emu.api_resources:
                 raise OAuthError(400, "invalid_target", "resource indicator is missing or unknown")
+            granted = self._api_scopes(user, scopes, resource, organization_id)
+            extra = {"organization_id": organization_id} if organization_id else {}
             body["access_token"] = self._access_token(
                 subject=user.id,
                 audience=resource,
                 client_id=grant.client_id,
-                scope=" ".join(x for x in grant.scopes if x not in SUPPORTED_SCOPES),
+                scope=" ".join(granted),
+                **extra,
             )
+            body["scope"] = " ".join(granted)
         else:
             # Logto: without a resource the access token is opaque and good for userinfo only.
             access = secrets.token_urlsafe(32)
@@ -437,21 +482,12 @@ class OidcProvider:
                 expires=time.time() + TOKEN_TTL,
             )
             body["access_token"] = access
-        if "openid" in grant.scopes:
-            claims = {
-                "iss": self.emu.issuer,
-                "sub": user.id,
-                "aud": grant.client_id,
-                "iat": now,
-                "exp": now + TOKEN_TTL,
-                "auth_time": grant.auth_time,
-                **self.user_claims(user, grant.scopes),
-            }
-            if grant.nonce:
-                claims["nonce"] = grant.nonce
-            body["id_token"] = self.emu.signing_key.sign(claims)
+        if "openid" in scopes:
+            body["id_token"] = self._id_token(user, grant, scopes)
+        if refresh_token is not None:
+            body["refresh_token"] = refresh_token
         # Logto only issues a refresh token for offline_access *and* prompt=consent.
-        if "offline_access" in grant.scopes and grant.consent:
+        elif "offline_access" in grant.scopes and grant.consent:
             refresh = secrets.token_urlsafe(32)
             self.refresh_tokens[refresh] = Grant(
                 client_id=grant.client_id,
@@ -464,6 +500,30 @@ class OidcProvider:
             )
             body["refresh_token"] = refresh
         return json_response(body, headers={"Cache-Control": "no-store"})
+
+    def _id_token(self, user: User, grant: Grant, scopes: list[str]) -> str:
+        """Logto 1.42's ID token: no `auth_time` (nothing asks for it via max_age)."""
+        now = int(time.time())
+        claims = {
+            "iss": self.emu.issuer,
+            "sub": user.id,
+            "aud": grant.client_id,
+            "iat": now,
+            "exp": now + TOKEN_TTL,
+            **self.user_claims(user, scopes),
+        }
+        if grant.nonce:
+            claims["nonce"] = grant.nonce
+        return self.emu.signing_key.sign(claims)
+
+    def _api_scopes(
+        self, user: User, scopes: list[str], resource: str, organization_id: str | None
+    ) -> list[str]:
+        """Requested and granted: the requested names the user holds for `resource` through
+        global roles or organization roles (all organizations, or just `organization_id`).
+        Organization permission names are never granted here."""
+        held = self.emu.state.resource_scope_names(user, resource, organization_id)
+        return [name for name in dict.fromkeys(scopes) if name in held]
 
     def _token_for_client(self, request: Request, client: Application) -> Response:
         if client.type != "MachineToMachine":
@@ -488,7 +548,8 @@ class OidcProvider:
     def _access_token(
         self, *, subject: str, audience: str, client_id: str, scope: str, **extra: str
     ) -> str:
-        """A JWT access token as Logto issues them (`at+jwt`, an hour long)."""
+        """A JWT access token as Logto issues them (`at+jwt`, an hour long). Nothing granted
+        means no `scope` claim at all (not an empty one)."""
         now = int(time.time())
         claims = {
             "iss": self.emu.issuer,
@@ -498,7 +559,7 @@ class OidcProvider:
             "iat": now,
             "exp": now + TOKEN_TTL,
             "jti": secrets.token_urlsafe(16),
-            "scope": scope,
+            **({"scope": scope} if scope else {}),
             **extra,
         }
         return self.emu.signing_key.sign(claims, typ="at+jwt")
@@ -512,7 +573,6 @@ class OidcProvider:
                 name=user.name,
                 picture=user.avatar,
                 username=user.username,
-                preferred_username=user.username,
                 updated_at=user.updated_at // 1000,
                 created_at=user.created_at // 1000,
             )
@@ -604,6 +664,17 @@ class OidcProvider:
     def decode_access_token(self, token: str, *, audience: str) -> dict[str, Any]:
         """Verify a JWT access token this emulator issued (used by the Management API)."""
         return self.emu.signing_key.verify(token, audience=audience, issuer=self.emu.issuer)
+
+
+def _narrowed(granted: list[str], requested: str | None) -> list[str]:
+    """The scopes of a refresh, narrowed by its `scope` parameter (a subset of the grant)."""
+    if requested is None:
+        return list(granted)
+    wanted = requested.split()
+    missing = [s for s in wanted if s not in granted]
+    if missing:
+        raise OAuthError(400, "invalid_scope", "refresh token missing requested scope")
+    return wanted
 
 
 def _token_response(access_token: str, scope: str) -> Response:

@@ -58,10 +58,8 @@ class User:
             "updatedAt": self.updated_at,
             "profile": {},
             "applicationId": None,
-            "cimdClientId": None,
             "isSuspended": self.is_suspended,
             "hasPassword": self.password is not None,
-            "ssoIdentities": [],
         }
 
 
@@ -120,12 +118,22 @@ class OrganizationScope:
 
 
 @dataclass
+class ResourceScope:
+    """A permission of an API resource (Logto's `scopes` table), e.g. `read:reports`."""
+
+    id: str
+    resource: str  # the API resource's indicator
+    name: str
+
+
+@dataclass
 class OrganizationRole:
     id: str
     name: str
     description: str | None = None
     type: str = "User"
     scope_ids: list[str] = field(default_factory=list)
+    resource_scope_ids: list[str] = field(default_factory=list)
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -134,7 +142,6 @@ class OrganizationRole:
             "name": self.name,
             "description": self.description,
             "type": self.type,
-            "isDefault": False,
         }
 
 
@@ -208,6 +215,10 @@ class TenantState:
     # A tenant without an email connector answers 501 to every email Logto should send.
     email_connector: bool = True
     mfa: MfaSettings = field(default_factory=MfaSettings)
+    resource_scopes: dict[str, ResourceScope] = field(default_factory=dict)
+    resource_ids: dict[str, str] = field(default_factory=dict)  # API indicator -> id
+    # global role name -> the resource scope ids it grants
+    global_role_scope_ids: dict[str, list[str]] = field(default_factory=dict)
 
     def global_role_id(self, name: str) -> str:
         return self.global_role_ids.setdefault(name, new_id(21))
@@ -226,20 +237,58 @@ class TenantState:
         return next((s for s in self.organization_scopes.values() if s.name == name), None)
 
     def roles_brief(self, role_ids: list[str]) -> list[dict[str, str]]:
-        return [
-            {"id": rid, "name": self.organization_roles[rid].name}
-            for rid in role_ids
-            if rid in self.organization_roles
-        ]
+        """`organizationRoles: [{id, name}]` as Logto aggregates them: ordered by role name."""
+        roles = [self.organization_roles[rid] for rid in role_ids if rid in self.organization_roles]
+        return [{"id": r.id, "name": r.name} for r in sorted(roles, key=lambda r: r.name)]
 
     def user_scope_names(self, org: Organization, user_id: str) -> list[str]:
-        names: dict[str, None] = {}
+        """The member's organization permissions, ordered by scope id as Logto's
+        `select distinct on (scope id)` returns them (an order unrelated to names)."""
+        scope_ids: set[str] = set()
         for rid in org.members.get(user_id, []):
             role = self.organization_roles.get(rid)
-            for sid in role.scope_ids if role else []:
-                if sid in self.organization_scopes:
-                    names[self.organization_scopes[sid].name] = None
-        return list(names)
+            scope_ids.update(sid for sid in (role.scope_ids if role else []))
+        return [
+            self.organization_scopes[sid].name
+            for sid in sorted(scope_ids)
+            if sid in self.organization_scopes
+        ]
+
+    def resource_scope_names(
+        self, user: User, resource: str, organization_id: str | None = None
+    ) -> set[str]:
+        """What `user` holds for an API resource: their global roles' scopes and their
+        organization roles' resource scopes (in every organization, or in one)."""
+        scope_ids = {
+            sid for name in user.global_roles for sid in self.global_role_scope_ids.get(name, [])
+        }
+        for org in self.organizations.values():
+            if organization_id not in (None, org.id):
+                continue
+            for rid in org.members.get(user.id, []):
+                role = self.organization_roles.get(rid)
+                scope_ids.update(role.resource_scope_ids if role else [])
+        return {
+            self.resource_scopes[sid].name
+            for sid in scope_ids
+            if sid in self.resource_scopes and self.resource_scopes[sid].resource == resource
+        }
+
+    def resource_scopes_brief(self, scope_ids: list[str]) -> list[dict[str, Any]]:
+        """A role's `resourceScopes`: [{id, name, resource: {id, name}}]."""
+        return [
+            {
+                "id": scope.id,
+                "name": scope.name,
+                "resource": {"id": self.resource_id(scope.resource), "name": scope.resource},
+            }
+            for scope in (
+                self.resource_scopes[sid] for sid in scope_ids if sid in self.resource_scopes
+            )
+        ]
+
+    def resource_id(self, indicator: str) -> str:
+        return self.resource_ids.setdefault(indicator, new_id(21))
 
     # -- builders used by seeds and tests -------------------------------------------------
     def add_user(
@@ -264,6 +313,11 @@ class TenantState:
     def add_scope(self, name: str, description: str | None = None) -> OrganizationScope:
         scope = OrganizationScope(id=new_id(21), name=name, description=description)
         self.organization_scopes[scope.id] = scope
+        return scope
+
+    def add_resource_scope(self, resource: str, name: str) -> ResourceScope:
+        scope = ResourceScope(id=new_id(21), resource=resource, name=name)
+        self.resource_scopes[scope.id] = scope
         return scope
 
     def add_role(

@@ -66,8 +66,9 @@ class LogtoClient:
         page_size: int = DEFAULT_PAGE_SIZE,
         with_member_counts: bool = False,
     ) -> Page[Organization]:
-        """Organizations; `with_member_counts` fills `member_count` (Logto's showFeatured)."""
-        params = {"q": q, "showFeatured": "true" if with_member_counts else None}
+        """Organizations whose id or name contains `q` (literal text, any case), in Logto's
+        order: oldest first, edited ones last. `with_member_counts` fills `member_count`."""
+        params = {"q": _contains(q), "showFeatured": "true" if with_member_counts else None}
         return self._page(
             Organization, "/api/organizations", page=page, page_size=page_size, params=params
         )
@@ -125,13 +126,15 @@ class LogtoClient:
         page: int = 1,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> Page[Member]:
+        """Members ordered by user id; `q` (literal text) matches id, email, phone, username
+        or name. An unknown organization has no members (Logto answers an empty page)."""
         return self._page(
             Member,
             "/api/organizations/{}/users",
             organization_id,
             page=page,
             page_size=page_size,
-            params={"q": q, "organizationRoleId": role_id},
+            params={"q": _contains(q), "organizationRoleId": role_id},
         )
 
     def iter_organization_users(
@@ -140,7 +143,8 @@ class LogtoClient:
         return self._iter(self.list_organization_users, organization_id, q=q, page_size=page_size)
 
     def add_organization_users(self, organization_id: str, user_ids: list[str]) -> None:
-        """Add members (idempotent: existing members stay as they are)."""
+        """Add members (idempotent: existing members stay as they are). An unknown user or
+        organization is InvalidInput `entity.relation_foreign_key_not_found`."""
         self._request(
             "POST", "/api/organizations/{}/users", organization_id, json={"userIds": user_ids}
         )
@@ -182,7 +186,8 @@ class LogtoClient:
     def add_organization_users_roles(
         self, organization_id: str, user_ids: list[str], role_ids: list[str]
     ) -> None:
-        """Bulk: give every listed member every listed role (additive)."""
+        """Bulk: give every listed member every listed role (additive). Logto answers 201 with
+        the text "Created"; an unknown organization is a foreign-key InvalidInput."""
         self._request(
             "POST",
             "/api/organizations/{}/users/roles",
@@ -219,7 +224,7 @@ class LogtoClient:
     def find_user_by_email(self, email: str) -> User | None:
         """The user whose primary email is `email` (case-insensitive), if any."""
         wanted = email.strip().lower()
-        for user in self.iter_users(search=_like_literal(wanted)):
+        for user in self.iter_users(search=_like_escape(wanted)):
             if (user.primary_email or "").lower() == wanted:
                 return user
         return None
@@ -237,13 +242,14 @@ class LogtoClient:
     def list_organization_roles(
         self, *, q: str | None = None, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
     ) -> Page[OrganizationRole]:
-        """Template roles, each with its permission names (`scope_names`)."""
+        """Template roles by name, each with its permission names (`scope_names`); `q` is
+        literal text matched against id, name and description."""
         return self._page(
             OrganizationRole,
             "/api/organization-roles",
             page=page,
             page_size=page_size,
-            params={"q": q},
+            params={"q": _contains(q)},
         )
 
     def iter_organization_roles(
@@ -578,9 +584,16 @@ def _without_none(**values: Any) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def _like_literal(text: str) -> str:
-    """`text` as a LIKE pattern matching itself (`_` and `%` are wildcards to Logto)."""
-    return text.replace("%", "_")
+def _like_escape(text: str) -> str:
+    """`text` as a PostgreSQL LIKE pattern that matches itself: Logto passes search text into
+    `ILIKE` unescaped, where `%` and `_` are wildcards and a backslash (the default escape
+    character) makes the next character literal."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _contains(q: str | None) -> str | None:
+    """A `q` parameter: Logto wraps it in `%…%` itself; the text must mean itself."""
+    return _like_escape(q) if q else None
 
 
 def _total(response: requests.Response, fallback: int) -> int:

@@ -30,6 +30,7 @@ from orgportal.services.template import roles_with_permission, template_roles
 from orgportal.staff import is_acting_as_staff, last_admin_overridden
 
 PERMISSIONS_TTL = 60  # seconds
+ORGANIZATION_GONE = "This organization no longer exists."
 TEMPLATE_SCOPES_TTL = 300  # seconds; the template rarely changes
 _TEMPLATE_SCOPES_KEY = "orgportal:template-scope-names"
 
@@ -112,11 +113,24 @@ def _staff_access(organization_id: str) -> OrganizationAccess:
     try:
         organization = logto.get_client().get_organization(organization_id)
     except NotFound:
-        raise OrganizationNotFound("This organization no longer exists.") from None
+        raise OrganizationNotFound(ORGANIZATION_GONE) from None
     scopes = set(settings.ORGPORTAL_PERMISSIONS.values())
     for role in template_roles():
         scopes.update(role.scope_names or ())
     return OrganizationAccess(organization=organization, roles=(), scopes=frozenset(scopes))
+
+
+def require_organization_exists(organization_id: str) -> None:
+    """OrganizationNotFound when the organization was deleted meanwhile.
+
+    Logto does not answer 404 for the members of a deleted organization: listing them gives
+    an empty page, adding to it breaks a foreign key (InvalidInput), and member calls say
+    "not a member". Services call this when they get such an answer, to tell the two apart.
+    """
+    try:
+        logto.get_client().get_organization(organization_id)
+    except NotFound:
+        raise OrganizationNotFound(ORGANIZATION_GONE) from None
 
 
 # -- role rules -------------------------------------------------------------------------------
@@ -194,6 +208,8 @@ def other_member_managers_exist(*, organization_id: str, user_id: str) -> bool:
         page = client.list_organization_users(organization_id, role_id=role.id, page_size=2)
         if any(member.user.id != user_id for member in page):
             return True
+    # No one else, or no one at all because the organization is gone (an empty list).
+    require_organization_exists(organization_id)
     return False
 
 

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
 from orgportal import logto
 from orgportal.logto.errors import (
@@ -26,6 +24,7 @@ from orgportal.logto.errors import (
     Unavailable,
 )
 from orgportal.logto.models import Invitation, InvitationStatus, Organization
+from orgportal.logto.rules import is_invitee_email
 from orgportal.models import AuditEvent, User
 from orgportal.services.access import (
     OrganizationAccess,
@@ -33,6 +32,7 @@ from orgportal.services.access import (
     organization_access,
     refuse_escalation,
     require_known_roles,
+    require_organization_exists,
 )
 from orgportal.services.audit import audit_in_organization, audited
 from orgportal.services.errors import (
@@ -48,6 +48,7 @@ from orgportal.services.users import user_label
 logger = logging.getLogger(__name__)
 
 BATCH_MAX = 100
+EMAIL_MAX = 254
 MESSAGE_MAX = 500
 EXPIRY_DAYS_RANGE = (1, 30)
 _SPLIT = re.compile(r"[\s,;]+")
@@ -77,12 +78,23 @@ def parse_email_list(text: str) -> list[str]:
     return [part.strip().strip("<>\"'") for part in _SPLIT.split(text or "") if part.strip()]
 
 
-def _valid_email(address: str) -> bool:
-    try:
-        validate_email(address)
-    except ValidationError:
-        return False
-    return len(address) <= 254
+def invitee_problem(address: str) -> str | None:
+    """Why `address` cannot be invited, as the reason shown beside it; None when it can.
+
+    The rule is Logto's (it would refuse the invitation otherwise), which is stricter than
+    Django's: no accents, quotes or IP addresses."""
+    if len(address) > EMAIL_MAX:
+        return f"longer than {EMAIL_MAX} characters"
+    if is_invitee_email(address):
+        return None
+    local, _, domain = address.rpartition("@")
+    if local and domain and not address.isascii():
+        return "letters with accents or from other alphabets are not accepted"
+    if local.startswith('"'):
+        return "addresses in quotes are not accepted"
+    if domain.startswith("["):
+        return "addresses at an IP address are not accepted"
+    return "not a valid email address"
 
 
 def _sent_last_hour(actor: User, organization_id: str) -> int:
@@ -154,10 +166,11 @@ def invitation_send(
     for position, raw in enumerate(emails):
         # Logto's member and pending checks are case-sensitive; lower-case avoids duplicates.
         email = raw.strip().lower()
+        problem = invitee_problem(email)
         if email in seen:
             slots[position] = InviteOutcome(raw, "skipped", "listed twice")
-        elif not _valid_email(email):
-            slots[position] = InviteOutcome(raw, "failed", "not a valid email address")
+        elif problem:
+            slots[position] = InviteOutcome(raw, "failed", problem)
         else:
             seen.add(email)
             to_invite.append((position, email))
@@ -232,6 +245,9 @@ def _invite_one(
             target_label=email,
             error=error,
         )
+        if _foreign_key_missing(error):
+            # The organization (or a role) was deleted meanwhile: no address can go out.
+            require_organization_exists(organization.id)
         return InviteOutcome(email, "failed", _create_failure(error))
     try:
         with _audited(
@@ -258,6 +274,10 @@ def _invite_one(
             else "the email could not be sent; revoke the invitation and try again",
         )
     return InviteOutcome(email, "sent", invitation_id=invitation.id)
+
+
+def _foreign_key_missing(error: LogtoError) -> bool:
+    return isinstance(error, InvalidInput) and error.code == "entity.relation_foreign_key_not_found"
 
 
 def _create_failure(error: LogtoError) -> str:

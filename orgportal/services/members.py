@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import NoReturn
 
 from orgportal import logto
 from orgportal.logto.errors import InvalidInput, LogtoError, NotFound
@@ -21,6 +22,7 @@ from orgportal.services.access import (
     refuse_escalation,
     require_known_roles,
     require_member_manager_remains,
+    require_organization_exists,
     role_names,
 )
 from orgportal.services.audit import audit_in_organization, audited
@@ -49,15 +51,21 @@ class MemberGone(Gone):
 def member_list(
     *, actor: User, organization_id: str, q: str = "", page: int = 1, page_size: int = 20
 ) -> Page[Member]:
-    """One page of members: a single Management API call (access comes from caches)."""
+    """One page of members: a single Management API call (access comes from caches).
+
+    `q` is what the person typed, trimmed; `%` and `_` in it mean themselves."""
     organization_access(user=actor, organization_id=organization_id)
     page_size = min(max(page_size, 1), max(PAGE_SIZES))
-    return logto.get_client().list_organization_users(
+    members = logto.get_client().list_organization_users(
         organization_id,
         q=q.strip()[:SEARCH_MAX] or None,
         page=max(page, 1),
         page_size=page_size,
     )
+    if members.total == 0:
+        # Logto lists a deleted organization's members as an empty page, not a 404.
+        require_organization_exists(organization_id)
+    return members
 
 
 def _label(user: LogtoUser | None, user_id: str) -> str:
@@ -77,9 +85,7 @@ def _target(organization_id: str, user_id: str) -> tuple[LogtoUser, set[str]]:
         roles = client.list_organization_user_roles(organization_id, user_id)
     except InvalidInput as error:
         if error.code == "organization.require_membership":
-            raise MemberGone(
-                f"{_label(user, user_id)} is no longer a member of this organization."
-            ) from None
+            _raise_member_gone(organization_id, _label(user, user_id))
         raise
     current = {role.id for role in roles}
     return user, current
@@ -104,6 +110,16 @@ def _forget_member(organization_id: str, user_id: str) -> None:
 
 def _not_a_member(error: LogtoError) -> bool:
     return isinstance(error, InvalidInput) and error.code == "organization.require_membership"
+
+
+def _raise_member_gone(organization_id: str, label: str, sentence: str = "") -> NoReturn:
+    """MemberGone, unless the whole organization is gone (Logto says "not a member" then too)."""
+    require_organization_exists(organization_id)
+    raise MemberGone(sentence or f"{label} is no longer a member of this organization.")
+
+
+def _foreign_key_missing(error: LogtoError | None) -> bool:
+    return isinstance(error, InvalidInput) and error.code == "entity.relation_foreign_key_not_found"
 
 
 # -- change roles ---------------------------------------------------------------------------
@@ -145,7 +161,7 @@ def member_roles_set(
             )
         except LogtoError as error:
             if _not_a_member(error):
-                raise MemberGone(f"{label} is no longer a member of this organization.") from error
+                _raise_member_gone(organization_id, label)
             raise refusal_from(error, "the change") from error
     _forget_member(organization_id, user_id)
     return Member(user=user, roles=tuple(RoleRef(rid, roles[rid].name) for rid in sorted(wanted)))
@@ -178,8 +194,8 @@ def member_remove(*, actor: User, organization_id: str, user_id: str) -> str:
         )
         try:
             logto.get_client().remove_organization_user(organization_id, user_id)
-        except NotFound as error:
-            raise MemberGone(f"{label} was already removed a moment ago.") from error
+        except NotFound:
+            _raise_member_gone(organization_id, label, f"{label} was already removed a moment ago.")
         except LogtoError as error:
             raise refusal_from(error, "the removal") from error
     _forget_member(organization_id, user_id)
@@ -288,6 +304,8 @@ def _bulk_add_role(
             error=failure,
             after={"added": [role_name]},
         )
+    if _foreign_key_missing(failure):
+        require_organization_exists(organization_id)  # else a member left meanwhile
     if failure is not None:
         reason = (
             "one of them is no longer a member."
@@ -337,6 +355,9 @@ def member_add_by_email(
         try:
             client.add_organization_users(organization_id, [user.id])
         except LogtoError as error:
+            if _foreign_key_missing(error):
+                require_organization_exists(organization_id)
+                raise Gone(f"The account of {label} no longer exists.") from error
             raise refusal_from(error, "the new member") from error
         try:
             if role_ids:

@@ -11,6 +11,7 @@ from orgportal.logto.errors import LogtoError, NotFound
 from orgportal.logto.models import Organization
 from orgportal.models import AuditEvent, User
 from orgportal.services.access import (
+    ORGANIZATION_GONE,
     Perm,
     organization_access,
     permissions_forget,
@@ -21,6 +22,7 @@ from orgportal.services.errors import (
     ApplicationError,
     LimitReached,
     NotAllowed,
+    OrganizationNotFound,
     ServiceUnavailable,
     refusal_from,
 )
@@ -176,6 +178,8 @@ def organization_update(
     with _audited(actor, "organization.updated", before, after=changes) as entry:
         try:
             updated = logto.get_client().update_organization(organization_id, **changes)
+        except NotFound as error:
+            raise OrganizationNotFound(ORGANIZATION_GONE) from error
         except LogtoError as error:
             raise refusal_from(error, "the change") from error
         entry.before = _settings_of(before)

@@ -29,10 +29,14 @@ def _require_staff(actor: User) -> None:
 def staff_organization_list(
     *, actor: User, q: str = "", page: int = 1, page_size: int = 25
 ) -> Page[Organization]:
-    """One page of all organizations, with member counts."""
+    """One page of all organizations, with member counts, in Logto's order (oldest first,
+    edited ones last). `q` is the typed text, trimmed; it matches id or name literally."""
     _require_staff(actor)
     return logto.get_client().list_organizations(
-        q=q[:SEARCH_MAX] or None, page=max(page, 1), page_size=page_size, with_member_counts=True
+        q=q.strip()[:SEARCH_MAX] or None,
+        page=max(page, 1),
+        page_size=page_size,
+        with_member_counts=True,
     )
 
 
@@ -55,7 +59,7 @@ def staff_organization_detail(
     except NotFound:
         raise OrganizationNotFound("That organization no longer exists in Logto.") from None
     members = client.list_organization_users(
-        organization_id, q=q[:SEARCH_MAX] or None, page=max(page, 1), page_size=page_size
+        organization_id, q=q.strip()[:SEARCH_MAX] or None, page=max(page, 1), page_size=page_size
     )
     invitations = [
         i

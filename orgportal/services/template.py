@@ -87,10 +87,14 @@ def template_apply(client: LogtoClient, actions: list[TemplateAction]) -> None:
 
 
 def template_roles() -> list[OrganizationRole]:
-    """The organization template's roles with their permission names (cached)."""
+    """The organization template's roles with their permission names (cached), in the order
+    role pickers show them: by name, ignoring case. (Logto sorts by its database collation,
+    which may put `Viewer` before `admin`.)"""
     roles = cache.get(_TEMPLATE_ROLES_KEY)
     if roles is None:
-        roles = list(logto.get_client().iter_organization_roles())
+        roles = sorted(
+            logto.get_client().iter_organization_roles(), key=lambda role: role.name.casefold()
+        )
         cache.set(_TEMPLATE_ROLES_KEY, roles, TEMPLATE_ROLES_TTL)
     return roles
 

@@ -143,7 +143,7 @@ def test_invitations_over_the_api(client, emulator, acme, org_token, mint):
         url,
         token,
         {
-            "emails": ["carol@example.com", "bob@example.com", "nope"],
+            "emails": ["carol@example.com", "bob@example.com", "nope", "a@exämple.com"],
             "roleIds": [rid(emulator, "member")],
             "expiresInDays": 3,
         },
@@ -152,7 +152,9 @@ def test_invitations_over_the_api(client, emulator, acme, org_token, mint):
         ("carol@example.com", "sent"),
         ("bob@example.com", "skipped"),
         ("nope", "failed"),
+        ("a@exämple.com", "failed"),
     ]
+    assert outcomes[3]["reason"] == "letters with accents or from other alphabets are not accepted"
     invitation_id = outcomes[0]["invitationId"]
     listed = send(client, "GET", f"{url}?status=Pending", token).json()
     assert [i["invitee"] for i in listed] == ["carol@example.com"]

@@ -20,6 +20,11 @@ DOCUMENT = Path(
 )
 
 
+# Keys the document marks required that a real Logto 1.42 server does not send (BEHAVIOUR.md,
+# DIVERGENCES.md row 17; the document describes the Cloud build). The facts win.
+NOT_SENT_BY_LOGTO = frozenset({"cimdClientId", "ssoIdentities", "hasPassword", "isDefault"})
+
+
 def to_json_schema(node: Any) -> Any:
     """OpenAPI 3.0 schema -> JSON Schema: `nullable` becomes a union with null."""
     if isinstance(node, list):
@@ -38,6 +43,8 @@ def to_json_schema(node: Any) -> Any:
     }
     if isinstance(node.get("pattern"), str):
         converted["pattern"] = _plain_regex(node["pattern"])
+    if isinstance(node.get("required"), list):
+        converted["required"] = [key for key in node["required"] if key not in NOT_SENT_BY_LOGTO]
     if node.get("nullable"):
         return {"anyOf": [converted, {"type": "null"}]}
     return converted

@@ -151,9 +151,14 @@ def test_every_exchange_fits_the_document(document, exchanges):
             body = json.loads(exchange.response_body) if exchange.response_body else None
             for error in validator.iter_errors(body):
                 problems.append(f"{where} response: {error.message} at {list(error.instance_path)}")
-        elif exchange.response_body:
+        elif exchange.response_body and not koa_status_text(exchange):
             problems.append(f"{where}: Logto documents no body, the emulator sent one")
     assert not problems, "\n".join(problems)
+
+
+def koa_status_text(exchange: Exchange) -> bool:
+    """Logto sets 201 without a body on relation POSTs; Koa then sends "Created" as text."""
+    return exchange.status == 201 and exchange.response_body == b"Created"
 
 
 def served_operations(document):

@@ -15,6 +15,7 @@ from orgportal.services.invitations import (
     invitation_resend,
     invitation_revoke,
     invitation_send,
+    invitee_problem,
     parse_email_list,
 )
 from orgportal.services.invitee import (
@@ -50,6 +51,37 @@ def test_parse_email_list():
         "d@x.io",
         "e@x.io",
     ]
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("user@exämple.com", "letters with accents or from other alphabets are not accepted"),
+        ("üser@example.com", "letters with accents or from other alphabets are not accepted"),
+        ('"quoted"@example.com', "addresses in quotes are not accepted"),
+        ("user@[127.0.0.1]", "addresses at an IP address are not accepted"),
+        ("a@b.c", "not a valid email address"),
+        ("user@-example.com", "not a valid email address"),
+        ("first..last@example.com", "not a valid email address"),
+        ("not-an-email", "not a valid email address"),
+        ("x" * 250 + "@example.com", "longer than 254 characters"),
+    ],
+)
+def test_addresses_logto_would_refuse_get_a_reason_and_no_call(
+    emulator, acme, alice, address, reason
+):
+    assert invitee_problem(address) == reason
+    before = emulator.calls_to("invitations.create")
+    [outcome] = send(alice, acme, emulator, [address])
+    assert (outcome.status, outcome.reason) == ("failed", reason)
+    assert emulator.calls_to("invitations.create") == before
+
+
+@pytest.mark.parametrize(
+    "address", ["dave@example.com", "o'neil+news@mail.example.co.uk", "first.last@a-b.io"]
+)
+def test_ordinary_addresses_are_invitees(address):
+    assert invitee_problem(address) is None
 
 
 def test_invite_sends_our_email_with_the_link_and_message(emulator, acme, alice, settings):

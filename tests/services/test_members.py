@@ -47,6 +47,20 @@ def dave(emulator, acme, manager_role):
     return local_user(emulator, "dave@example.com")
 
 
+def test_member_search_takes_the_typed_text_literally_and_trimmed(emulator, acme, bob):
+    for email, name in (
+        ("bo_b@example.com", "Literal Underscore"),
+        ("50pc@example.com", "50% Off"),
+    ):
+        emulator.state.add_member(acme, emulator.state.add_user(email, "pw", name=name), ["member"])
+    found = member_list(actor=bob, organization_id=acme.id, q="  bo_b  ")
+    assert [m.user.name for m in found] == ["Literal Underscore"]  # not "Bob Member"
+    assert [m.user.name for m in member_list(actor=bob, organization_id=acme.id, q="0%")] == [
+        "50% Off"
+    ]
+    assert member_list(actor=bob, organization_id=acme.id, q="%").total == 1
+
+
 def test_members_are_listed_one_page_at_a_time(emulator, acme, bob):
     for n in range(30):
         emulator.state.add_member(

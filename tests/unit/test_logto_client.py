@@ -239,6 +239,47 @@ def test_a_non_json_error_body_still_maps(mocked):
     assert caught.value.code is None
 
 
+def test_logtos_bare_message_body_maps_without_a_code(mocked):
+    """A body that is not JSON is refused by Logto's body parser: `{message}`, no `code`."""
+    token_response(mocked)
+    mocked.post(f"{E}/api/organizations", status=400, json={"message": "Unexpected token"})
+    with pytest.raises(errors.InvalidInput) as caught:
+        make_client().create_organization(name="x")
+    assert (caught.value.code, caught.value.message) == (None, "Unexpected token")
+
+
+def test_a_plain_text_not_found_maps_to_not_found(mocked):
+    token_response(mocked)
+    mocked.get(ORGS_URL, status=404, body="Not Found", content_type="text/plain")
+    with pytest.raises(errors.NotFound) as caught:
+        make_client().list_user_organizations("u1")
+    assert (caught.value.status, caught.value.code) == (404, None)
+
+
+def test_relation_posts_answered_with_created_as_text_succeed(mocked):
+    token_response(mocked)
+    for url in (f"{E}/api/organizations/o1/users/roles", f"{E}/api/organization-roles/r1/scopes"):
+        mocked.post(url, status=201, body="Created", content_type="text/plain")
+    client = make_client()
+    assert client.add_organization_users_roles("o1", ["u1"], ["r1"]) is None
+    assert client.add_organization_role_scopes("r1", ["s1"]) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "sent"),
+    [("50%", "50\\%"), ("snake_case", "snake\\_case"), ("back\\slash", "back\\\\slash")],
+)
+def test_search_text_is_sent_with_logtos_like_wildcards_escaped(mocked, typed, sent):
+    """Logto puts `q` into `ILIKE '%q%'` unescaped; escaped, the text means itself."""
+    token_response(mocked)
+    mocked.get(
+        f"{E}/api/organizations",
+        json=[],
+        match=[matchers.query_param_matcher({"page": "1", "page_size": "20", "q": sent})],
+    )
+    make_client().list_organizations(q=typed)
+
+
 def org_json(n: int) -> dict:
     return {
         "id": f"o{n}",

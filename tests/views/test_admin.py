@@ -111,6 +111,21 @@ def test_the_organization_changelist(staff_client, emulator):
     assert "1 organization " in found and ">2<" in found  # Acme has two members
 
 
+def test_staff_search_takes_the_typed_text_literally_and_trimmed(staff_client, emulator):
+    emulator.state.add_organization("50% Club")
+    emulator.state.add_organization("500 Club")
+    emulator.state.add_organization("snake_case")
+    emulator.state.add_organization("snakeXcase")
+
+    def found(q: str) -> str:
+        return staff_client.get("/admin/logto/organizations/", {"q": q}).content.decode()
+
+    assert "1 organization " in found("50%") and "50% Club" in found("50%")
+    assert "1 organization " in found("snake_")
+    assert "1 organization " in found("  acme  ")  # as typed, with spaces around
+    assert "0 organizations" in found("%%")
+
+
 def test_the_organization_detail(staff_client, emulator, acme, client):
     emulator.state.invitations.clear()
     body = staff_client.get(f"/admin/logto/organizations/{acme.id}/").content.decode()
@@ -246,6 +261,23 @@ def test_acting_on_an_organization_deleted_a_moment_ago(staff_client, emulator, 
     assert response["Location"] == "/admin/logto/organizations/"
     assert "no longer exists" in flashes(response)[0]
     assert staff_client.get(url)["Location"] == "/admin/logto/organizations/"
+
+
+def test_adding_a_member_while_the_organization_is_deleted(staff_client, emulator, acme):
+    """Logto answers a foreign-key error, not a 404, when adding to a deleted organization."""
+    add = emulator._handlers["organizations.users.add"]
+
+    def deleted_first(request, **params):
+        emulator.state.organizations.pop(acme.id, None)
+        return add(request, **params)
+
+    emulator._handlers["organizations.users.add"] = deleted_first
+    response = staff_client.post(
+        f"/admin/logto/organizations/{acme.id}/",
+        {"action": "add_member", "email": "carol@example.com"},
+    )
+    assert response["Location"] == "/admin/logto/organizations/"
+    assert "no longer exists" in flashes(response)[0]
 
 
 def test_audit_admin_is_read_only_filtered_and_escaped(staff_client, emulator, acme):

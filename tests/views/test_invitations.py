@@ -32,6 +32,16 @@ def test_the_invite_page_defaults_to_the_member_role_and_seven_days(client, emul
     assert "No invitations yet." in body
 
 
+def test_the_role_picker_lists_roles_by_name_ignoring_case(client, emulator, acme):
+    emulator.state.add_role("Viewer", [])
+    emulator.state.add_role("billing", [])
+    login_as(client, emulator, "alice@example.com")
+    body = client.get(f"/orgs/{acme.id}/invitations/").content.decode()
+    names = ("Viewer", "admin", "billing", "member")
+    positions = {name: body.index(f'value="{rid(emulator, name)}"') for name in names}
+    assert sorted(names, key=positions.__getitem__) == ["admin", "billing", "member", "Viewer"]
+
+
 def test_inviting_shows_a_result_per_address_and_keeps_failures(client, emulator, acme):
     login_as(client, emulator, "alice@example.com")
     response = client.post(
@@ -52,6 +62,14 @@ def test_inviting_shows_a_result_per_address_and_keeps_failures(client, emulator
     assert "broken@</textarea>" in body  # the failed address stays, ready to fix
     assert "invitations-changed" in response["HX-Trigger"]
     assert len(mail.outbox) == 1
+
+
+def test_addresses_logto_would_refuse_are_explained_in_the_form(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    body = invite(client, acme, emulator, "user@exämple.com\nuser@[127.0.0.1]").content.decode()
+    assert "failed (letters with accents or from other alphabets are not accepted)" in body
+    assert "failed (addresses at an IP address are not accepted)" in body
+    assert emulator.state.invitations == {}
 
 
 def test_a_csv_upload(client, emulator, acme):

@@ -179,3 +179,16 @@ def test_bulk_with_nothing_selected(client, emulator, acme):
     response = client.post(f"/orgs/{acme.id}/members/bulk/", {"action": "remove"})
     assert response.status_code == 422
     assert "Select at least one member." in response.content.decode()
+
+
+def test_the_members_page_of_an_organization_deleted_meanwhile(client, emulator, acme):
+    """Logto lists a deleted organization's members as an empty page; people read why."""
+    login_as(client, emulator, "bob@example.com")
+    client.get(f"/orgs/{acme.id}/members/")  # bob's organizations are now cached
+    del emulator.state.organizations[acme.id]
+    response = client.get(f"/orgs/{acme.id}/members/")
+    assert response.status_code == 404
+    assert "This organization no longer exists." in response.content.decode()
+    fragment = client.get(f"/orgs/{acme.id}/members/?q=al", headers=HTMX)
+    assert fragment.status_code == 404
+    assert "This organization no longer exists." in fragment["HX-Trigger"]
