@@ -42,6 +42,7 @@ def routed_to(
         response = client.open(
             path_and_query,
             method=request.method,
+            base_url=emulator.endpoint,  # as over HTTP: the Host is the endpoint's
             headers=dict(request.headers),
             data=request.body,
         )

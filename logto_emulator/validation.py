@@ -188,8 +188,9 @@ class Pagination:
             return list(items), {}
         headers = {"Total-Number": str(len(items))}
         links = []
-        # Logto's Link URLs lack the `/api` prefix (observed quirk), so clients build their own.
-        path = self._request.path.removeprefix("/api")
+        # Logto's Link URLs are absolute but lack the `/api` prefix (observed quirk), so
+        # clients build their own.
+        path = self._request.host_url.rstrip("/") + self._request.path.removeprefix("/api")
         last = max((len(items) + self.page_size - 1) // self.page_size, 1)
         for rel, page in (
             ("first", 1),

@@ -156,3 +156,15 @@ def test_invitations_and_user_organizations_ignore_page_parameters(get, emulator
         response = get(path, page="abc", page_size="0")
         assert response.status_code == 200
         assert "Total-Number" not in response.headers
+
+
+def test_link_headers_are_absolute_and_lack_the_api_prefix(emulator):
+    response = requests.get(
+        f"{emulator.endpoint}/api/organizations",
+        params={"page": 1, "page_size": 1},
+        headers={"Authorization": f"Bearer {logto.get_client().tokens.get()}"},
+        timeout=5,
+    )
+    first = response.headers["Link"].split(",")[0]
+    assert first.startswith(f"<{emulator.endpoint}/organizations?")
+    assert 'rel="first"' in first
