@@ -56,7 +56,7 @@ class Emulator:
         signing_alg: str = "ES384",
         management_api_resource: str = "https://default.logto.app/api",
     ) -> None:
-        from logto_emulator import management, oidc
+        from logto_emulator import api_routes, management, oidc
 
         self.endpoint = endpoint.rstrip("/")
         self.issuer = self.endpoint + "/oidc"
@@ -72,6 +72,8 @@ class Emulator:
         self.oidc = oidc.OidcProvider(self)
         self.oidc.register(self.route)
         self.management = management.register(self, self.route)
+        # Added: the Management API routes of api_routes.py's modules.
+        self.extensions = api_routes.register(self, self.route)
         self.route("GET", "/emulator/outbox", "emulator.outbox", self._outbox_page)
         self.route("GET", "/emulator/outbox.json", "emulator.outbox_json", self._outbox_json)
         self._map = Map(self._rules, strict_slashes=False, merge_slashes=False)

@@ -42,6 +42,7 @@ from logto_emulator.validation import (
 if TYPE_CHECKING:
     from logto_emulator.app import Emulator
 
+
 MESSAGE_LIMIT = 10  # sends per recipient per window (observed)
 MESSAGE_WINDOW_MS = 600_000
 
@@ -549,35 +550,6 @@ class ManagementApi:
             EmailMessage(to=invitation.invitee, template="OrganizationInvitation", payload=context)
         )
 
-    # -- just-in-time email domains ------------------------------------------------------------
-    def jit_domains_list(self, request: Request, org_id: str) -> Response:
-        org = self._org(org_id)
-        rows = [
-            {"tenantId": "default", "organizationId": org.id, "emailDomain": domain}
-            for domain in org.jit_email_domains
-        ]
-        return self._page(request, rows)
-
-    def jit_domain_add(self, request: Request, org_id: str) -> Response:
-        org = self._org(org_id)
-        domain = string_field(json_body(request), "emailDomain", required=True, min_length=1)
-        if domain in org.jit_email_domains:
-            raise _unique_violation()
-        org.jit_email_domains.append(domain)
-        return json_response(
-            {"tenantId": "default", "organizationId": org.id, "emailDomain": domain}, status=201
-        )
-
-    def jit_domains_replace(self, request: Request, org_id: str) -> Response:
-        org = self._org(org_id)
-        body = json_body(request)
-        if not isinstance(body.get("emailDomains"), list) or not all(
-            isinstance(d, str) for d in body["emailDomains"]
-        ):
-            raise issue("emailDomains", "Expected an array of strings")
-        org.jit_email_domains = list(dict.fromkeys(body["emailDomains"]))
-        return no_content()
-
     # -- applications (read-only, for `logto_check`) -----------------------------------------------
     def application_get(self, request: Request, app_id: str) -> Response:
         app = self.state.applications.get(app_id)
@@ -656,24 +628,7 @@ ROUTES: list[tuple[str, str, str, str]] = [
         "organizations.users.scopes",
         "member_scopes",
     ),
-    (
-        "GET",
-        "/organizations/<org_id>/jit/email-domains",
-        "organizations.jit.list",
-        "jit_domains_list",
-    ),
-    (
-        "POST",
-        "/organizations/<org_id>/jit/email-domains",
-        "organizations.jit.add",
-        "jit_domain_add",
-    ),
-    (
-        "PUT",
-        "/organizations/<org_id>/jit/email-domains",
-        "organizations.jit.replace",
-        "jit_domains_replace",
-    ),
+    # JIT email domains and roles: jit.py.
     ("GET", "/users", "users.list", "users_list"),
     ("GET", "/users/<user_id>", "users.get", "user_get"),
     ("GET", "/users/<user_id>/organizations", "users.organizations", "user_organizations"),

@@ -120,6 +120,8 @@ class Organization:
     # user id -> organization role ids, in insertion order (membership order).
     members: dict[str, list[str]] = field(default_factory=dict)
     jit_email_domains: list[str] = field(default_factory=list)
+    # -- added: JIT default roles (jit.py) ----------------------------------------------------
+    jit_role_ids: list[str] = field(default_factory=list)
 
     def to_api(self) -> dict[str, Any]:
         return {

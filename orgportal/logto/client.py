@@ -371,12 +371,43 @@ class LogtoClient:
     def replace_organization_jit_email_domains(
         self, organization_id: str, domains: list[str]
     ) -> None:
+        """Replace the set at once; Logto keeps the old set if the list has a duplicate."""
         self._request(
             "PUT",
             "/api/organizations/{}/jit/email-domains",
             organization_id,
             json={"emailDomains": domains},
         )
+
+    def delete_organization_jit_email_domain(self, organization_id: str, domain: str) -> None:
+        """Remove one domain, matched exactly as stored (case-sensitive)."""
+        self._request(
+            "DELETE", "/api/organizations/{}/jit/email-domains/{}", organization_id, domain
+        )
+
+    def list_organization_jit_roles(self, organization_id: str) -> list[OrganizationRole]:
+        """The roles people provisioned into the organization get."""
+        rows = self._all_rows("/api/organizations/{}/jit/roles", organization_id)
+        return [OrganizationRole.from_api(row) for row in rows]
+
+    def add_organization_jit_roles(self, organization_id: str, role_ids: list[str]) -> None:
+        self._request(
+            "POST",
+            "/api/organizations/{}/jit/roles",
+            organization_id,
+            json={"organizationRoleIds": role_ids},
+        )
+
+    def replace_organization_jit_roles(self, organization_id: str, role_ids: list[str]) -> None:
+        self._request(
+            "PUT",
+            "/api/organizations/{}/jit/roles",
+            organization_id,
+            json={"organizationRoleIds": role_ids},
+        )
+
+    def remove_organization_jit_role(self, organization_id: str, role_id: str) -> None:
+        self._request("DELETE", "/api/organizations/{}/jit/roles/{}", organization_id, role_id)
 
     # -- applications --------------------------------------------------------------------------
     def get_application(self, application_id: str) -> Application:

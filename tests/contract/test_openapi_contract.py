@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from logto_emulator.api_routes import ROUTES
 from logto_emulator.inprocess import Exchange, routed_to
-from logto_emulator.management import ROUTES
 from orgportal import logto
 from orgportal.logto import errors
 from tests.conftest import make_emulator
@@ -103,7 +103,22 @@ def tour(client, emulator) -> None:
     ):
         with pytest.raises(errors.LogtoError):
             refused()
+    feature_tour(client, emulator, org.id, scope.id)
     client.delete_organization(org.id)
+
+
+def feature_tour(client, emulator, org_id: str, scope_id: str) -> None:
+    """JIT email domains and roles."""
+    member = emulator.state.role_by_name("member")
+    client.add_organization_jit_email_domain(org_id, "zeta.example")
+    client.delete_organization_jit_email_domain(org_id, "zeta.test")
+    client.add_organization_jit_roles(org_id, [member.id])
+    client.replace_organization_jit_roles(org_id, [member.id])
+    client.list_organization_jit_roles(org_id)
+    client.remove_organization_jit_role(org_id, member.id)
+
+    with pytest.raises(errors.LogtoError):  # refused: already there
+        client.add_organization_jit_email_domain(org_id, "zeta.example")
 
 
 @pytest.fixture
@@ -141,9 +156,14 @@ def test_every_exchange_fits_the_document(document, exchanges):
             body = json.loads(exchange.response_body) if exchange.response_body else None
             for error in validator.iter_errors(body):
                 problems.append(f"{where} response: {error.message} at {list(error.instance_path)}")
-        elif exchange.response_body:
+        elif exchange.response_body and not _relation_created(exchange):
             problems.append(f"{where}: Logto documents no body, the emulator sent one")
     assert not problems, "\n".join(problems)
+
+
+def _relation_created(exchange: Exchange) -> bool:
+    """Logto's relation POSTs answer 201 `text/plain` "Created", which its document omits."""
+    return exchange.status == 201 and exchange.response_body == b"Created"
 
 
 def served_operations(document):
