@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from logto_emulator import jit, management
+from logto_emulator import applications, jit, management
 
 if TYPE_CHECKING:
     from logto_emulator.app import Emulator
@@ -18,6 +18,7 @@ Route = tuple[str, str, str, str]  # (methods, path under /api, route name, hand
 
 MODULES: list[tuple[Callable[[Emulator], Any], list[Route]]] = [
     (jit.JitApi, jit.ROUTES),
+    (applications.ApplicationsApi, applications.ROUTES),
 ]
 ROUTES: list[Route] = management.ROUTES + [route for _, table in MODULES for route in table]
 

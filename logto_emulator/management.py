@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 from werkzeug.wrappers import Request, Response
 
+from logto_emulator.applications import require_role_type  # added: M2M roles are for apps
 from logto_emulator.errors import (
     ApiError,
     json_response,
@@ -265,6 +266,7 @@ class ManagementApi:
             )
         role_ids = list(dict.fromkeys(role_ids + [self.state.role_by_name(n).id for n in names]))
         self._check_roles(role_ids)
+        require_role_type(self.state, role_ids, "User")  # added: M2M roles are for apps only
         return role_ids
 
     def member_roles_list(self, request: Request, org_id: str, user_id: str) -> Response:
@@ -292,6 +294,7 @@ class ManagementApi:
         self._check_roles(role_ids)
         if any(uid not in org.members for uid in user_ids):
             raise foreign_key_missing()
+        require_role_type(self.state, role_ids, "User")  # added: M2M roles are for apps only
         for uid in user_ids:
             current = org.members[uid]
             current.extend(rid for rid in role_ids if rid not in current)
@@ -560,7 +563,7 @@ class ManagementApi:
                 "tenantId": "default",
                 "id": app.id,
                 "name": app.name,
-                "description": None,
+                "description": app.description,  # added: apps made by POST /applications
                 "type": app.type,
                 "oidcClientMetadata": {
                     "redirectUris": app.redirect_uris,
@@ -571,7 +574,7 @@ class ManagementApi:
                 "customData": {},
                 "isThirdParty": False,
                 "appLevelAccessControlEnabled": False,
-                "createdAt": now_ms(),
+                "createdAt": app.created_at,
                 "isAdmin": False,
             }
         )

@@ -14,7 +14,7 @@ import jwt
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from logto_emulator import pages
+from logto_emulator import applications, pages
 from logto_emulator.errors import OAuthError, json_response
 from logto_emulator.keys import jwks_document
 from logto_emulator.state import Application, User, now_ms
@@ -297,7 +297,7 @@ class OidcProvider:
             client_id = request.form.get("client_id", "")
             secret = request.form.get("client_secret", "")
         app = self.emu.state.applications.get(client_id)
-        if app is None or not secrets.compare_digest(app.secret.encode(), secret.encode()):
+        if app is None or not app.accepts_secret(secret):  # any live secret of the app
             raise OAuthError(401, "invalid_client", "client authentication failed")
         return app
 
@@ -433,6 +433,9 @@ class OidcProvider:
     def _token_for_client(self, request: Request, client: Application) -> Response:
         if client.type != "MachineToMachine":
             raise OAuthError(400, "unauthorized_client", "client_credentials not allowed")
+        # Added: an organization application's token for one organization (applications.py).
+        if request.form.get("organization_id"):
+            return applications.organization_token(self, request, client)
         resource = request.form.get("resource")
         known = {self.emu.management_api_resource, *self.emu.api_resources}
         if not resource or resource not in known:

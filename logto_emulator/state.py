@@ -73,6 +73,24 @@ class Application:
     post_logout_redirect_uris: list[str] = field(default_factory=list)
     # M2M apps granted the "Logto Management API access" role may call the Management API.
     management_api_access: bool = False
+    # -- added: organization applications (applications.py) -----------------------------------
+    description: str | None = None
+    created_at: int = field(default_factory=now_ms)
+    # Logto keeps several named secrets per app, each good at /oidc/token until it expires.
+    # `secret` above seeds the first one ("Default secret") so seeded apps keep working.
+    secrets: list[ApplicationSecret] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.secret and not self.secrets:
+            self.secrets.append(ApplicationSecret(self.id, "Default secret", self.secret))
+
+    def accepts_secret(self, value: str, at_ms: int | None = None) -> bool:
+        now = at_ms or now_ms()
+        return any(
+            secrets.compare_digest(s.value.encode(), value.encode())
+            for s in self.secrets
+            if s.expires_at is None or s.expires_at > now
+        )
 
 
 @dataclass
@@ -122,6 +140,8 @@ class Organization:
     jit_email_domains: list[str] = field(default_factory=list)
     # -- added: JIT default roles (jit.py) ----------------------------------------------------
     jit_role_ids: list[str] = field(default_factory=list)
+    # -- added: organization applications (applications.py): app id -> its role ids ----------
+    applications: dict[str, list[str]] = field(default_factory=dict)
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -260,3 +280,29 @@ class TenantState:
         if role is None:
             raise KeyError(f"no organization role named {name!r}")
         return role
+
+
+# -- added: organization applications (applications.py) ---------------------------------------
+@dataclass
+class ApplicationSecret:
+    application_id: str
+    name: str
+    value: str
+    created_at: int = field(default_factory=now_ms)
+    expires_at: int | None = None
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "tenantId": TENANT_ID,
+            "applicationId": self.application_id,
+            "name": self.name,
+            "value": self.value,
+            "createdAt": self.created_at,
+            "expiresAt": self.expires_at,
+        }
+
+
+def new_secret(length: int = 32) -> str:
+    """Logto's generateStandardSecret: random alphanumerics (signing keys, tokens, secrets)."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))

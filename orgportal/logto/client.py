@@ -20,10 +20,13 @@ from orgportal.logto.errors import (
 )
 from orgportal.logto.models import (
     Application,
+    ApplicationOrganization,
+    ApplicationSecret,
     Invitation,
     InvitationStatus,
     Member,
     Organization,
+    OrganizationApplication,
     OrganizationRole,
     OrganizationScope,
     Page,
@@ -252,11 +255,23 @@ class LogtoClient:
         )
 
     def create_organization_role(
-        self, *, name: str, description: str | None = None, scope_ids: Sequence[str] = ()
+        self,
+        *,
+        name: str,
+        description: str | None = None,
+        scope_ids: Sequence[str] = (),
+        role_type: str | None = None,
     ) -> OrganizationRole:
-        body = {"name": name, "organizationScopeIds": list(scope_ids), "resourceScopeIds": []}
+        """A template role; `role_type="MachineToMachine"` makes one for applications."""
+        body: dict[str, Any] = {
+            "name": name,
+            "organizationScopeIds": list(scope_ids),
+            "resourceScopeIds": [],
+        }
         if description is not None:
             body["description"] = description
+        if role_type is not None:
+            body["type"] = role_type
         data = self._request("POST", "/api/organization-roles", json=body).json()
         return OrganizationRole.from_api(data)
 
@@ -413,6 +428,160 @@ class LogtoClient:
     def get_application(self, application_id: str) -> Application:
         return Application.from_api(
             self._request("GET", "/api/applications/{}", application_id).json()
+        )
+
+    def create_application(
+        self, *, name: str, app_type: str = "MachineToMachine", description: str | None = None
+    ) -> Application:
+        """Create an application (machine-to-machine by default). The answer holds no
+        secret: read it with `list_application_secrets` ("Default secret")."""
+        body = _without_none(name=name, type=app_type, description=description)
+        return Application.from_api(self._request("POST", "/api/applications", json=body).json())
+
+    def delete_application(self, application_id: str) -> None:
+        """Delete an application; its organization memberships and roles go with it."""
+        self._request("DELETE", "/api/applications/{}", application_id)
+
+    def list_application_secrets(self, application_id: str) -> list[ApplicationSecret]:
+        data = self._request("GET", "/api/applications/{}/secrets", application_id).json()
+        return [ApplicationSecret.from_api(item) for item in data]
+
+    def create_application_secret(
+        self, application_id: str, *, name: str, expires_at: datetime | None = None
+    ) -> ApplicationSecret:
+        """A further secret (names are unique per application; `expires_at` in the future)."""
+        body: dict[str, Any] = {"name": name}
+        if expires_at is not None:
+            body["expiresAt"] = int(expires_at.timestamp() * 1000)
+        data = self._request(
+            "POST", "/api/applications/{}/secrets", application_id, json=body
+        ).json()
+        return ApplicationSecret.from_api(data)
+
+    def rename_application_secret(
+        self, application_id: str, name: str, new_name: str
+    ) -> ApplicationSecret:
+        data = self._request(
+            "PATCH",
+            "/api/applications/{}/secrets/{}",
+            application_id,
+            name,
+            json={"name": new_name},
+        ).json()
+        return ApplicationSecret.from_api(data)
+
+    def delete_application_secret(self, application_id: str, name: str) -> None:
+        self._request("DELETE", "/api/applications/{}/secrets/{}", application_id, name)
+
+    def list_application_organizations(self, application_id: str) -> list[ApplicationOrganization]:
+        """The application's organizations, with its roles in each."""
+        rows = self._all_rows("/api/applications/{}/organizations", application_id)
+        return [ApplicationOrganization.from_api(row) for row in rows]
+
+    # -- organization applications -------------------------------------------------------------
+    def list_organization_applications(
+        self,
+        organization_id: str,
+        *,
+        q: str | None = None,
+        page: int = 1,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> Page[OrganizationApplication]:
+        """Machine-to-machine apps in the organization, with their roles (always paginated)."""
+        return self._page(
+            OrganizationApplication,
+            "/api/organizations/{}/applications",
+            organization_id,
+            page=page,
+            page_size=page_size,
+            params={"q": q},
+        )
+
+    def iter_organization_applications(
+        self, organization_id: str, *, q: str | None = None, page_size: int = MAX_PAGE_SIZE
+    ) -> Iterator[OrganizationApplication]:
+        return self._iter(
+            self.list_organization_applications, organization_id, q=q, page_size=page_size
+        )
+
+    def add_organization_applications(
+        self, organization_id: str, application_ids: list[str]
+    ) -> None:
+        """Add machine-to-machine apps (idempotent); other app types are refused."""
+        self._request(
+            "POST",
+            "/api/organizations/{}/applications",
+            organization_id,
+            json={"applicationIds": application_ids},
+        )
+
+    def replace_organization_applications(
+        self, organization_id: str, application_ids: list[str]
+    ) -> None:
+        self._request(
+            "PUT",
+            "/api/organizations/{}/applications",
+            organization_id,
+            json={"applicationIds": application_ids},
+        )
+
+    def remove_organization_application(self, organization_id: str, application_id: str) -> None:
+        """Remove an app from the organization; its roles there are dropped too."""
+        self._request(
+            "DELETE", "/api/organizations/{}/applications/{}", organization_id, application_id
+        )
+
+    def list_organization_application_roles(
+        self, organization_id: str, application_id: str
+    ) -> list[OrganizationRole]:
+        rows = self._all_rows(
+            "/api/organizations/{}/applications/{}/roles", organization_id, application_id
+        )
+        return [OrganizationRole.from_api(row) for row in rows]
+
+    def add_organization_application_roles(
+        self, organization_id: str, application_id: str, role_ids: list[str]
+    ) -> None:
+        """Give the app machine-to-machine roles (additive); it must be in the organization."""
+        self._request(
+            "POST",
+            "/api/organizations/{}/applications/{}/roles",
+            organization_id,
+            application_id,
+            json={"organizationRoleIds": role_ids},
+        )
+
+    def replace_organization_application_roles(
+        self, organization_id: str, application_id: str, role_ids: list[str]
+    ) -> None:
+        self._request(
+            "PUT",
+            "/api/organizations/{}/applications/{}/roles",
+            organization_id,
+            application_id,
+            json={"organizationRoleIds": role_ids},
+        )
+
+    def remove_organization_application_role(
+        self, organization_id: str, application_id: str, role_id: str
+    ) -> None:
+        self._request(
+            "DELETE",
+            "/api/organizations/{}/applications/{}/roles/{}",
+            organization_id,
+            application_id,
+            role_id,
+        )
+
+    def add_organization_applications_roles(
+        self, organization_id: str, application_ids: list[str], role_ids: list[str]
+    ) -> None:
+        """Bulk: give every listed app every listed role (additive)."""
+        self._request(
+            "POST",
+            "/api/organizations/{}/applications/roles",
+            organization_id,
+            json={"applicationIds": application_ids, "organizationRoleIds": role_ids},
         )
 
     # -- pagination ----------------------------------------------------------------------------

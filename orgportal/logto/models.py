@@ -230,6 +230,7 @@ class Application:
     type: str
     redirect_uris: tuple[str, ...]
     post_logout_redirect_uris: tuple[str, ...]
+    description: str | None = None
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Application:
@@ -240,6 +241,58 @@ class Application:
             type=data["type"],
             redirect_uris=tuple(metadata.get("redirectUris") or []),
             post_logout_redirect_uris=tuple(metadata.get("postLogoutRedirectUris") or []),
+            description=data.get("description"),
+        )
+
+
+@dataclass(frozen=True)
+class ApplicationSecret:
+    """One of an application's named secrets; each one authenticates until it expires."""
+
+    application_id: str
+    name: str
+    value: str
+    created_at: datetime | None
+    expires_at: datetime | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> ApplicationSecret:
+        return cls(
+            application_id=data["applicationId"],
+            name=data["name"],
+            value=data["value"],
+            created_at=_from_ms(data.get("createdAt")),
+            expires_at=_from_ms(data.get("expiresAt")),
+        )
+
+
+@dataclass(frozen=True)
+class OrganizationApplication:
+    """A machine-to-machine application in an organization, with its roles there."""
+
+    application: Application
+    roles: tuple[RoleRef, ...]
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> OrganizationApplication:
+        return cls(
+            application=Application.from_api(data),
+            roles=tuple(RoleRef.from_api(r) for r in data.get("organizationRoles") or []),
+        )
+
+
+@dataclass(frozen=True)
+class ApplicationOrganization:
+    """One of an application's organizations, with the application's roles in it."""
+
+    organization: Organization
+    roles: tuple[RoleRef, ...]
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> ApplicationOrganization:
+        return cls(
+            organization=Organization.from_api(data),
+            roles=tuple(RoleRef.from_api(r) for r in data.get("organizationRoles") or []),
         )
 
 

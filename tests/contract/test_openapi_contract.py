@@ -108,8 +108,9 @@ def tour(client, emulator) -> None:
 
 
 def feature_tour(client, emulator, org_id: str, scope_id: str) -> None:
-    """JIT email domains and roles."""
+    """JIT and organization applications."""
     member = emulator.state.role_by_name("member")
+    later = datetime.now(tz=UTC) + timedelta(days=7)
     client.add_organization_jit_email_domain(org_id, "zeta.example")
     client.delete_organization_jit_email_domain(org_id, "zeta.test")
     client.add_organization_jit_roles(org_id, [member.id])
@@ -117,8 +118,34 @@ def feature_tour(client, emulator, org_id: str, scope_id: str) -> None:
     client.list_organization_jit_roles(org_id)
     client.remove_organization_jit_role(org_id, member.id)
 
-    with pytest.raises(errors.LogtoError):  # refused: already there
-        client.add_organization_jit_email_domain(org_id, "zeta.example")
+    bot = client.create_application(name="Zeta bot", description="Builds things")
+    client.list_application_secrets(bot.id)
+    client.create_application_secret(bot.id, name="ci", expires_at=later)
+    client.rename_application_secret(bot.id, "ci", "ci-2")
+    client.delete_application_secret(bot.id, "ci-2")
+    bot_role = client.create_organization_role(
+        name="bot", scope_ids=[scope_id], role_type="MachineToMachine"
+    )
+    client.add_organization_applications(org_id, [bot.id])
+    client.replace_organization_applications(org_id, [bot.id])
+    client.add_organization_application_roles(org_id, bot.id, [bot_role.id])
+    client.replace_organization_application_roles(org_id, bot.id, [bot_role.id])
+    client.add_organization_applications_roles(org_id, [bot.id], [bot_role.id])
+    client.list_organization_application_roles(org_id, bot.id)
+    client.list_organization_applications(org_id, q="Zeta")
+    list(client.iter_organization_applications(org_id))
+    client.list_application_organizations(bot.id)
+    client.remove_organization_application_role(org_id, bot.id, bot_role.id)
+    client.remove_organization_application(org_id, bot.id)
+    for refused in (
+        lambda: client.add_organization_jit_email_domain(org_id, "zeta.example"),
+        lambda: client.create_application_secret(bot.id, name="Default secret"),
+        lambda: client.add_organization_applications(org_id, ["orgportal-web"]),
+        lambda: client.add_organization_application_roles(org_id, bot.id, [bot_role.id]),
+    ):
+        with pytest.raises(errors.LogtoError):
+            refused()
+    client.delete_application(bot.id)
 
 
 @pytest.fixture
