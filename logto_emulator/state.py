@@ -198,6 +198,9 @@ class TenantState:
     invitations: dict[str, Invitation] = field(default_factory=dict)
     outbox: list[EmailMessage] = field(default_factory=list)
     global_role_ids: dict[str, str] = field(default_factory=dict)  # role name -> id
+    # -- added: webhooks (hooks.py, webhooks.py) ------------------------------------------------
+    hooks: dict[str, Hook] = field(default_factory=dict)
+    hook_logs: list[HookLog] = field(default_factory=list)
 
     def global_role_id(self, name: str) -> str:
         return self.global_role_ids.setdefault(name, new_id(21))
@@ -306,3 +309,55 @@ def new_secret(length: int = 32) -> str:
     """Logto's generateStandardSecret: random alphanumerics (signing keys, tokens, secrets)."""
     alphabet = string.ascii_letters + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+# -- added: webhooks (hooks.py, webhooks.py) ---------------------------------------------------
+@dataclass
+class Hook:
+    id: str
+    name: str
+    events: list[str]
+    url: str
+    headers: dict[str, str] | None = None
+    signing_key: str = field(default_factory=new_secret)
+    enabled: bool = True
+    event: str | None = None  # Logto's deprecated single event, kept for old hooks
+    created_at: int = field(default_factory=now_ms)
+
+    def subscribes_to(self, event: str) -> bool:
+        return self.enabled and (event in self.events if self.events else event == self.event)
+
+    def to_api(self) -> dict[str, Any]:
+        config: dict[str, Any] = {"url": self.url}
+        if self.headers is not None:
+            config["headers"] = self.headers
+        return {
+            "tenantId": TENANT_ID,
+            "id": self.id,
+            "name": self.name,
+            "event": self.event,
+            "events": self.events,
+            "config": config,
+            "signingKey": self.signing_key,
+            "enabled": self.enabled,
+            "createdAt": self.created_at,
+        }
+
+
+@dataclass
+class HookLog:
+    """One delivery attempt, as `GET /hooks/{id}/recent-logs` lists it."""
+
+    id: str
+    hook_id: str
+    key: str  # "TriggerHook.<event>"
+    payload: dict[str, Any]
+    created_at: int = field(default_factory=now_ms)
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "key": self.key,
+            "payload": self.payload,
+            "createdAt": self.created_at,
+        }

@@ -22,6 +22,8 @@ from orgportal.logto.models import (
     Application,
     ApplicationOrganization,
     ApplicationSecret,
+    Hook,
+    HookDelivery,
     Invitation,
     InvitationStatus,
     Member,
@@ -583,6 +585,76 @@ class LogtoClient:
             organization_id,
             json={"applicationIds": application_ids, "organizationRoleIds": role_ids},
         )
+
+    # -- webhooks ------------------------------------------------------------------------------
+    def create_hook(
+        self,
+        *,
+        name: str,
+        events: Sequence[str],
+        url: str,
+        headers: dict[str, str] | None = None,
+        enabled: bool = True,
+    ) -> Hook:
+        """A webhook; the answer carries its `signing_key` (Logto does not check `url`)."""
+        config: dict[str, Any] = _without_none(url=url, headers=headers)
+        body = {"name": name, "events": list(events), "config": config, "enabled": enabled}
+        return Hook.from_api(self._request("POST", "/api/hooks", json=body).json())
+
+    def list_hooks(self) -> list[Hook]:
+        return [Hook.from_api(item) for item in self._request("GET", "/api/hooks").json()]
+
+    def get_hook(self, hook_id: str) -> Hook:
+        return Hook.from_api(self._request("GET", "/api/hooks/{}", hook_id).json())
+
+    def update_hook(
+        self,
+        hook_id: str,
+        *,
+        name: str | None = None,
+        events: Sequence[str] | None = None,
+        url: str | None = None,
+        headers: dict[str, str] | None = None,
+        enabled: bool | None = None,
+    ) -> Hook:
+        """Change what is given. Logto replaces `config` as a whole: `headers` needs `url`."""
+        if headers is not None and url is None:
+            raise TypeError("headers can only be changed together with url")
+        body = _without_none(
+            name=name,
+            events=list(events) if events is not None else None,
+            config=_without_none(url=url, headers=headers) if url is not None else None,
+            enabled=enabled,
+        )
+        return Hook.from_api(self._request("PATCH", "/api/hooks/{}", hook_id, json=body).json())
+
+    def delete_hook(self, hook_id: str) -> None:
+        self._request("DELETE", "/api/hooks/{}", hook_id)
+
+    def rotate_hook_signing_key(self, hook_id: str) -> Hook:
+        """A new signing key; deliveries are signed with it from now on."""
+        return Hook.from_api(self._request("PATCH", "/api/hooks/{}/signing-key", hook_id).json())
+
+    def list_hook_deliveries(
+        self, hook_id: str, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Page[HookDelivery]:
+        """The hook's deliveries of the last 24 hours, newest first (`recent-logs`)."""
+        return self._page(
+            HookDelivery, "/api/hooks/{}/recent-logs", hook_id, page=page, page_size=page_size
+        )
+
+    def send_hook_test(
+        self,
+        hook_id: str,
+        *,
+        events: Sequence[str],
+        url: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Have Logto send signed sample payloads to `url` now; `InvalidInput` when the
+        endpoint answers with an error or cannot be reached."""
+        body = {"events": list(events), "config": _without_none(url=url, headers=headers)}
+        self._request("POST", "/api/hooks/{}/test", hook_id, json=body)
 
     # -- pagination ----------------------------------------------------------------------------
     def _page(

@@ -297,6 +297,59 @@ class ApplicationOrganization:
 
 
 @dataclass(frozen=True)
+class Hook:
+    """A webhook: Logto POSTs the `events` to `url`, signed with `signing_key`."""
+
+    id: str
+    name: str
+    events: tuple[str, ...]
+    url: str
+    headers: dict[str, str]
+    signing_key: str
+    enabled: bool
+    created_at: datetime | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Hook:
+        config = data.get("config") or {}
+        events = data.get("events") or ([data["event"]] if data.get("event") else [])
+        return cls(
+            id=data["id"],
+            name=data.get("name") or "",
+            events=tuple(events),
+            url=config.get("url", ""),
+            headers=dict(config.get("headers") or {}),
+            signing_key=data.get("signingKey", ""),
+            enabled=bool(data.get("enabled", True)),
+            created_at=_from_ms(data.get("createdAt")),
+        )
+
+
+@dataclass(frozen=True)
+class HookDelivery:
+    """One delivery of a hook's event (`recent-logs`): what was sent and how it went."""
+
+    id: str
+    event: str
+    succeeded: bool
+    response_status: int | None
+    error: str | None
+    created_at: datetime | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> HookDelivery:
+        payload = data.get("payload") or {}
+        return cls(
+            id=data["id"],
+            event=data["key"].removeprefix("TriggerHook."),
+            succeeded=payload.get("result") == "Success",
+            response_status=(payload.get("response") or {}).get("statusCode"),
+            error=payload.get("error") if isinstance(payload.get("error"), str) else None,
+            created_at=_from_ms(data.get("createdAt")),
+        )
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of a paginated list, with Logto's `Total-Number`."""
 

@@ -19,6 +19,7 @@ from orgportal import logto
 from orgportal.logto import errors
 from tests.conftest import make_emulator
 from tests.contract.openapi import DOCUMENT, OpenApiDocument
+from tests.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def document() -> OpenApiDocument:
     return OpenApiDocument()
 
 
-def tour(client, emulator) -> None:
+def tour(client, emulator, receiver_url: str) -> None:
     """Call every client method at least once, with successes and Logto's refusals."""
     state = emulator.state
     alice = state.user_by_email("alice@example.com")
@@ -103,14 +104,26 @@ def tour(client, emulator) -> None:
     ):
         with pytest.raises(errors.LogtoError):
             refused()
-    feature_tour(client, emulator, org.id, scope.id)
+    feature_tour(client, emulator, org.id, scope.id, receiver_url)
     client.delete_organization(org.id)
 
 
-def feature_tour(client, emulator, org_id: str, scope_id: str) -> None:
-    """JIT and organization applications."""
+def feature_tour(client, emulator, org_id: str, scope_id: str, receiver_url: str) -> None:
+    """JIT, organization applications and webhooks."""
     member = emulator.state.role_by_name("member")
     later = datetime.now(tz=UTC) + timedelta(days=7)
+    hook = client.create_hook(
+        name="Zeta hook",
+        events=["Organization.Membership.Updated", "OrganizationRole.Created"],
+        url=receiver_url,
+        headers={"x-zeta": "1"},
+    )
+    client.list_hooks()
+    client.get_hook(hook.id)
+    client.update_hook(hook.id, name="Zeta hook 2", url=receiver_url, enabled=True)
+    client.rotate_hook_signing_key(hook.id)
+    client.send_hook_test(hook.id, events=["PostSignIn", "Organization.Created"], url=receiver_url)
+
     client.add_organization_jit_email_domain(org_id, "zeta.example")
     client.delete_organization_jit_email_domain(org_id, "zeta.test")
     client.add_organization_jit_roles(org_id, [member.id])
@@ -142,18 +155,22 @@ def feature_tour(client, emulator, org_id: str, scope_id: str) -> None:
         lambda: client.create_application_secret(bot.id, name="Default secret"),
         lambda: client.add_organization_applications(org_id, ["orgportal-web"]),
         lambda: client.add_organization_application_roles(org_id, bot.id, [bot_role.id]),
+        lambda: client.create_hook(name="No events", events=[], url=receiver_url),
     ):
         with pytest.raises(errors.LogtoError):
             refused()
     client.delete_application(bot.id)
+    emulator.webhooks.wait_idle()
+    client.list_hook_deliveries(hook.id)
+    client.delete_hook(hook.id)
 
 
 @pytest.fixture
 def exchanges() -> list[Exchange]:
     recorded: list[Exchange] = []
     emulator = make_emulator(["http://testserver"])
-    with routed_to(emulator, record=recorded):
-        tour(logto.get_client(), emulator)
+    with WebhookReceiver() as receiver, routed_to(emulator, record=recorded):
+        tour(logto.get_client(), emulator, receiver.url)
     return [e for e in recorded if e.path.startswith("/api/")]
 
 

@@ -1,11 +1,14 @@
-"""Fixtures for the emulator's behaviour tests: the real client and raw calls."""
+"""Fixtures for the emulator's behaviour tests: the real client, raw calls, a webhook endpoint."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 import requests
 
 from orgportal import logto
+from tests.webhook_receiver import WebhookReceiver
 
 
 @pytest.fixture
@@ -28,3 +31,9 @@ class RawApi:
 @pytest.fixture
 def api(emulator, client) -> RawApi:
     return RawApi(emulator, client)
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as endpoint:
+        yield endpoint
