@@ -14,7 +14,7 @@ import jwt
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from logto_emulator import applications, pages
+from logto_emulator import applications, experience, pages
 from logto_emulator.errors import OAuthError, json_response
 from logto_emulator.keys import jwks_document
 from logto_emulator.state import Application, User, now_ms
@@ -223,7 +223,7 @@ class OidcProvider:
             return pages.sign_in_page(uid, identifier, error="Invalid email or password.")
         if user.is_suspended:
             return pages.sign_in_page(uid, identifier, error="This account is suspended.")
-        return self._sign_in(uid, interaction, user)
+        return self._sign_in(uid, interaction, user, request)
 
     def register_form(self, request: Request) -> Response:
         uid = request.args.get("interaction", "")
@@ -249,14 +249,31 @@ class OidcProvider:
         if error:
             return pages.register_page(uid, email, name, error=error)
         user = self.emu.state.add_user(email, password, name=name or None)
-        return self._sign_in(uid, interaction, user)
+        return self._sign_in(uid, interaction, user, request, registered=True)
 
-    def _sign_in(self, uid: str, interaction: Interaction, user: User) -> Response:
+    def _sign_in(
+        self,
+        uid: str,
+        interaction: Interaction,
+        user: User,
+        request: Request,
+        *,
+        registered: bool = False,
+    ) -> Response:
         del self.interactions[uid]
         auth_time = int(time.time())
         user.last_sign_in_at = now_ms()
         sid = secrets.token_urlsafe(24)
         self.sessions[sid] = {"user_id": user.id, "auth_time": auth_time}
+        # Added: JIT provisioning and the interaction webhooks (experience.py).
+        experience.after_sign_in(
+            self.emu,
+            request,
+            interaction.client_id,
+            user,
+            sid,
+            registered=registered,
+        )
         response = self._complete(interaction, user.id, auth_time)
         response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax", path="/")
         return response

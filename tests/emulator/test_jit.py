@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orgportal.logto import errors
+from tests.emulator.flows import id_token_claims, register, sign_in
 
 
 def role_id(emulator, name):
@@ -117,3 +118,39 @@ def test_jit_roles_must_exist_and_the_list_must_not_be_empty(client, acme):
     with pytest.raises(errors.InvalidInput) as caught:
         client.add_organization_jit_roles(acme.id, [])
     assert (caught.value.status, caught.value.code) == (400, "guard.invalid_input")
+
+
+# -- provisioning --------------------------------------------------------------------------------
+def test_registration_joins_every_organization_of_the_domain_with_its_jit_roles(
+    client, emulator, acme
+):
+    other = client.create_organization(name="Other")
+    client.add_organization_jit_email_domain(acme.id, "acme.test")
+    client.add_organization_jit_roles(acme.id, [role_id(emulator, "member")])
+    client.add_organization_jit_email_domain(other.id, "acme.test")
+    callback = register(emulator, "dan@acme.test")
+    dan = emulator.state.user_by_email("dan@acme.test")
+    assert {o.organization.name: o.role_names for o in client.list_user_organizations(dan.id)} == {
+        "Acme": ["member"],
+        "Other": [],
+    }
+    assert sorted(id_token_claims(emulator, callback)["organizations"]) == sorted(
+        [acme.id, other.id]
+    )
+
+
+def test_the_domain_is_compared_exactly(client, emulator, acme):
+    client.add_organization_jit_email_domain(acme.id, "jit.example")
+    register(emulator, "fay@JIT.EXAMPLE")
+    register(emulator, "gus@sub.jit.example")
+    for email in ("fay@JIT.EXAMPLE", "gus@sub.jit.example"):
+        assert client.list_user_organizations(emulator.state.user_by_email(email).id) == []
+
+
+def test_users_made_elsewhere_are_never_provisioned(client, emulator, acme):
+    # As with POST /api/users: an account that exists already, then signs in.
+    emulator.state.add_user("hal@acme.test", "a-long-password")
+    client.add_organization_jit_email_domain(acme.id, "acme.test")
+    sign_in(emulator, "hal@acme.test", "a-long-password")
+    hal = emulator.state.user_by_email("hal@acme.test")
+    assert client.list_user_organizations(hal.id) == []

@@ -12,6 +12,7 @@ import pytest
 
 from logto_emulator.webhooks import sign
 from orgportal.logto import errors
+from tests.emulator.flows import register, sign_in
 from tests.webhook_receiver import WebhookReceiver
 
 ORG_EVENTS = [
@@ -231,6 +232,41 @@ def test_organization_template_events(client, emulator, receiver):
         "/organization-roles/:id/scopes",
         {"id": role.id},
     )
+
+
+def test_registration_fires_user_created_jit_membership_and_post_register(
+    client, emulator, receiver, acme
+):
+    client.create_hook(
+        name="Sign-ups",
+        events=["User.Created", "Organization.Membership.Updated", "PostRegister", "PostSignIn"],
+        url=receiver.url,
+    )
+    client.add_organization_jit_email_domain(acme.id, "acme.test")
+    register(emulator, "dan@acme.test")
+    dan = emulator.state.user_by_email("dan@acme.test")
+    created, joined, post_register = payloads(emulator, receiver)
+    assert created["event"] == "User.Created"
+    assert created["data"]["primaryEmail"] == "dan@acme.test"
+    for payload in (created, joined):
+        assert payload["interactionEvent"] == "Register"
+        assert payload["applicationId"] == "orgportal-web"
+        assert payload["application"]["id"] == "orgportal-web"
+        assert {"sessionId", "ip"} <= set(payload)
+        assert not {"path", "method", "status", "params", "matchedRoute"} & set(payload)
+    assert (joined["organizationId"], joined["addedUserIds"]) == (acme.id, [dan.id])
+    assert post_register["event"] == "PostRegister"
+    assert (post_register["userId"], post_register["user"]["id"]) == (dan.id, dan.id)
+    assert post_register["application"]["type"] == "Traditional"
+    assert post_register["sessionId"] == created["sessionId"]
+
+
+def test_sign_in_fires_post_sign_in(client, emulator, receiver):
+    client.create_hook(name="Sign-ins", events=["PostSignIn"], url=receiver.url)
+    sign_in(emulator, "alice@example.com")
+    [payload] = payloads(emulator, receiver)
+    assert (payload["event"], payload["interactionEvent"]) == ("PostSignIn", "SignIn")
+    assert payload["user"]["primaryEmail"] == "alice@example.com"
 
 
 def test_each_subscribed_enabled_hook_gets_its_own_delivery(client, emulator, receiver, hook):
