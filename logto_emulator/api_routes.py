@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from logto_emulator import applications, hooks, jit, management
+from logto_emulator import applications, hooks, jit, management, one_time_tokens
 
 if TYPE_CHECKING:
     from logto_emulator.app import Emulator
@@ -20,6 +20,7 @@ MODULES: list[tuple[Callable[[Emulator], Any], list[Route]]] = [
     (jit.JitApi, jit.ROUTES),
     (applications.ApplicationsApi, applications.ROUTES),
     (hooks.HooksApi, hooks.ROUTES),
+    (one_time_tokens.OneTimeTokensApi, one_time_tokens.ROUTES),
 ]
 ROUTES: list[Route] = management.ROUTES + [route for _, table in MODULES for route in table]
 
@@ -36,4 +37,5 @@ def register(emu: Emulator, route: Callable) -> list[Any]:
             guarded.unlocked = name in UNLOCKED  # type: ignore[attr-defined]
             route(methods, "/api" + path, name, guarded)
         apis.append(api)
+    route("GET", "/one-time-token/error", "one_time_tokens.error_page", one_time_tokens.error_page)
     return apis

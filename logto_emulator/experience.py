@@ -1,13 +1,15 @@
 """What the sign-in experience does around a sign-in: JIT provisioning and its webhooks.
 
 Only a registration through the sign-in experience provisions by email domain (never a user
-made through the Management API, never a later sign-in). Each provisioned organization
-raises one `Organization.Membership.Updated` in interaction form.
+made through the Management API, never a later sign-in); a one-time token may name more
+organizations (`context.jitOrganizationIds`) for new and existing users alike. Each
+provisioned organization raises one `Organization.Membership.Updated` in interaction form.
 Facts: BEHAVIOUR.md "Organization JIT provisioning" and "Webhooks".
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +93,7 @@ def after_sign_in(
     session_id: str,
     *,
     registered: bool,
+    organization_ids: Sequence[str] = (),
 ) -> None:
     app = emu.state.applications.get(client_id)
     context = InteractionContext(
@@ -106,7 +109,7 @@ def after_sign_in(
     )
     if registered:
         emu.webhooks.emit("User.Created", context.data_payload(data=user_info(user)))
-    for org in _organizations_to_join(emu, user, registered):
+    for org in _organizations_to_join(emu, user, registered, organization_ids):
         added = provision(org, user)
         delta = {"addedUserIds": [user.id]} if added else {}
         emu.webhooks.emit(
@@ -116,10 +119,16 @@ def after_sign_in(
     emu.webhooks.emit(event, context.interaction_payload(user))
 
 
-def _organizations_to_join(emu: Emulator, user: User, registered: bool) -> list[Organization]:
+def _organizations_to_join(
+    emu: Emulator, user: User, registered: bool, organization_ids: Sequence[str]
+) -> list[Organization]:
     found: dict[str, Organization] = {}
     if registered and user.primary_email:
         found.update(
             (org.id, org) for org in organizations_for_domain(emu.state, user.primary_email)
         )
+    for org_id in organization_ids:
+        org = emu.state.organizations.get(org_id)
+        if org is not None:
+            found.setdefault(org.id, org)
     return list(found.values())

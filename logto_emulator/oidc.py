@@ -14,7 +14,7 @@ import jwt
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from logto_emulator import applications, experience, pages
+from logto_emulator import applications, experience, one_time_tokens, pages
 from logto_emulator.errors import OAuthError, json_response
 from logto_emulator.keys import jwks_document
 from logto_emulator.state import Application, User, now_ms
@@ -172,6 +172,9 @@ class OidcProvider:
             resources=args.getlist("resource"),
             prompt=args.get("prompt", "").split(),
         )
+        # Added: a one-time token (magic link) signs in or registers without a page.
+        if args.get("one_time_token"):
+            return one_time_tokens.sign_in_with_token(self, request, interaction)
         session = self._session(request)
         if session and "login" not in interaction.prompt:
             return self._complete(interaction, session["user_id"], session["auth_time"])
@@ -259,6 +262,7 @@ class OidcProvider:
         request: Request,
         *,
         registered: bool = False,
+        organization_ids: tuple[str, ...] | list[str] = (),
     ) -> Response:
         del self.interactions[uid]
         auth_time = int(time.time())
@@ -273,10 +277,32 @@ class OidcProvider:
             user,
             sid,
             registered=registered,
+            organization_ids=organization_ids,
         )
         response = self._complete(interaction, user.id, auth_time)
         response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax", path="/")
         return response
+
+    def sign_in_directly(
+        self,
+        request: Request,
+        interaction: Interaction,
+        user: User,
+        *,
+        registered: bool,
+        organization_ids: list[str],
+    ) -> Response:
+        """Added for one-time tokens: finish an interaction that shows no page."""
+        uid = secrets.token_urlsafe(16)
+        self.interactions[uid] = interaction
+        return self._sign_in(
+            uid,
+            interaction,
+            user,
+            request,
+            registered=registered,
+            organization_ids=organization_ids,
+        )
 
     def _complete(self, interaction: Interaction, user_id: str, auth_time: int) -> Response:
         code = secrets.token_urlsafe(32)

@@ -198,6 +198,8 @@ class TenantState:
     invitations: dict[str, Invitation] = field(default_factory=dict)
     outbox: list[EmailMessage] = field(default_factory=list)
     global_role_ids: dict[str, str] = field(default_factory=dict)  # role name -> id
+    # -- added: one-time tokens (one_time_tokens.py) -------------------------------------------
+    one_time_tokens: dict[str, OneTimeToken] = field(default_factory=dict)
     # -- added: webhooks (hooks.py, webhooks.py) ------------------------------------------------
     hooks: dict[str, Hook] = field(default_factory=dict)
     hook_logs: list[HookLog] = field(default_factory=list)
@@ -309,6 +311,30 @@ def new_secret(length: int = 32) -> str:
     """Logto's generateStandardSecret: random alphanumerics (signing keys, tokens, secrets)."""
     alphabet = string.ascii_letters + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+# -- added: one-time tokens (one_time_tokens.py) -----------------------------------------------
+@dataclass
+class OneTimeToken:
+    id: str
+    email: str
+    token: str
+    expires_at: int
+    context: dict[str, Any] = field(default_factory=dict)
+    status: str = "active"  # active, consumed, revoked, expired
+    created_at: int = field(default_factory=now_ms)
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "tenantId": TENANT_ID,
+            "id": self.id,
+            "email": self.email,
+            "token": self.token,
+            "context": self.context,
+            "status": self.status,
+            "createdAt": self.created_at,
+            "expiresAt": self.expires_at,
+        }
 
 
 # -- added: webhooks (hooks.py, webhooks.py) ---------------------------------------------------

@@ -27,6 +27,8 @@ from orgportal.logto.models import (
     Invitation,
     InvitationStatus,
     Member,
+    OneTimeToken,
+    OneTimeTokenStatus,
     Organization,
     OrganizationApplication,
     OrganizationRole,
@@ -425,6 +427,55 @@ class LogtoClient:
 
     def remove_organization_jit_role(self, organization_id: str, role_id: str) -> None:
         self._request("DELETE", "/api/organizations/{}/jit/roles/{}", organization_id, role_id)
+
+    # -- one-time tokens (magic links) -----------------------------------------------------------
+    def create_one_time_token(
+        self,
+        email: str,
+        *,
+        jit_organization_ids: Sequence[str] = (),
+        expires_in: int | None = None,
+    ) -> OneTimeToken:
+        """A token that signs `email` in (or up) once; `expires_in` seconds (Logto: 600).
+
+        With `jit_organization_ids` the person joins those organizations with each one's
+        JIT roles when the token is used.
+        """
+        body: dict[str, Any] = {"email": email}
+        if jit_organization_ids:
+            body["context"] = {"jitOrganizationIds": list(jit_organization_ids)}
+        if expires_in is not None:
+            body["expiresIn"] = expires_in
+        data = self._request("POST", "/api/one-time-tokens", json=body).json()
+        return OneTimeToken.from_api(data)
+
+    def list_one_time_tokens(
+        self, *, email: str | None = None, status: OneTimeTokenStatus | None = None
+    ) -> list[OneTimeToken]:
+        params = {"email": email, "status": str(status) if status else None}
+        data = self._request("GET", "/api/one-time-tokens", params=params).json()
+        return [OneTimeToken.from_api(item) for item in data]
+
+    def get_one_time_token(self, token_id: str) -> OneTimeToken:
+        data = self._request("GET", "/api/one-time-tokens/{}", token_id).json()
+        return OneTimeToken.from_api(data)
+
+    def delete_one_time_token(self, token_id: str) -> None:
+        self._request("DELETE", "/api/one-time-tokens/{}", token_id)
+
+    def set_one_time_token_status(self, token_id: str, status: OneTimeTokenStatus) -> OneTimeToken:
+        """Revoke (or mark consumed or expired); a token never becomes active again."""
+        data = self._request(
+            "PUT", "/api/one-time-tokens/{}/status", token_id, json={"status": str(status)}
+        ).json()
+        return OneTimeToken.from_api(data)
+
+    def verify_one_time_token(self, token: str, email: str) -> OneTimeToken:
+        """Check and consume the token (it must be active and belong to `email`)."""
+        data = self._request(
+            "POST", "/api/one-time-tokens/verify", json={"token": token, "email": email}
+        ).json()
+        return OneTimeToken.from_api(data)
 
     # -- applications --------------------------------------------------------------------------
     def get_application(self, application_id: str) -> Application:

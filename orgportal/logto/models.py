@@ -296,6 +296,39 @@ class ApplicationOrganization:
         )
 
 
+class OneTimeTokenStatus(StrEnum):
+    ACTIVE = "active"
+    CONSUMED = "consumed"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class OneTimeToken:
+    """A magic-link token: `/oidc/auth?...&one_time_token=<token>&login_hint=<email>`."""
+
+    id: str
+    email: str
+    token: str
+    status: OneTimeTokenStatus
+    jit_organization_ids: tuple[str, ...]
+    created_at: datetime | None
+    expires_at: datetime | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> OneTimeToken:
+        context = data.get("context") or {}
+        return cls(
+            id=data["id"],
+            email=data["email"],
+            token=data["token"],
+            status=OneTimeTokenStatus(data["status"]),
+            jit_organization_ids=tuple(context.get("jitOrganizationIds") or []),
+            created_at=_from_ms(data.get("createdAt")),
+            expires_at=_from_ms(data.get("expiresAt")),
+        )
+
+
 @dataclass(frozen=True)
 class Hook:
     """A webhook: Logto POSTs the `events` to `url`, signed with `signing_key`."""

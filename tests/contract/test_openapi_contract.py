@@ -109,7 +109,7 @@ def tour(client, emulator, receiver_url: str) -> None:
 
 
 def feature_tour(client, emulator, org_id: str, scope_id: str, receiver_url: str) -> None:
-    """JIT, organization applications and webhooks."""
+    """JIT, one-time tokens, organization applications and webhooks."""
     member = emulator.state.role_by_name("member")
     later = datetime.now(tz=UTC) + timedelta(days=7)
     hook = client.create_hook(
@@ -130,6 +130,14 @@ def feature_tour(client, emulator, org_id: str, scope_id: str, receiver_url: str
     client.replace_organization_jit_roles(org_id, [member.id])
     client.list_organization_jit_roles(org_id)
     client.remove_organization_jit_role(org_id, member.id)
+
+    token = client.create_one_time_token("newbie@zeta.test", jit_organization_ids=[org_id])
+    client.list_one_time_tokens(email="newbie@zeta.test")
+    client.get_one_time_token(token.id)
+    client.verify_one_time_token(token.token, "newbie@zeta.test")
+    second = client.create_one_time_token("newbie@zeta.test", expires_in=60)
+    client.set_one_time_token_status(second.id, "revoked")
+    client.delete_one_time_token(second.id)
 
     bot = client.create_application(name="Zeta bot", description="Builds things")
     client.list_application_secrets(bot.id)
@@ -152,6 +160,7 @@ def feature_tour(client, emulator, org_id: str, scope_id: str, receiver_url: str
     client.remove_organization_application(org_id, bot.id)
     for refused in (
         lambda: client.add_organization_jit_email_domain(org_id, "zeta.example"),
+        lambda: client.verify_one_time_token(token.token, "newbie@zeta.test"),
         lambda: client.create_application_secret(bot.id, name="Default secret"),
         lambda: client.add_organization_applications(org_id, ["orgportal-web"]),
         lambda: client.add_organization_application_roles(org_id, bot.id, [bot_role.id]),
