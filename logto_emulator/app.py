@@ -56,7 +56,7 @@ class Emulator:
         signing_alg: str = "ES384",
         management_api_resource: str = "https://default.logto.app/api",
     ) -> None:
-        from logto_emulator import management, oidc
+        from logto_emulator import api_routes, management, oidc, webhooks
 
         self.endpoint = endpoint.rstrip("/")
         self.issuer = self.endpoint + "/oidc"
@@ -72,6 +72,9 @@ class Emulator:
         self.oidc = oidc.OidcProvider(self)
         self.oidc.register(self.route)
         self.management = management.register(self, self.route)
+        # Added: webhook deliveries (webhooks.py), then the routes of api_routes.py's modules.
+        self.webhooks = webhooks.Webhooks(self)
+        self.extensions = api_routes.register(self, self.route)
         self.route("GET", "/emulator/outbox", "emulator.outbox", self._outbox_page)
         self.route("GET", "/emulator/outbox.json", "emulator.outbox_json", self._outbox_json)
         self._map = Map(self._rules, strict_slashes=False, merge_slashes=False)
@@ -114,11 +117,20 @@ class Emulator:
         if forced is not None:
             response = forced
         else:
+            handler = self._handlers[name]
             try:
-                with self.lock:
-                    response = self._handlers[name](request, **params)
+                if getattr(handler, "unlocked", False):
+                    response = handler(request, **params)  # takes the lock itself
+                else:
+                    with self.lock:
+                        # Added: the webhooks this call fires, queued once it succeeded.
+                        queue_events = self.webhooks.observe(request, name, params)
+                        response = handler(request, **params)
+                        queue_events(response)
             except (ApiError, OAuthError) as exc:
                 response = exc.response()
+        # Added: deliveries start after the answer is made and outside the lock (webhooks.py).
+        self.webhooks.release()
         self.calls.append((request.method, name, response.status_code))
         return response
 

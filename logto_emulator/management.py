@@ -14,6 +14,7 @@ import jwt
 from werkzeug.wrappers import Request, Response
 
 from logto_emulator import tenant_settings
+from logto_emulator.applications import require_role_type  # added: M2M roles are for apps
 from logto_emulator.errors import (
     ApiError,
     json_response,
@@ -45,6 +46,7 @@ from logto_emulator.validation import (
 
 if TYPE_CHECKING:
     from logto_emulator.app import Emulator
+
 
 MESSAGE_LIMIT = 10  # sends per recipient per window (observed)
 MESSAGE_WINDOW_MS = 600_000
@@ -289,6 +291,7 @@ class ManagementApi:
             )
         role_ids = list(dict.fromkeys(role_ids + [self.state.role_by_name(n).id for n in names]))
         self._check_roles(role_ids)
+        require_role_type(self.state, role_ids, "User")  # added: M2M roles are for apps only
         return role_ids
 
     def member_roles_list(self, request: Request, org_id: str, user_id: str) -> Response:
@@ -320,6 +323,7 @@ class ManagementApi:
         self._check_roles(role_ids)
         if any(uid not in org.members for uid in user_ids):
             raise foreign_key_missing()
+        require_role_type(self.state, role_ids, "User")  # added: M2M roles are for apps only
         for uid in user_ids:
             current = org.members[uid]
             current.extend(rid for rid in role_ids if rid not in current)
@@ -604,35 +608,6 @@ class ManagementApi:
             EmailMessage(to=invitation.invitee, template="OrganizationInvitation", payload=context)
         )
 
-    # -- just-in-time email domains ------------------------------------------------------------
-    def jit_domains_list(self, request: Request, org_id: str) -> Response:
-        org = self._org(org_id)
-        rows = [
-            {"tenantId": "default", "organizationId": org.id, "emailDomain": domain}
-            for domain in org.jit_email_domains
-        ]
-        return self._page(request, rows)
-
-    def jit_domain_add(self, request: Request, org_id: str) -> Response:
-        org = self._org(org_id)
-        domain = string_field(json_body(request), "emailDomain", required=True, min_length=1)
-        if domain in org.jit_email_domains:
-            raise _unique_violation()
-        org.jit_email_domains.append(domain)
-        return json_response(
-            {"tenantId": "default", "organizationId": org.id, "emailDomain": domain}, status=201
-        )
-
-    def jit_domains_replace(self, request: Request, org_id: str) -> Response:
-        org = self._org(org_id)
-        body = json_body(request)
-        if not isinstance(body.get("emailDomains"), list) or not all(
-            isinstance(d, str) for d in body["emailDomains"]
-        ):
-            raise issue("emailDomains", "Expected an array of strings")
-        org.jit_email_domains = list(dict.fromkeys(body["emailDomains"]))
-        return no_content()
-
     # -- applications (read-only, for `logto_check`) -----------------------------------------------
     def application_get(self, request: Request, app_id: str) -> Response:
         app = self.state.applications.get(app_id)
@@ -643,7 +618,7 @@ class ManagementApi:
                 "tenantId": "default",
                 "id": app.id,
                 "name": app.name,
-                "description": None,
+                "description": app.description,  # added: apps made by POST /applications
                 "type": app.type,
                 "oidcClientMetadata": {
                     "redirectUris": app.redirect_uris,
@@ -654,7 +629,7 @@ class ManagementApi:
                 "customData": {},
                 "isThirdParty": False,
                 "appLevelAccessControlEnabled": False,
-                "createdAt": now_ms(),
+                "createdAt": app.created_at,
                 "isAdmin": False,
             }
         )
@@ -711,24 +686,7 @@ ROUTES: list[tuple[str, str, str, str]] = [
         "organizations.users.scopes",
         "member_scopes",
     ),
-    (
-        "GET",
-        "/organizations/<org_id>/jit/email-domains",
-        "organizations.jit.list",
-        "jit_domains_list",
-    ),
-    (
-        "POST",
-        "/organizations/<org_id>/jit/email-domains",
-        "organizations.jit.add",
-        "jit_domain_add",
-    ),
-    (
-        "PUT",
-        "/organizations/<org_id>/jit/email-domains",
-        "organizations.jit.replace",
-        "jit_domains_replace",
-    ),
+    # JIT email domains and roles: jit.py.
     ("GET", "/users", "users.list", "users_list"),
     ("GET", "/users/<user_id>", "users.get", "user_get"),
     ("GET", "/users/<user_id>/organizations", "users.organizations", "user_organizations"),
@@ -785,7 +743,6 @@ def register(emu: Emulator, route: Callable) -> ManagementApi:
     api = ManagementApi(emu)
     for methods, path, name, handler in ROUTES:
         route(methods, "/api" + path, name, _bearer_required(emu, getattr(api, handler)))
-    tenant_settings.register(emu, route, _bearer_required)
     return api
 
 

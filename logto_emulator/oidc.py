@@ -14,7 +14,7 @@ import jwt
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from logto_emulator import pages
+from logto_emulator import applications, experience, one_time_tokens, pages
 from logto_emulator.errors import OAuthError, json_response
 from logto_emulator.keys import jwks_document
 from logto_emulator.state import Application, MfaVerification, User, new_id, now_ms
@@ -82,7 +82,8 @@ class OidcProvider:
         self.refresh_tokens: dict[str, Grant] = {}
         self.opaque_tokens: dict[str, Grant] = {}  # userinfo-only access tokens
         self.logout_requests: dict[str, dict[str, Any]] = {}
-        self.mfa_bindings: dict[str, str] = {}  # interaction id -> user who must bind a factor
+        # interaction id -> (user who must bind a factor, registered, JIT organization ids)
+        self.mfa_bindings: dict[str, tuple[str, bool, tuple[str, ...]]] = {}
 
     def register(self, route) -> None:
         route("GET", "/oidc/.well-known/openid-configuration", "oidc.discovery", self.discovery)
@@ -174,6 +175,9 @@ class OidcProvider:
             resources=args.getlist("resource"),
             prompt=args.get("prompt", "").split(),
         )
+        # Added: a one-time token (magic link) signs in or registers without a page.
+        if args.get("one_time_token"):
+            return one_time_tokens.sign_in_with_token(self, request, interaction)
         session = self._session(request)
         if session and "login" not in interaction.prompt:
             return self._complete(interaction, session["user_id"], session["auth_time"])
@@ -225,7 +229,7 @@ class OidcProvider:
             return pages.sign_in_page(uid, identifier, error="Invalid email or password.")
         if user.is_suspended:
             return pages.sign_in_page(uid, identifier, error="This account is suspended.")
-        return self._sign_in(uid, interaction, user)
+        return self._sign_in(uid, interaction, user, request)
 
     def register_form(self, request: Request) -> Response:
         uid = request.args.get("interaction", "")
@@ -251,17 +255,36 @@ class OidcProvider:
         if error:
             return pages.register_page(uid, email, name, error=error)
         user = self.emu.state.add_user(email, password, name=name or None)
-        return self._sign_in(uid, interaction, user)
+        return self._sign_in(uid, interaction, user, request, registered=True)
 
-    def _sign_in(self, uid: str, interaction: Interaction, user: User) -> Response:
+    def _sign_in(
+        self,
+        uid: str,
+        interaction: Interaction,
+        user: User,
+        request: Request,
+        *,
+        registered: bool = False,
+        organization_ids: tuple[str, ...] | list[str] = (),
+    ) -> Response:
         if self._mfa_binding_required(user):
-            self.mfa_bindings[uid] = user.id
+            self.mfa_bindings[uid] = (user.id, registered, tuple(organization_ids))
             return pages.mfa_binding_page(uid)
         del self.interactions[uid]
         auth_time = int(time.time())
         user.last_sign_in_at = now_ms()
         sid = secrets.token_urlsafe(24)
         self.sessions[sid] = {"user_id": user.id, "auth_time": auth_time}
+        # Added: JIT provisioning and the interaction webhooks (experience.py).
+        experience.after_sign_in(
+            self.emu,
+            request,
+            interaction.client_id,
+            user,
+            sid,
+            registered=registered,
+            organization_ids=organization_ids,
+        )
         response = self._complete(interaction, user.id, auth_time)
         response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax", path="/")
         return response
@@ -283,12 +306,41 @@ class OidcProvider:
     def mfa_binding_submit(self, request: Request) -> Response:
         uid = request.form.get("interaction", "")
         interaction = self._interaction(uid)
-        user = self.emu.state.users.get(self.mfa_bindings.pop(uid, ""))
+        user_id, registered, organization_ids = self.mfa_bindings.pop(uid, ("", False, ()))
+        user = self.emu.state.users.get(user_id)
         if not interaction or user is None:
             return pages.message_page("Session expired", "Start signing in again.", status=400)
         # The emulator trusts the button: a real authenticator code is not checked.
         user.mfa_verifications.append(MfaVerification(id=new_id(), type="Totp"))
-        return self._sign_in(uid, interaction, user)
+        return self._sign_in(
+            uid,
+            interaction,
+            user,
+            request,
+            registered=registered,
+            organization_ids=organization_ids,
+        )
+
+    def sign_in_directly(
+        self,
+        request: Request,
+        interaction: Interaction,
+        user: User,
+        *,
+        registered: bool,
+        organization_ids: list[str],
+    ) -> Response:
+        """Added for one-time tokens: finish an interaction that shows no page."""
+        uid = secrets.token_urlsafe(16)
+        self.interactions[uid] = interaction
+        return self._sign_in(
+            uid,
+            interaction,
+            user,
+            request,
+            registered=registered,
+            organization_ids=organization_ids,
+        )
 
     def _complete(self, interaction: Interaction, user_id: str, auth_time: int) -> Response:
         code = secrets.token_urlsafe(32)
@@ -326,7 +378,7 @@ class OidcProvider:
             client_id = request.form.get("client_id", "")
             secret = request.form.get("client_secret", "")
         app = self.emu.state.applications.get(client_id)
-        if app is None or not secrets.compare_digest(app.secret.encode(), secret.encode()):
+        if app is None or not app.accepts_secret(secret):  # any live secret of the app
             raise OAuthError(401, "invalid_client", "client authentication failed")
         return app
 
@@ -528,6 +580,9 @@ class OidcProvider:
     def _token_for_client(self, request: Request, client: Application) -> Response:
         if client.type != "MachineToMachine":
             raise OAuthError(400, "unauthorized_client", "client_credentials not allowed")
+        # Added: an organization application's token for one organization (applications.py).
+        if request.form.get("organization_id"):
+            return applications.organization_token(self, request, client)
         resource = request.form.get("resource")
         known = {self.emu.management_api_resource, *self.emu.api_resources}
         if not resource or resource not in known:

@@ -100,6 +100,24 @@ class Application:
     post_logout_redirect_uris: list[str] = field(default_factory=list)
     # M2M apps granted the "Logto Management API access" role may call the Management API.
     management_api_access: bool = False
+    # -- added: organization applications (applications.py) -----------------------------------
+    description: str | None = None
+    created_at: int = field(default_factory=now_ms)
+    # Logto keeps several named secrets per app, each good at /oidc/token until it expires.
+    # `secret` above seeds the first one ("Default secret") so seeded apps keep working.
+    secrets: list[ApplicationSecret] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.secret and not self.secrets:
+            self.secrets.append(ApplicationSecret(self.id, "Default secret", self.secret))
+
+    def accepts_secret(self, value: str, at_ms: int | None = None) -> bool:
+        now = at_ms or now_ms()
+        return any(
+            secrets.compare_digest(s.value.encode(), value.encode())
+            for s in self.secrets
+            if s.expires_at is None or s.expires_at > now
+        )
 
 
 @dataclass
@@ -156,6 +174,10 @@ class Organization:
     # user id -> organization role ids, in insertion order (membership order).
     members: dict[str, list[str]] = field(default_factory=dict)
     jit_email_domains: list[str] = field(default_factory=list)
+    # -- added: JIT default roles (jit.py) ----------------------------------------------------
+    jit_role_ids: list[str] = field(default_factory=list)
+    # -- added: organization applications (applications.py): app id -> its role ids ----------
+    applications: dict[str, list[str]] = field(default_factory=dict)
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -219,6 +241,11 @@ class TenantState:
     resource_ids: dict[str, str] = field(default_factory=dict)  # API indicator -> id
     # global role name -> the resource scope ids it grants
     global_role_scope_ids: dict[str, list[str]] = field(default_factory=dict)
+    # -- added: one-time tokens (one_time_tokens.py) -------------------------------------------
+    one_time_tokens: dict[str, OneTimeToken] = field(default_factory=dict)
+    # -- added: webhooks (hooks.py, webhooks.py) ------------------------------------------------
+    hooks: dict[str, Hook] = field(default_factory=dict)
+    hook_logs: list[HookLog] = field(default_factory=list)
 
     def global_role_id(self, name: str) -> str:
         return self.global_role_ids.setdefault(name, new_id(21))
@@ -344,3 +371,105 @@ class TenantState:
         if role is None:
             raise KeyError(f"no organization role named {name!r}")
         return role
+
+
+# -- added: organization applications (applications.py) ---------------------------------------
+@dataclass
+class ApplicationSecret:
+    application_id: str
+    name: str
+    value: str
+    created_at: int = field(default_factory=now_ms)
+    expires_at: int | None = None
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "tenantId": TENANT_ID,
+            "applicationId": self.application_id,
+            "name": self.name,
+            "value": self.value,
+            "createdAt": self.created_at,
+            "expiresAt": self.expires_at,
+        }
+
+
+def new_secret(length: int = 32) -> str:
+    """Logto's generateStandardSecret: random alphanumerics (signing keys, tokens, secrets)."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+# -- added: one-time tokens (one_time_tokens.py) -----------------------------------------------
+@dataclass
+class OneTimeToken:
+    id: str
+    email: str
+    token: str
+    expires_at: int
+    context: dict[str, Any] = field(default_factory=dict)
+    status: str = "active"  # active, consumed, revoked, expired
+    created_at: int = field(default_factory=now_ms)
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "tenantId": TENANT_ID,
+            "id": self.id,
+            "email": self.email,
+            "token": self.token,
+            "context": self.context,
+            "status": self.status,
+            "createdAt": self.created_at,
+            "expiresAt": self.expires_at,
+        }
+
+
+# -- added: webhooks (hooks.py, webhooks.py) ---------------------------------------------------
+@dataclass
+class Hook:
+    id: str
+    name: str
+    events: list[str]
+    url: str
+    headers: dict[str, str] | None = None
+    signing_key: str = field(default_factory=new_secret)
+    enabled: bool = True
+    event: str | None = None  # Logto's deprecated single event, kept for old hooks
+    created_at: int = field(default_factory=now_ms)
+
+    def subscribes_to(self, event: str) -> bool:
+        return self.enabled and (event in self.events if self.events else event == self.event)
+
+    def to_api(self) -> dict[str, Any]:
+        config: dict[str, Any] = {"url": self.url}
+        if self.headers is not None:
+            config["headers"] = self.headers
+        return {
+            "tenantId": TENANT_ID,
+            "id": self.id,
+            "name": self.name,
+            "event": self.event,
+            "events": self.events,
+            "config": config,
+            "signingKey": self.signing_key,
+            "enabled": self.enabled,
+            "createdAt": self.created_at,
+        }
+
+
+@dataclass
+class HookLog:
+    """One delivery attempt, as `GET /hooks/{id}/recent-logs` lists it."""
+
+    id: str
+    hook_id: str
+    key: str  # "TriggerHook.<event>"
+    payload: dict[str, Any]
+    created_at: int = field(default_factory=now_ms)
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "key": self.key,
+            "payload": self.payload,
+            "createdAt": self.created_at,
+        }

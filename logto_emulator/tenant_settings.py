@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
@@ -206,10 +205,3 @@ ROUTES: list[tuple[str, str, str, str]] = [
         "mfa_verification_delete",
     ),
 ]
-
-
-def register(emu: Emulator, route: Callable, guard: Callable) -> TenantSettingsApi:
-    api = TenantSettingsApi(emu)
-    for methods, path, name, handler in ROUTES:
-        route(methods, "/api" + path, name, guard(emu, getattr(api, handler)))
-    return api

@@ -22,13 +22,20 @@ from orgportal.logto.errors import (
 )
 from orgportal.logto.models import (
     Application,
+    ApplicationOrganization,
+    ApplicationSecret,
     Connector,
+    Hook,
+    HookDelivery,
     Invitation,
     InvitationStatus,
     Member,
     MfaSettings,
     MfaVerification,
+    OneTimeToken,
+    OneTimeTokenStatus,
     Organization,
+    OrganizationApplication,
     OrganizationRole,
     OrganizationScope,
     Page,
@@ -263,11 +270,23 @@ class LogtoClient:
         )
 
     def create_organization_role(
-        self, *, name: str, description: str | None = None, scope_ids: Sequence[str] = ()
+        self,
+        *,
+        name: str,
+        description: str | None = None,
+        scope_ids: Sequence[str] = (),
+        role_type: str | None = None,
     ) -> OrganizationRole:
-        body = {"name": name, "organizationScopeIds": list(scope_ids), "resourceScopeIds": []}
+        """A template role; `role_type="MachineToMachine"` makes one for applications."""
+        body: dict[str, Any] = {
+            "name": name,
+            "organizationScopeIds": list(scope_ids),
+            "resourceScopeIds": [],
+        }
         if description is not None:
             body["description"] = description
+        if role_type is not None:
+            body["type"] = role_type
         data = self._request("POST", "/api/organization-roles", json=body).json()
         return OrganizationRole.from_api(data)
 
@@ -382,12 +401,92 @@ class LogtoClient:
     def replace_organization_jit_email_domains(
         self, organization_id: str, domains: list[str]
     ) -> None:
+        """Replace the set at once; Logto keeps the old set if the list has a duplicate."""
         self._request(
             "PUT",
             "/api/organizations/{}/jit/email-domains",
             organization_id,
             json={"emailDomains": domains},
         )
+
+    def delete_organization_jit_email_domain(self, organization_id: str, domain: str) -> None:
+        """Remove one domain, matched exactly as stored (case-sensitive)."""
+        self._request(
+            "DELETE", "/api/organizations/{}/jit/email-domains/{}", organization_id, domain
+        )
+
+    def list_organization_jit_roles(self, organization_id: str) -> list[OrganizationRole]:
+        """The roles people provisioned into the organization get."""
+        rows = self._all_rows("/api/organizations/{}/jit/roles", organization_id)
+        return [OrganizationRole.from_api(row) for row in rows]
+
+    def add_organization_jit_roles(self, organization_id: str, role_ids: list[str]) -> None:
+        self._request(
+            "POST",
+            "/api/organizations/{}/jit/roles",
+            organization_id,
+            json={"organizationRoleIds": role_ids},
+        )
+
+    def replace_organization_jit_roles(self, organization_id: str, role_ids: list[str]) -> None:
+        self._request(
+            "PUT",
+            "/api/organizations/{}/jit/roles",
+            organization_id,
+            json={"organizationRoleIds": role_ids},
+        )
+
+    def remove_organization_jit_role(self, organization_id: str, role_id: str) -> None:
+        self._request("DELETE", "/api/organizations/{}/jit/roles/{}", organization_id, role_id)
+
+    # -- one-time tokens (magic links) -----------------------------------------------------------
+    def create_one_time_token(
+        self,
+        email: str,
+        *,
+        jit_organization_ids: Sequence[str] = (),
+        expires_in: int | None = None,
+    ) -> OneTimeToken:
+        """A token that signs `email` in (or up) once; `expires_in` seconds (Logto: 600).
+
+        With `jit_organization_ids` the person joins those organizations with each one's
+        JIT roles when the token is used.
+        """
+        body: dict[str, Any] = {"email": email}
+        if jit_organization_ids:
+            body["context"] = {"jitOrganizationIds": list(jit_organization_ids)}
+        if expires_in is not None:
+            body["expiresIn"] = expires_in
+        data = self._request("POST", "/api/one-time-tokens", json=body).json()
+        return OneTimeToken.from_api(data)
+
+    def list_one_time_tokens(
+        self, *, email: str | None = None, status: OneTimeTokenStatus | None = None
+    ) -> list[OneTimeToken]:
+        params = {"email": email, "status": str(status) if status else None}
+        data = self._request("GET", "/api/one-time-tokens", params=params).json()
+        return [OneTimeToken.from_api(item) for item in data]
+
+    def get_one_time_token(self, token_id: str) -> OneTimeToken:
+        data = self._request("GET", "/api/one-time-tokens/{}", token_id).json()
+        return OneTimeToken.from_api(data)
+
+    def delete_one_time_token(self, token_id: str) -> None:
+        self._request("DELETE", "/api/one-time-tokens/{}", token_id)
+
+    def set_one_time_token_status(self, token_id: str, status: OneTimeTokenStatus) -> OneTimeToken:
+        """Revoke (or mark consumed or expired); a token never becomes active again."""
+        data = self._request(
+            "PUT", "/api/one-time-tokens/{}/status", token_id, json={"status": str(status)}
+        ).json()
+        return OneTimeToken.from_api(data)
+
+    def verify_one_time_token(self, token: str, email: str) -> OneTimeToken:
+        """Check and consume the token (it must be active and belong to `email`)."""
+        data = self._request(
+            "POST", "/api/one-time-tokens/verify", json={"token": token, "email": email}
+        ).json()
+        return OneTimeToken.from_api(data)
 
     # -- applications --------------------------------------------------------------------------
     def get_application(self, application_id: str) -> Application:
@@ -429,6 +528,230 @@ class LogtoClient:
 
     def delete_user_mfa_verification(self, user_id: str, verification_id: str) -> None:
         self._request("DELETE", "/api/users/{}/mfa-verifications/{}", user_id, verification_id)
+
+    def create_application(
+        self, *, name: str, app_type: str = "MachineToMachine", description: str | None = None
+    ) -> Application:
+        """Create an application (machine-to-machine by default). The answer holds no
+        secret: read it with `list_application_secrets` ("Default secret")."""
+        body = _without_none(name=name, type=app_type, description=description)
+        return Application.from_api(self._request("POST", "/api/applications", json=body).json())
+
+    def delete_application(self, application_id: str) -> None:
+        """Delete an application; its organization memberships and roles go with it."""
+        self._request("DELETE", "/api/applications/{}", application_id)
+
+    def list_application_secrets(self, application_id: str) -> list[ApplicationSecret]:
+        data = self._request("GET", "/api/applications/{}/secrets", application_id).json()
+        return [ApplicationSecret.from_api(item) for item in data]
+
+    def create_application_secret(
+        self, application_id: str, *, name: str, expires_at: datetime | None = None
+    ) -> ApplicationSecret:
+        """A further secret (names are unique per application; `expires_at` in the future)."""
+        body: dict[str, Any] = {"name": name}
+        if expires_at is not None:
+            body["expiresAt"] = int(expires_at.timestamp() * 1000)
+        data = self._request(
+            "POST", "/api/applications/{}/secrets", application_id, json=body
+        ).json()
+        return ApplicationSecret.from_api(data)
+
+    def rename_application_secret(
+        self, application_id: str, name: str, new_name: str
+    ) -> ApplicationSecret:
+        data = self._request(
+            "PATCH",
+            "/api/applications/{}/secrets/{}",
+            application_id,
+            name,
+            json={"name": new_name},
+        ).json()
+        return ApplicationSecret.from_api(data)
+
+    def delete_application_secret(self, application_id: str, name: str) -> None:
+        self._request("DELETE", "/api/applications/{}/secrets/{}", application_id, name)
+
+    def list_application_organizations(self, application_id: str) -> list[ApplicationOrganization]:
+        """The application's organizations, with its roles in each."""
+        rows = self._all_rows("/api/applications/{}/organizations", application_id)
+        return [ApplicationOrganization.from_api(row) for row in rows]
+
+    # -- organization applications -------------------------------------------------------------
+    def list_organization_applications(
+        self,
+        organization_id: str,
+        *,
+        q: str | None = None,
+        page: int = 1,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> Page[OrganizationApplication]:
+        """Machine-to-machine apps in the organization, with their roles (always paginated)."""
+        return self._page(
+            OrganizationApplication,
+            "/api/organizations/{}/applications",
+            organization_id,
+            page=page,
+            page_size=page_size,
+            params={"q": q},
+        )
+
+    def iter_organization_applications(
+        self, organization_id: str, *, q: str | None = None, page_size: int = MAX_PAGE_SIZE
+    ) -> Iterator[OrganizationApplication]:
+        return self._iter(
+            self.list_organization_applications, organization_id, q=q, page_size=page_size
+        )
+
+    def add_organization_applications(
+        self, organization_id: str, application_ids: list[str]
+    ) -> None:
+        """Add machine-to-machine apps (idempotent); other app types are refused."""
+        self._request(
+            "POST",
+            "/api/organizations/{}/applications",
+            organization_id,
+            json={"applicationIds": application_ids},
+        )
+
+    def replace_organization_applications(
+        self, organization_id: str, application_ids: list[str]
+    ) -> None:
+        self._request(
+            "PUT",
+            "/api/organizations/{}/applications",
+            organization_id,
+            json={"applicationIds": application_ids},
+        )
+
+    def remove_organization_application(self, organization_id: str, application_id: str) -> None:
+        """Remove an app from the organization; its roles there are dropped too."""
+        self._request(
+            "DELETE", "/api/organizations/{}/applications/{}", organization_id, application_id
+        )
+
+    def list_organization_application_roles(
+        self, organization_id: str, application_id: str
+    ) -> list[OrganizationRole]:
+        rows = self._all_rows(
+            "/api/organizations/{}/applications/{}/roles", organization_id, application_id
+        )
+        return [OrganizationRole.from_api(row) for row in rows]
+
+    def add_organization_application_roles(
+        self, organization_id: str, application_id: str, role_ids: list[str]
+    ) -> None:
+        """Give the app machine-to-machine roles (additive); it must be in the organization."""
+        self._request(
+            "POST",
+            "/api/organizations/{}/applications/{}/roles",
+            organization_id,
+            application_id,
+            json={"organizationRoleIds": role_ids},
+        )
+
+    def replace_organization_application_roles(
+        self, organization_id: str, application_id: str, role_ids: list[str]
+    ) -> None:
+        self._request(
+            "PUT",
+            "/api/organizations/{}/applications/{}/roles",
+            organization_id,
+            application_id,
+            json={"organizationRoleIds": role_ids},
+        )
+
+    def remove_organization_application_role(
+        self, organization_id: str, application_id: str, role_id: str
+    ) -> None:
+        self._request(
+            "DELETE",
+            "/api/organizations/{}/applications/{}/roles/{}",
+            organization_id,
+            application_id,
+            role_id,
+        )
+
+    def add_organization_applications_roles(
+        self, organization_id: str, application_ids: list[str], role_ids: list[str]
+    ) -> None:
+        """Bulk: give every listed app every listed role (additive)."""
+        self._request(
+            "POST",
+            "/api/organizations/{}/applications/roles",
+            organization_id,
+            json={"applicationIds": application_ids, "organizationRoleIds": role_ids},
+        )
+
+    # -- webhooks ------------------------------------------------------------------------------
+    def create_hook(
+        self,
+        *,
+        name: str,
+        events: Sequence[str],
+        url: str,
+        headers: dict[str, str] | None = None,
+        enabled: bool = True,
+    ) -> Hook:
+        """A webhook; the answer carries its `signing_key` (Logto does not check `url`)."""
+        config: dict[str, Any] = _without_none(url=url, headers=headers)
+        body = {"name": name, "events": list(events), "config": config, "enabled": enabled}
+        return Hook.from_api(self._request("POST", "/api/hooks", json=body).json())
+
+    def list_hooks(self) -> list[Hook]:
+        return [Hook.from_api(item) for item in self._request("GET", "/api/hooks").json()]
+
+    def get_hook(self, hook_id: str) -> Hook:
+        return Hook.from_api(self._request("GET", "/api/hooks/{}", hook_id).json())
+
+    def update_hook(
+        self,
+        hook_id: str,
+        *,
+        name: str | None = None,
+        events: Sequence[str] | None = None,
+        url: str | None = None,
+        headers: dict[str, str] | None = None,
+        enabled: bool | None = None,
+    ) -> Hook:
+        """Change what is given. Logto replaces `config` as a whole: `headers` needs `url`."""
+        if headers is not None and url is None:
+            raise TypeError("headers can only be changed together with url")
+        body = _without_none(
+            name=name,
+            events=list(events) if events is not None else None,
+            config=_without_none(url=url, headers=headers) if url is not None else None,
+            enabled=enabled,
+        )
+        return Hook.from_api(self._request("PATCH", "/api/hooks/{}", hook_id, json=body).json())
+
+    def delete_hook(self, hook_id: str) -> None:
+        self._request("DELETE", "/api/hooks/{}", hook_id)
+
+    def rotate_hook_signing_key(self, hook_id: str) -> Hook:
+        """A new signing key; deliveries are signed with it from now on."""
+        return Hook.from_api(self._request("PATCH", "/api/hooks/{}/signing-key", hook_id).json())
+
+    def list_hook_deliveries(
+        self, hook_id: str, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Page[HookDelivery]:
+        """The hook's deliveries of the last 24 hours, newest first (`recent-logs`)."""
+        return self._page(
+            HookDelivery, "/api/hooks/{}/recent-logs", hook_id, page=page, page_size=page_size
+        )
+
+    def send_hook_test(
+        self,
+        hook_id: str,
+        *,
+        events: Sequence[str],
+        url: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Have Logto send signed sample payloads to `url` now; `InvalidInput` when the
+        endpoint answers with an error or cannot be reached."""
+        body = {"events": list(events), "config": _without_none(url=url, headers=headers)}
+        self._request("POST", "/api/hooks/{}/test", hook_id, json=body)
 
     # -- pagination ----------------------------------------------------------------------------
     def _page(

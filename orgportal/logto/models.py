@@ -230,6 +230,7 @@ class Application:
     type: str
     redirect_uris: tuple[str, ...]
     post_logout_redirect_uris: tuple[str, ...]
+    description: str | None = None
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Application:
@@ -240,6 +241,144 @@ class Application:
             type=data["type"],
             redirect_uris=tuple(metadata.get("redirectUris") or []),
             post_logout_redirect_uris=tuple(metadata.get("postLogoutRedirectUris") or []),
+            description=data.get("description"),
+        )
+
+
+@dataclass(frozen=True)
+class ApplicationSecret:
+    """One of an application's named secrets; each one authenticates until it expires."""
+
+    application_id: str
+    name: str
+    value: str
+    created_at: datetime | None
+    expires_at: datetime | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> ApplicationSecret:
+        return cls(
+            application_id=data["applicationId"],
+            name=data["name"],
+            value=data["value"],
+            created_at=_from_ms(data.get("createdAt")),
+            expires_at=_from_ms(data.get("expiresAt")),
+        )
+
+
+@dataclass(frozen=True)
+class OrganizationApplication:
+    """A machine-to-machine application in an organization, with its roles there."""
+
+    application: Application
+    roles: tuple[RoleRef, ...]
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> OrganizationApplication:
+        return cls(
+            application=Application.from_api(data),
+            roles=tuple(RoleRef.from_api(r) for r in data.get("organizationRoles") or []),
+        )
+
+
+@dataclass(frozen=True)
+class ApplicationOrganization:
+    """One of an application's organizations, with the application's roles in it."""
+
+    organization: Organization
+    roles: tuple[RoleRef, ...]
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> ApplicationOrganization:
+        return cls(
+            organization=Organization.from_api(data),
+            roles=tuple(RoleRef.from_api(r) for r in data.get("organizationRoles") or []),
+        )
+
+
+class OneTimeTokenStatus(StrEnum):
+    ACTIVE = "active"
+    CONSUMED = "consumed"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class OneTimeToken:
+    """A magic-link token: `/oidc/auth?...&one_time_token=<token>&login_hint=<email>`."""
+
+    id: str
+    email: str
+    token: str
+    status: OneTimeTokenStatus
+    jit_organization_ids: tuple[str, ...]
+    created_at: datetime | None
+    expires_at: datetime | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> OneTimeToken:
+        context = data.get("context") or {}
+        return cls(
+            id=data["id"],
+            email=data["email"],
+            token=data["token"],
+            status=OneTimeTokenStatus(data["status"]),
+            jit_organization_ids=tuple(context.get("jitOrganizationIds") or []),
+            created_at=_from_ms(data.get("createdAt")),
+            expires_at=_from_ms(data.get("expiresAt")),
+        )
+
+
+@dataclass(frozen=True)
+class Hook:
+    """A webhook: Logto POSTs the `events` to `url`, signed with `signing_key`."""
+
+    id: str
+    name: str
+    events: tuple[str, ...]
+    url: str
+    headers: dict[str, str]
+    signing_key: str
+    enabled: bool
+    created_at: datetime | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Hook:
+        config = data.get("config") or {}
+        events = data.get("events") or ([data["event"]] if data.get("event") else [])
+        return cls(
+            id=data["id"],
+            name=data.get("name") or "",
+            events=tuple(events),
+            url=config.get("url", ""),
+            headers=dict(config.get("headers") or {}),
+            signing_key=data.get("signingKey", ""),
+            enabled=bool(data.get("enabled", True)),
+            created_at=_from_ms(data.get("createdAt")),
+        )
+
+
+@dataclass(frozen=True)
+class HookDelivery:
+    """One delivery of a hook's event (`recent-logs`): what was sent and how it went."""
+
+    id: str
+    event: str
+    succeeded: bool
+    response_status: int | None
+    error: str | None
+    created_at: datetime | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> HookDelivery:
+        payload = data.get("payload") or {}
+        return cls(
+            id=data["id"],
+            event=data["key"].removeprefix("TriggerHook."),
+            succeeded=payload.get("result") == "Success",
+            response_status=(payload.get("response") or {}).get("statusCode"),
+            error=payload.get("error") if isinstance(payload.get("error"), str) else None,
+            created_at=_from_ms(data.get("createdAt")),
         )
 
 

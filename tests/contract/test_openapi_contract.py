@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from logto_emulator import tenant_settings
+from logto_emulator.api_routes import ROUTES
 from logto_emulator.inprocess import Exchange, routed_to
-from logto_emulator.management import ROUTES
 from orgportal import logto
 from orgportal.logto import errors
 from tests.conftest import make_emulator
 from tests.contract.openapi import DOCUMENT, OpenApiDocument
+from tests.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def document() -> OpenApiDocument:
     return OpenApiDocument()
 
 
-def tour(client, emulator) -> None:
+def tour(client, emulator, receiver_url: str) -> None:
     """Call every client method at least once, with successes and Logto's refusals."""
     state = emulator.state
     alice = state.user_by_email("alice@example.com")
@@ -113,15 +113,82 @@ def tour(client, emulator) -> None:
     ):
         with pytest.raises(errors.LogtoError):
             refused()
+    feature_tour(client, emulator, org.id, scope.id, receiver_url)
     client.delete_organization(org.id)
+
+
+def feature_tour(client, emulator, org_id: str, scope_id: str, receiver_url: str) -> None:
+    """JIT, one-time tokens, organization applications and webhooks."""
+    member = emulator.state.role_by_name("member")
+    later = datetime.now(tz=UTC) + timedelta(days=7)
+    hook = client.create_hook(
+        name="Zeta hook",
+        events=["Organization.Membership.Updated", "OrganizationRole.Created"],
+        url=receiver_url,
+        headers={"x-zeta": "1"},
+    )
+    client.list_hooks()
+    client.get_hook(hook.id)
+    client.update_hook(hook.id, name="Zeta hook 2", url=receiver_url, enabled=True)
+    client.rotate_hook_signing_key(hook.id)
+    client.send_hook_test(hook.id, events=["PostSignIn", "Organization.Created"], url=receiver_url)
+
+    client.add_organization_jit_email_domain(org_id, "zeta.example")
+    client.delete_organization_jit_email_domain(org_id, "zeta.test")
+    client.add_organization_jit_roles(org_id, [member.id])
+    client.replace_organization_jit_roles(org_id, [member.id])
+    client.list_organization_jit_roles(org_id)
+    client.remove_organization_jit_role(org_id, member.id)
+
+    token = client.create_one_time_token("newbie@zeta.test", jit_organization_ids=[org_id])
+    client.list_one_time_tokens(email="newbie@zeta.test")
+    client.get_one_time_token(token.id)
+    client.verify_one_time_token(token.token, "newbie@zeta.test")
+    second = client.create_one_time_token("newbie@zeta.test", expires_in=60)
+    client.set_one_time_token_status(second.id, "revoked")
+    client.delete_one_time_token(second.id)
+
+    bot = client.create_application(name="Zeta bot", description="Builds things")
+    client.list_application_secrets(bot.id)
+    client.create_application_secret(bot.id, name="ci", expires_at=later)
+    client.rename_application_secret(bot.id, "ci", "ci-2")
+    client.delete_application_secret(bot.id, "ci-2")
+    bot_role = client.create_organization_role(
+        name="bot", scope_ids=[scope_id], role_type="MachineToMachine"
+    )
+    client.add_organization_applications(org_id, [bot.id])
+    client.replace_organization_applications(org_id, [bot.id])
+    client.add_organization_application_roles(org_id, bot.id, [bot_role.id])
+    client.replace_organization_application_roles(org_id, bot.id, [bot_role.id])
+    client.add_organization_applications_roles(org_id, [bot.id], [bot_role.id])
+    client.list_organization_application_roles(org_id, bot.id)
+    client.list_organization_applications(org_id, q="Zeta")
+    list(client.iter_organization_applications(org_id))
+    client.list_application_organizations(bot.id)
+    client.remove_organization_application_role(org_id, bot.id, bot_role.id)
+    client.remove_organization_application(org_id, bot.id)
+    for refused in (
+        lambda: client.add_organization_jit_email_domain(org_id, "zeta.example"),
+        lambda: client.verify_one_time_token(token.token, "newbie@zeta.test"),
+        lambda: client.create_application_secret(bot.id, name="Default secret"),
+        lambda: client.add_organization_applications(org_id, ["orgportal-web"]),
+        lambda: client.add_organization_application_roles(org_id, bot.id, [bot_role.id]),
+        lambda: client.create_hook(name="No events", events=[], url=receiver_url),
+    ):
+        with pytest.raises(errors.LogtoError):
+            refused()
+    client.delete_application(bot.id)
+    emulator.webhooks.wait_idle()
+    client.list_hook_deliveries(hook.id)
+    client.delete_hook(hook.id)
 
 
 @pytest.fixture
 def exchanges() -> list[Exchange]:
     recorded: list[Exchange] = []
     emulator = make_emulator(["http://testserver"])
-    with routed_to(emulator, record=recorded):
-        tour(logto.get_client(), emulator)
+    with WebhookReceiver() as receiver, routed_to(emulator, record=recorded):
+        tour(logto.get_client(), emulator, receiver.url)
     return [e for e in recorded if e.path.startswith("/api/")]
 
 
@@ -163,7 +230,7 @@ def koa_status_text(exchange: Exchange) -> bool:
 
 def served_operations(document):
     """The document's operation for each route the emulator serves (None when missing)."""
-    for methods, path, *_ in [*ROUTES, *tenant_settings.ROUTES]:
+    for methods, path, *_ in ROUTES:
         sample = "/api" + re.sub(r"<[^>]+>", "x", path)
         yield f"{methods} /api{path}", document.operation(methods, sample)
 

@@ -314,12 +314,6 @@ def test_invitation_filters(client, emulator, acme):
     assert len(client.list_organization_invitations()) == 2
 
 
-def test_jit_email_domains(client, acme):
-    client.add_organization_jit_email_domain(acme.id, "acme.test")
-    client.replace_organization_jit_email_domains(acme.id, ["acme.test", "acme.example"])
-    assert client.list_organization_jit_email_domains(acme.id) == ["acme.test", "acme.example"]
-
-
 # -- the guard -------------------------------------------------------------------------------------
 def test_the_management_api_needs_a_token_with_scope_all(emulator):
     base = f"{emulator.endpoint}/api/organizations"
