@@ -89,13 +89,30 @@ def app_scope_names(state: TenantState, org: Organization, app_id: str) -> list[
     return list(names)
 
 
+def app_resource_scope_names(
+    state: TenantState, org: Organization, app_id: str, resource: str
+) -> set[str]:
+    """The API resource scopes of `resource` that the app's roles in `org` grant."""
+    scope_ids = {
+        sid
+        for rid in org.applications.get(app_id, [])
+        if rid in state.organization_roles
+        for sid in state.organization_roles[rid].resource_scope_ids
+    }
+    return {
+        state.resource_scopes[sid].name
+        for sid in scope_ids
+        if sid in state.resource_scopes and state.resource_scopes[sid].resource == resource
+    }
+
+
 def organization_token(provider: OidcProvider, request: Request, client: Application) -> Response:
     """`client_credentials` with `organization_id`: a token for the app in that organization.
 
     `aud` is the organization (or the API with `resource=`, then with an `organization_id`
     claim); `scope` holds only requested names the app's organization roles grant, and is
-    left out when there are none. The emulator keeps no API resource scopes on organization
-    roles, so a `resource=` token never carries scopes here.
+    left out when there are none. With `resource=`, `scope` holds the requested names that
+    the app's organization roles grant as that API's resource scopes.
     """
     emu = provider.emu
     organization_id = request.form.get("organization_id", "")
@@ -110,7 +127,8 @@ def organization_token(provider: OidcProvider, request: Request, client: Applica
     if resource:
         if resource not in emu.api_resources:
             raise OAuthError(400, "invalid_target", "resource indicator is missing or unknown")
-        granted: list[str] = []
+        held = app_resource_scope_names(emu.state, org, client.id, resource)
+        granted = [s for s in requested if s in held]
         audience, extra = resource, {"organization_id": organization_id}
     else:
         held = set(app_scope_names(emu.state, org, client.id))

@@ -286,6 +286,29 @@ def test_an_api_resource_with_the_organization_gives_an_api_token(client, emulat
     assert (claims["aud"], claims["organization_id"]) == (api_resource, acme.id)
 
 
+def test_an_api_token_for_an_app_holds_the_resource_scopes_its_roles_grant(
+    client, emulator, acme, bot
+):
+    api_resource = next(iter(emulator.api_resources))
+    read = emulator.state.add_resource_scope(api_resource, "read:reports")
+    emulator.state.add_resource_scope(api_resource, "write:reports")
+    role = client.create_organization_role(name="reporter", role_type="MachineToMachine")
+    emulator.state.organization_roles[role.id].resource_scope_ids = [read.id]
+    client.add_organization_applications(acme.id, [bot.id])
+    client.add_organization_application_roles(acme.id, bot.id, [role.id])
+    claims = claims_of(
+        token_for(
+            emulator,
+            bot.id,
+            secret_of(client, bot),
+            organization_id=acme.id,
+            resource=api_resource,
+            scope="read:reports write:reports invite:member",
+        )
+    )
+    assert claims["scope"] == "read:reports"  # requested and granted; the rest dropped
+
+
 def test_organizations_the_app_is_not_in_are_refused(client, emulator, acme, bot):
     secret = secret_of(client, bot)
     for organization_id in (acme.id, "nope"):
