@@ -15,9 +15,11 @@ def build_emulator(
     """An emulator at `endpoint`, filled with a named seed."""
     api_resources = options.pop("api_resources", None)
     email_connector = options.pop("email_connector", True)
+    sign_in_mode = options.pop("sign_in_mode", "SignInAndRegister")
     emulator = Emulator(endpoint, **options)
     SEEDS[seed](emulator.state, portal_urls or [])
     emulator.state.email_connector = email_connector
+    emulator.state.sign_in_mode = sign_in_mode
     emulator.api_resources.update(api_resources or [dev_defaults.API_RESOURCE])
     return emulator
 

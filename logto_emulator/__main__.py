@@ -45,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="behave like a tenant without an email connector (501 on every email Logto sends)",
     )
+    parser.add_argument(
+        "--sign-in-only",
+        action="store_true",
+        help="behave like a tenant with sign-in mode 'SignIn': no sign-up page (magic links "
+        "from one-time tokens still create accounts)",
+    )
     args = parser.parse_args(argv)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the emulator only listens on loopback")
@@ -56,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         portal_urls=portal_urls,
         signing_alg=args.signing_alg,
         email_connector=not args.no_email_connector,
+        sign_in_mode="SignIn" if args.sign_in_only else "SignInAndRegister",
     )
     for fault in args.fault:
         route, options = parse_fault(fault)

@@ -188,7 +188,8 @@ class OidcProvider:
         query = {"interaction": uid}
         if args.get("login_hint"):
             query["login_hint"] = args["login_hint"]
-        screen = "/register" if args.get("first_screen") == "register" else "/sign-in"
+        wants_register = args.get("first_screen") == "register" and self._can_register()
+        screen = "/register" if wants_register else "/sign-in"
         return redirect(f"{screen}?{urlencode(query)}")
 
     def _auth_error(
@@ -209,7 +210,18 @@ class OidcProvider:
         uid = request.args.get("interaction", "")
         if not self._interaction(uid):
             return pages.message_page("Session expired", "Start signing in again.", status=400)
-        return pages.sign_in_page(uid, email=request.args.get("login_hint", ""))
+        return pages.sign_in_page(
+            uid, email=request.args.get("login_hint", ""), can_register=self._can_register()
+        )
+
+    def _can_register(self) -> bool:
+        """A "sign in only" tenant (`signInMode: SignIn`) offers no sign-up page."""
+        return self.emu.state.sign_in_mode != "SignIn"
+
+    def _registration_closed(self) -> Response:
+        return pages.message_page(
+            "Registration is disabled", "This tenant only lets existing accounts sign in.", 403
+        )
 
     def sign_in_submit(self, request: Request) -> Response:
         uid = request.form.get("interaction", "")
@@ -226,18 +238,32 @@ class OidcProvider:
             or user.password is None
             or not secrets.compare_digest(user.password.encode(), password.encode())
         ):
-            return pages.sign_in_page(uid, identifier, error="Invalid email or password.")
+            return pages.sign_in_page(
+                uid,
+                identifier,
+                error="Invalid email or password.",
+                can_register=self._can_register(),
+            )
         if user.is_suspended:
-            return pages.sign_in_page(uid, identifier, error="This account is suspended.")
+            return pages.sign_in_page(
+                uid,
+                identifier,
+                error="This account is suspended.",
+                can_register=self._can_register(),
+            )
         return self._sign_in(uid, interaction, user, request)
 
     def register_form(self, request: Request) -> Response:
+        if not self._can_register():
+            return self._registration_closed()
         uid = request.args.get("interaction", "")
         if not self._interaction(uid):
             return pages.message_page("Session expired", "Start signing in again.", status=400)
         return pages.register_page(uid, email=request.args.get("login_hint", ""))
 
     def register_submit(self, request: Request) -> Response:
+        if not self._can_register():
+            return self._registration_closed()
         uid = request.form.get("interaction", "")
         interaction = self._interaction(uid)
         if not interaction:

@@ -37,7 +37,14 @@ def error_block(message: str | None) -> str:
     return f"<p class='error' role='alert'>{escape(message)}</p>" if message else ""
 
 
-def sign_in_page(uid: str, email: str = "", error: str | None = None) -> Response:
+def sign_in_page(
+    uid: str, email: str = "", error: str | None = None, *, can_register: bool = True
+) -> Response:
+    register = (
+        f'<p>No account yet? <a href="/register?interaction={escape(uid)}">Create account</a></p>'
+        if can_register
+        else ""
+    )
     body = f"""<h1>Sign in</h1>{error_block(error)}
 <form method="post" action="/sign-in">
 <input type="hidden" name="interaction" value="{escape(uid)}">
@@ -48,7 +55,7 @@ def sign_in_page(uid: str, email: str = "", error: str | None = None) -> Respons
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
 </form>
-<p>No account yet? <a href="/register?interaction={escape(uid)}">Create account</a></p>"""
+{register}"""
     return page("Sign in", body, status=422 if error else 200)
 
 

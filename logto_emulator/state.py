@@ -237,6 +237,8 @@ class TenantState:
     # A tenant without an email connector answers 501 to every email Logto should send.
     email_connector: bool = True
     mfa: MfaSettings = field(default_factory=MfaSettings)
+    # "SignIn" (sign in only: no sign-up page), "Register" or "SignInAndRegister".
+    sign_in_mode: str = "SignInAndRegister"
     resource_scopes: dict[str, ResourceScope] = field(default_factory=dict)
     resource_ids: dict[str, str] = field(default_factory=dict)  # API indicator -> id
     # global role name -> the resource scope ids it grants

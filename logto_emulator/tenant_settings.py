@@ -31,6 +31,7 @@ MFA_POLICIES = (
 )
 ORGANIZATION_MFA_POLICIES = ("NoPrompt", "Mandatory")
 EMAIL_CONNECTOR_ID = "emulator-outbox"
+SIGN_IN_MODES = ("SignIn", "Register", "SignInAndRegister")
 
 
 def connector_not_found() -> ApiError:
@@ -62,6 +63,10 @@ class TenantSettingsApi:
 
     def sign_in_experience_update(self, request: Request) -> Response:
         body = json_body(request)
+        if "signInMode" in body:
+            if body["signInMode"] not in SIGN_IN_MODES:
+                raise issue("signInMode", "Invalid enum value")
+            self.state.sign_in_mode = body["signInMode"]
         if "mfa" in body:
             mfa = body["mfa"]
             if not isinstance(mfa, dict):
@@ -111,7 +116,7 @@ class TenantSettingsApi:
             "signUp": {"identifiers": ["email"], "password": True, "verify": False},
             "socialSignIn": {},
             "socialSignInConnectorTargets": [],
-            "signInMode": "SignInAndRegister",
+            "signInMode": self.state.sign_in_mode,
             "customCss": None,
             "customContent": {},
             "customUiAssets": None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from werkzeug.test import Client as WsgiClient
@@ -139,3 +140,37 @@ def test_mandatory_policy_sends_members_to_set_up_mfa_at_sign_in(emulator):
     done = browser.post("/mfa-binding", data={"interaction": interaction})
     assert done.status_code == 302 and "code=" in emulator_path(done.location)
     assert [v.type for v in state.user_by_email("bob@example.com").mfa_verifications] == ["Totp"]
+
+
+# -- sign-in mode ------------------------------------------------------------------------------
+def test_a_sign_in_only_tenant_offers_no_sign_up_but_magic_links_still_register(emulator):
+    from tests.emulator.flows import authorize_path, interaction_of
+
+    emulator.state.sign_in_mode = "SignIn"
+    browser = WsgiClient(emulator)
+    started = browser.get(authorize_path(first_screen="register"))
+    assert started.location.startswith("/sign-in?")  # no sign-up screen to land on
+    page = browser.get(started.location).get_data(as_text=True)
+    assert "Create account" not in page
+    uid = interaction_of(started.location)
+    assert browser.get(f"/register?interaction={uid}").status_code == 403
+    refused = browser.post("/register", data={"interaction": uid, "email": "x@example.com"})
+    assert refused.status_code == 403
+    assert emulator.state.user_by_email("x@example.com") is None
+
+    token = logto.get_client().create_one_time_token("newbie@example.com")
+    link = WsgiClient(emulator).get(
+        authorize_path(one_time_token=token.token, login_hint="newbie@example.com")
+    )
+    assert link.status_code == 302 and "code=" in link.location
+    assert emulator.state.user_by_email("newbie@example.com") is not None
+
+
+def test_the_sign_in_mode_is_read_and_changed_through_the_sign_in_experience(emulator):
+    # Raw calls: the portal never changes the sign-in mode, so its client has no method.
+    url = f"{emulator.endpoint}/api/sign-in-exp"
+    headers = {"Authorization": f"Bearer {logto.get_client().tokens.get()}"}
+    assert requests.get(url, headers=headers, timeout=5).json()["signInMode"] == "SignInAndRegister"
+    changed = requests.patch(url, json={"signInMode": "SignIn"}, headers=headers, timeout=5)
+    assert changed.json()["signInMode"] == "SignIn"
+    assert emulator.state.sign_in_mode == "SignIn"
