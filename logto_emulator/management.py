@@ -448,14 +448,13 @@ class ManagementApi:
         body = json_body(request)
         scope_ids = string_list(body, "organizationScopeIds", required=True)
         role = self.state.organization_roles.get(role_id)
-        # Delete-then-insert without a lookup: for an unknown role, clearing its (no) scopes
-        # succeeds and inserting any breaks the foreign key.
-        if any(sid not in self.state.organization_scopes for sid in scope_ids) or (
-            role is None and scope_ids
-        ):
+        if role is None:
+            # Observed: the same list that POST refuses with a foreign-key error answers 204
+            # here (DIVERGENCES #15, "no check at all"), and nothing is stored.
+            return no_content()
+        if any(sid not in self.state.organization_scopes for sid in scope_ids):
             raise foreign_key_missing()
-        if role is not None:
-            role.scope_ids = list(dict.fromkeys(scope_ids))
+        role.scope_ids = list(dict.fromkeys(scope_ids))
         return no_content()
 
     def scopes_list(self, request: Request) -> Response:

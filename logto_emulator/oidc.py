@@ -84,6 +84,7 @@ class OidcProvider:
         self.logout_requests: dict[str, dict[str, Any]] = {}
         # interaction id -> (user who must bind a factor, registered, JIT organization ids)
         self.mfa_bindings: dict[str, tuple[str, bool, tuple[str, ...]]] = {}
+        self.mfa_prompted: set[str] = set()  # interactions whose user skipped the MFA page
 
     def register(self, route) -> None:
         route("GET", "/oidc/.well-known/openid-configuration", "oidc.discovery", self.discovery)
@@ -293,9 +294,11 @@ class OidcProvider:
         registered: bool = False,
         organization_ids: tuple[str, ...] | list[str] = (),
     ) -> Response:
-        if self._mfa_binding_required(user):
+        prompt = None if uid in self.mfa_prompted else self._mfa_prompt(user)
+        if prompt:
             self.mfa_bindings[uid] = (user.id, registered, tuple(organization_ids))
-            return pages.mfa_binding_page(uid)
+            return pages.mfa_binding_page(uid, can_skip=prompt == "offered")
+        self.mfa_prompted.discard(uid)
         del self.interactions[uid]
         auth_time = int(time.time())
         user.last_sign_in_at = now_ms()
@@ -315,19 +318,22 @@ class OidcProvider:
         response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax", path="/")
         return response
 
-    def _mfa_binding_required(self, user: User) -> bool:
-        """Logto sends members of an MFA-requiring organization to a binding page (no Skip).
-
-        Only when the tenant has TOTP enabled and `organizationRequiredMfaPolicy` is Mandatory.
-        """
+    def _mfa_prompt(self, user: User) -> str | None:
+        """The MFA page Logto shows after the password: "forced" (no Skip), "offered" (Skip),
+        or None. Only when the tenant enables a factor and the user has none; forced for
+        members of an MFA-requiring organization under `organizationRequiredMfaPolicy`
+        "Mandatory", or for everyone under a mandatory tenant policy (BEHAVIOUR.md)."""
         state = self.emu.state
         if "Totp" not in state.mfa.factors or user.mfa_verifications:
-            return False
-        if state.mfa.organization_required_mfa_policy != "Mandatory":
-            return False
-        return any(
+            return None
+        in_mfa_organization = any(
             org.is_mfa_required and user.id in org.members for org in state.organizations.values()
         )
+        if state.mfa.policy.endswith("Mandatory") or (
+            in_mfa_organization and state.mfa.organization_required_mfa_policy == "Mandatory"
+        ):
+            return "forced"
+        return None if state.mfa.policy == "NoPrompt" and not in_mfa_organization else "offered"
 
     def mfa_binding_submit(self, request: Request) -> Response:
         uid = request.form.get("interaction", "")
@@ -336,8 +342,11 @@ class OidcProvider:
         user = self.emu.state.users.get(user_id)
         if not interaction or user is None:
             return pages.message_page("Session expired", "Start signing in again.", status=400)
-        # The emulator trusts the button: a real authenticator code is not checked.
-        user.mfa_verifications.append(MfaVerification(id=new_id(), type="Totp"))
+        if request.form.get("skip") and self._mfa_prompt(user) == "offered":
+            self.mfa_prompted.add(uid)  # asked once; go on without a factor
+        else:
+            # The emulator trusts the button: a real authenticator code is not checked.
+            user.mfa_verifications.append(MfaVerification(id=new_id(), type="Totp"))
         return self._sign_in(
             uid,
             interaction,
@@ -549,6 +558,13 @@ class OidcProvider:
                 **extra,
             )
             body["scope"] = " ".join(granted)
+        elif resource == ORGANIZATIONS_RESOURCE:
+            # Observed trap: without `organization_id` this token carries every requested
+            # permission name whatever the user's roles; it must never authorize anything.
+            requested = " ".join(x for x in scopes if x not in SUPPORTED_SCOPES)
+            body["access_token"] = self._access_token(
+                subject=user.id, audience=resource, client_id=grant.client_id, scope=requested
+            )
         else:
             # Logto: without a resource the access token is opaque and good for userinfo only.
             access = secrets.token_urlsafe(32)

@@ -76,13 +76,18 @@ def register_page(uid: str, email: str = "", name: str = "", error: str | None =
     return page("Create account", body, status=422 if error else 200)
 
 
-def mfa_binding_page(uid: str) -> Response:
+def mfa_binding_page(uid: str, *, can_skip: bool = False) -> Response:
+    skip = (
+        '<button type="submit" name="skip" value="1" class="secondary">Skip for now</button>'
+        if can_skip
+        else ""
+    )
     body = f"""<h1>Set up two-step verification</h1>
-<p>An organization you belong to requires two-step verification. Add this account to your
-authenticator app to continue.</p>
+<p>Add this account to your authenticator app{"" if can_skip else " to continue"}.</p>
 <form method="post" action="/mfa-binding">
 <input type="hidden" name="interaction" value="{escape(uid)}">
 <button type="submit">I have added it to my authenticator app</button>
+{skip}
 </form>"""
     return page("Two-step verification", body)
 

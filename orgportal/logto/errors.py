@@ -73,6 +73,11 @@ class NotConfigured(LogtoError):
 NOT_CONFIGURED_CODES = frozenset({"connector.not_found"})
 
 
+def is_foreign_key_missing(error: LogtoError | None) -> bool:
+    """Logto's answer when a referenced organization, user or role does not exist (any more)."""
+    return isinstance(error, InvalidInput) and error.code == "entity.relation_foreign_key_not_found"
+
+
 def error_for_status(status: int) -> type[LogtoError]:
     if status in (400, 422):
         return InvalidInput

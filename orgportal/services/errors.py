@@ -6,7 +6,14 @@ body (`orgportal.api.errors`): the status belongs to the caller's protocol, not 
 
 from __future__ import annotations
 
-from orgportal.logto.errors import AuthError, LogtoError, NotFound, RateLimited, Unavailable
+from orgportal.logto.errors import (
+    AuthError,
+    LogtoError,
+    NotConfigured,
+    NotFound,
+    RateLimited,
+    Unavailable,
+)
 
 
 class ApplicationError(Exception):
@@ -42,6 +49,9 @@ class ServiceUnavailable(ApplicationError):
     change did not happen (the message says so), and trying again later may work."""
 
 
+NOT_SET_UP = (
+    "This is not set up yet, so nothing was changed. Please tell the people who run this portal."
+)
 UNREACHABLE = "We could not reach Logto, so nothing was changed. Try again in a moment."
 
 
@@ -56,6 +66,8 @@ def logto_failure_sentence(error: LogtoError) -> str:
         )
     if isinstance(error, NotFound):
         return "This no longer exists in Logto."
+    if isinstance(error, NotConfigured):
+        return NOT_SET_UP
     return (
         "We could not reach Logto, our sign-in service. Nothing was changed. Try again in a moment."
     )
@@ -67,7 +79,7 @@ def refusal_from(error: LogtoError, doing: str) -> ApplicationError:
     (ServiceUnavailable). `doing` names the change, e.g. "the change"."""
     if isinstance(error, Unavailable):
         return ServiceUnavailable(UNREACHABLE)
-    if isinstance(error, RateLimited | AuthError):
+    if isinstance(error, RateLimited | AuthError | NotConfigured):
         return ServiceUnavailable(logto_failure_sentence(error))
     if isinstance(error, NotFound):
         return Gone(f"Logto could not apply {doing}: it no longer exists.")

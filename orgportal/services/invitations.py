@@ -22,6 +22,7 @@ from orgportal.logto.errors import (
     NotFound,
     RateLimited,
     Unavailable,
+    is_foreign_key_missing,
 )
 from orgportal.logto.models import Invitation, InvitationStatus, Organization
 from orgportal.logto.rules import is_invitee_email
@@ -245,7 +246,7 @@ def _invite_one(
             target_label=email,
             error=error,
         )
-        if _foreign_key_missing(error):
+        if is_foreign_key_missing(error):
             # The organization (or a role) was deleted meanwhile: no address can go out.
             require_organization_exists(organization.id)
         return InviteOutcome(email, "failed", _create_failure(error))
@@ -276,13 +277,7 @@ def _invite_one(
     return InviteOutcome(email, "sent", invitation_id=invitation.id)
 
 
-def _foreign_key_missing(error: LogtoError) -> bool:
-    return isinstance(error, InvalidInput) and error.code == "entity.relation_foreign_key_not_found"
-
-
 def _create_failure(error: LogtoError) -> str:
-    if isinstance(error, NotConfigured):
-        return NOT_CONFIGURED_REASON
     if isinstance(error, Unavailable):
         return "Logto could not be reached; nothing was sent"
     if isinstance(error, RateLimited):
@@ -329,7 +324,7 @@ def _deliver(
     except NotConfigured as error:
         logger.error(
             "Invitation emails cannot be sent: %s. Add an email connector in the Logto "
-            "Console, or set ORGPORTAL_INVITATION_DELIVERY=portal.",
+            "Console, or set ORGPORTAL_INVITATION_DELIVERY=django.",
             error,
         )
         raise DeliveryNotConfigured(NOT_CONFIGURED_SENTENCE) from error
@@ -468,6 +463,8 @@ def _reissue(actor: User, access: OrganizationAccess, old: Invitation) -> Invita
         datetime.now(tz=UTC) + timedelta(days=settings.ORGPORTAL_INVITATION_EXPIRY_DAYS),
         _personal_message(old.id),
     )
+    if outcome.reason == NOT_CONFIGURED_REASON:
+        raise DeliveryNotConfigured(NOT_CONFIGURED_SENTENCE)
     if outcome.status != "sent":
         raise ServiceUnavailable(f"The invitation could not be re-issued: {outcome.reason}.")
     audit_in_organization(

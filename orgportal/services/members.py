@@ -9,7 +9,7 @@ from functools import partial
 from typing import NoReturn
 
 from orgportal import logto
-from orgportal.logto.errors import InvalidInput, LogtoError, NotFound
+from orgportal.logto.errors import InvalidInput, LogtoError, NotFound, is_foreign_key_missing
 from orgportal.logto.models import Member, Page, RoleRef
 from orgportal.logto.models import User as LogtoUser
 from orgportal.models import User
@@ -116,10 +116,6 @@ def _raise_member_gone(organization_id: str, label: str, sentence: str = "") -> 
     """MemberGone, unless the whole organization is gone (Logto says "not a member" then too)."""
     require_organization_exists(organization_id)
     raise MemberGone(sentence or f"{label} is no longer a member of this organization.")
-
-
-def _foreign_key_missing(error: LogtoError | None) -> bool:
-    return isinstance(error, InvalidInput) and error.code == "entity.relation_foreign_key_not_found"
 
 
 # -- change roles ---------------------------------------------------------------------------
@@ -304,7 +300,7 @@ def _bulk_add_role(
             error=failure,
             after={"added": [role_name]},
         )
-    if _foreign_key_missing(failure):
+    if is_foreign_key_missing(failure):
         require_organization_exists(organization_id)  # else a member left meanwhile
     if failure is not None:
         reason = (
@@ -355,7 +351,7 @@ def member_add_by_email(
         try:
             client.add_organization_users(organization_id, [user.id])
         except LogtoError as error:
-            if _foreign_key_missing(error):
+            if is_foreign_key_missing(error):
                 require_organization_exists(organization_id)
                 raise Gone(f"The account of {label} no longer exists.") from error
             raise refusal_from(error, "the new member") from error

@@ -1,31 +1,47 @@
 """Two-step verification (MFA): who has a factor, and what requiring it would do.
 
 Logto refuses organization tokens to members without an MFA factor the moment an
-organization requires MFA, and, with the tenant's organization policy "Mandatory", sends them
-to set one up at their next sign-in (shared/logto/BEHAVIOUR.md). Admins see that before
-they switch it on.
+organization requires MFA. Whether members are asked to set one up at their next sign-in
+depends on the tenant's MFA settings (shared/logto/BEHAVIOUR.md). Admins see that before they
+switch the requirement on.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.core.cache import cache
 
 from orgportal import logto
 from orgportal.logto.errors import LogtoError, NotFound
-from orgportal.logto.models import Member
+from orgportal.logto.models import Member, MfaSettings
 from orgportal.models import User
-from orgportal.services.access import Perm, organization_access
+from orgportal.services.access import ORGANIZATION_GONE, Perm, organization_access
+from orgportal.services.errors import OrganizationNotFound
 
 logger = logging.getLogger(__name__)
 
 MFA_STATUS_TTL = 60  # seconds; a member who just set up MFA shows it within a minute
-IMPACT_MEMBER_LIMIT = 500  # members checked before the impact says "at least"
+IMPACT_MEMBER_LIMIT = 500  # members checked before the impact says "the first N"
+LOOKUP_DEADLINE = 10.0  # seconds for a whole batch; what is not back by then is "unknown"
 _LOOKUP_THREADS = 8  # Logto has no bulk read for MFA factors: one call per user, in parallel
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _lookup_pool() -> ThreadPoolExecutor:
+    """One pool per process, made on first use (after a pre-forking server forked): its
+    threads, and the cache connections each of them opens, are reused by every request."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(_LOOKUP_THREADS, thread_name_prefix="mfa-lookup")
+        return _pool
 
 
 def _status_key(user_id: str) -> str:
@@ -41,8 +57,11 @@ def mfa_status_of(user_ids: Iterable[str]) -> dict[str, bool | None]:
     }
     missing = [uid for uid in wanted if uid not in statuses]
     if missing:
-        with ThreadPoolExecutor(max_workers=min(_LOOKUP_THREADS, len(missing))) as pool:
-            fetched = dict(zip(missing, pool.map(_has_factor, missing), strict=True))
+        futures = {uid: _lookup_pool().submit(_has_factor, uid) for uid in missing}
+        wait(futures.values(), timeout=LOOKUP_DEADLINE)
+        fetched: dict[str, bool | None] = {
+            uid: future.result() if future.done() else None for uid, future in futures.items()
+        }
         cache.set_many(
             {_status_key(uid): has for uid, has in fetched.items() if has is not None},
             MFA_STATUS_TTL,
@@ -61,6 +80,24 @@ def _has_factor(user_id: str) -> bool | None:
         return None
 
 
+class SignInPrompt(StrEnum):
+    """What a member without a factor meets at their next sign-in."""
+
+    FORCED = "forced"  # a setup page without "Skip"
+    OFFERED = "offered"  # a setup page they may skip
+    NONE = "none"  # no factor is enabled for sign-in: they cannot set one up there
+
+
+def sign_in_prompt(settings: MfaSettings) -> SignInPrompt:
+    if not settings.factors:
+        return SignInPrompt.NONE
+    if settings.organization_required_mfa_policy == "Mandatory" or settings.policy.endswith(
+        "Mandatory"
+    ):
+        return SignInPrompt.FORCED
+    return SignInPrompt.OFFERED
+
+
 @dataclass(frozen=True)
 class MfaImpact:
     """What requiring MFA in an organization does to its members today."""
@@ -69,8 +106,7 @@ class MfaImpact:
     members_total: int
     without_factor: tuple[Member, ...]
     unknown: int  # members whose factors could not be read
-    tenant_factors: tuple[str, ...]  # empty: nobody can set up MFA at sign-in
-    setup_forced_at_sign_in: bool
+    prompt: SignInPrompt
 
     @property
     def complete(self) -> bool:
@@ -80,23 +116,32 @@ class MfaImpact:
     def without_factor_count(self) -> int:
         return len(self.without_factor)
 
+    @property
+    def nobody_loses_access(self) -> bool:
+        """Only when every member was checked and each has a factor."""
+        return self.complete and not self.unknown and not self.without_factor
 
-def mfa_requirement_impact(*, actor: User, organization_id: str) -> MfaImpact:
-    """Who would lose organization tokens, and whether they can fix it at sign-in."""
+
+def mfa_requirement_impact(*, actor: User, organization_id: str) -> MfaImpact | None:
+    """Who would lose organization tokens, and whether they can fix it at sign-in; None when
+    the organization already requires MFA (read fresh: another admin may just have changed
+    it), so there is nothing to warn about."""
     access = organization_access(user=actor, organization_id=organization_id)
     access.require(Perm.MANAGE_ORGANIZATION, "You are not allowed to change this organization.")
     client = logto.get_client()
+    try:
+        if client.get_organization(organization_id).is_mfa_required:
+            return None
+    except NotFound:
+        raise OrganizationNotFound(ORGANIZATION_GONE) from None
     members, total = _first_members(organization_id, IMPACT_MEMBER_LIMIT)
     statuses = mfa_status_of(member.user.id for member in members)
-    settings = client.get_mfa_settings()
     return MfaImpact(
         members_checked=len(members),
         members_total=max(total, len(members)),
         without_factor=tuple(m for m in members if statuses.get(m.user.id) is False),
         unknown=sum(1 for m in members if statuses.get(m.user.id) is None),
-        tenant_factors=settings.factors,
-        setup_forced_at_sign_in=bool(settings.factors)
-        and settings.organization_required_mfa_policy == "Mandatory",
+        prompt=sign_in_prompt(client.get_mfa_settings()),
     )
 
 
@@ -109,7 +154,7 @@ def _first_members(organization_id: str, limit: int) -> tuple[list[Member], int]
         result = client.list_organization_users(organization_id, page=page, page_size=100)
         members += result.items
         total = result.total
-        if not result.has_next:
+        if not result.items or not result.has_next:
             break
         page += 1
     return members[:limit], total

@@ -97,14 +97,17 @@ def organization_settings(request: OrganizationRequest, org_id: str) -> HttpResp
     form = OrganizationSettingsForm(request.POST or None, initial=initial)
     status = 200
     mfa_impact = None
-    if request.method == "POST":
-        if form.is_valid() and _mfa_switching_on(form, organization.is_mfa_required, request.POST):
-            # Show what it does to members before Logto starts refusing their tokens.
+    if request.method == "POST" and not form.is_valid():
+        status = 422
+    elif request.method == "POST":
+        if _asks_to_require_mfa(form, request.POST):
+            # Show what it does to members before Logto starts refusing their tokens
+            # (None: it is already required, so there is nothing to warn about).
             try:
                 mfa_impact = mfa_requirement_impact(actor=request.user, organization_id=org_id)
             except (ApplicationError, LogtoError) as error:
                 status = form_error_from(form, error)
-        elif form.is_valid():
+        if mfa_impact is None and status == 200:
             try:
                 organization_update(
                     actor=request.user,
@@ -119,8 +122,6 @@ def organization_settings(request: OrganizationRequest, org_id: str) -> HttpResp
                 messages.success(request, "Settings saved.")
                 url = reverse("orgportal:organization_settings", args=[org_id])
                 return redirect_after_success(request, url)
-        else:
-            status = 422
     return render_page_or_partial(
         request,
         "orgportal/organizations/settings.html",
@@ -135,11 +136,9 @@ def organization_settings(request: OrganizationRequest, org_id: str) -> HttpResp
     )
 
 
-def _mfa_switching_on(form: OrganizationSettingsForm, required_now: bool, post: QueryDict) -> bool:
-    """Turning the requirement on needs a second, informed click (`confirm_mfa`)."""
-    return bool(
-        form.cleaned_data["is_mfa_required"] and not required_now and not post.get("confirm_mfa")
-    )
+def _asks_to_require_mfa(form: OrganizationSettingsForm, post: QueryDict) -> bool:
+    """Requiring MFA takes a second, informed click (`confirm_mfa`)."""
+    return bool(form.cleaned_data["is_mfa_required"] and not post.get("confirm_mfa"))
 
 
 @organization_view(Perm.DELETE_ORGANIZATION)

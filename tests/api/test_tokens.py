@@ -86,6 +86,23 @@ def test_a_token_for_organization_a_never_works_on_b(client, emulator, acme, org
     assert other.name == "Other"
 
 
+def test_an_organizations_resource_token_never_authorizes(client, emulator, acme, mint):
+    """Logto names every requested permission in it, whatever the roles (BEHAVIOUR.md)."""
+    token = mint(
+        "bob@example.com",
+        audience="urn:logto:resource:organizations",
+        scopes="manage:organization delete:organization",
+    )
+    response = client.patch(
+        f"/api/v1/organizations/{acme.id}",
+        {"name": "Bob's now"},
+        content_type="application/json",
+        headers=bearer(token),
+    )
+    assert_invalid(response)
+    assert acme.name == "Acme"
+
+
 def test_a_missing_permission_is_insufficient_scope(client, emulator, acme, org_token):
     token = org_token("alice@example.com", "invite:member")
     response = client.patch(

@@ -174,3 +174,23 @@ def test_the_sign_in_mode_is_read_and_changed_through_the_sign_in_experience(emu
     changed = requests.patch(url, json={"signInMode": "SignIn"}, headers=headers, timeout=5)
     assert changed.json()["signInMode"] == "SignIn"
     assert emulator.state.sign_in_mode == "SignIn"
+
+
+def test_without_the_mandatory_policy_the_setup_page_can_be_skipped(emulator):
+    from tests.emulator.flows import authorize_path, interaction_of
+
+    state = emulator.state
+    next(iter(state.organizations.values())).is_mfa_required = True
+    state.mfa.factors = ["Totp"]
+    state.mfa.organization_required_mfa_policy = "NoPrompt"
+    browser = WsgiClient(emulator)
+    started = browser.get(authorize_path())
+    uid = interaction_of(started.location)
+    page = browser.post(
+        "/sign-in",
+        data={"interaction": uid, "identifier": "bob@example.com", "password": DEMO_PASSWORD},
+    )
+    assert "Skip for now" in page.get_data(as_text=True)
+    skipped = browser.post("/mfa-binding", data={"interaction": uid, "skip": "1"})
+    assert skipped.status_code == 302 and "code=" in skipped.location
+    assert state.user_by_email("bob@example.com").mfa_verifications == []

@@ -103,6 +103,17 @@ def test_an_organization_token_without_permissions_has_no_scope_claim(emulator, 
     assert "scope" not in claims(answer["access_token"])
 
 
+def test_an_organizations_resource_token_without_an_organization_lists_every_permission(
+    emulator,
+):
+    """The observed trap: bob holds no permission, yet this token names them all."""
+    first = sign_in(emulator, "bob@example.com", FULL, resources=[ORGANIZATIONS])
+    answer = refresh(emulator, first["refresh_token"], resource=ORGANIZATIONS).json()
+    token_claims = claims(answer["access_token"])
+    assert token_claims["aud"] == ORGANIZATIONS
+    assert token_claims["scope"].split() == PERMISSIONS.split()
+
+
 def test_a_scope_parameter_narrows_an_organization_token(emulator, acme):
     first = sign_in(emulator, "alice@example.com", FULL, resources=[ORGANIZATIONS])
     answer = refresh(

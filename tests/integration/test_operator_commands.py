@@ -125,7 +125,7 @@ def test_check_spots_logto_delivery_without_an_email_connector(emulator, setting
     failure = out.splitlines()[-1]
     assert failure.startswith("FAIL invitation email: ORGPORTAL_INVITATION_DELIVERY=logto, but")
     assert "no email connector" in failure
-    assert "ORGPORTAL_INVITATION_DELIVERY=portal" in failure
+    assert "ORGPORTAL_INVITATION_DELIVERY=django" in failure
 
 
 def test_check_does_not_need_a_connector_when_the_portal_sends_invitations(emulator, settings):

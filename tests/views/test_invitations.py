@@ -310,3 +310,20 @@ def test_resending_without_an_email_connector_says_it_is_not_set_up(
         "Invitation emails are not set up yet, so nothing was sent. "
         "Please tell the people who run this portal."
     )
+
+
+def test_reissuing_an_expired_invitation_without_an_email_connector_says_so(
+    client, emulator, acme, settings
+):
+    settings.ORGPORTAL_INVITATION_DELIVERY = "logto"
+    login_as(client, emulator, "alice@example.com")
+    invite(client, acme, emulator, "dave@example.com")
+    [invitation] = emulator.state.invitations.values()
+    invitation.expires_at = 1  # long expired: a resend re-issues it
+    emulator.state.email_connector = False
+    resent = client.post(f"/orgs/{acme.id}/invitations/{invitation.id}/resend/", headers=HTMX)
+    toast = json.loads(resent["HX-Trigger"])["messages"][0]["message"]
+    assert toast == (
+        "Invitation emails are not set up yet, so nothing was sent. "
+        "Please tell the people who run this portal."
+    )

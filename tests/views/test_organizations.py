@@ -127,6 +127,56 @@ def test_mfa_impact_says_when_nobody_loses_access(client, emulator, acme):
     assert not acme.is_mfa_required
 
 
+def test_mfa_impact_never_reassures_when_members_could_not_be_checked(client, emulator, acme):
+    emulator.set_fault("users.mfa.list", status=503)
+    login_as(client, emulator, "alice@example.com")
+    response = client.post(
+        f"/orgs/{acme.id}/settings/", {"name": "Acme", "is_mfa_required": "on"}, headers=HTMX
+    )
+    body = response.content.decode()
+    assert "Nobody loses access" not in body
+    assert "We could not check 2 members right now</strong>; they may lose access too." in body
+    assert not acme.is_mfa_required
+
+
+def test_logto_down_while_checking_the_mfa_impact_keeps_the_form(client, emulator, acme):
+    emulator.set_fault("sign_in_exp.get", status=503)
+    login_as(client, emulator, "alice@example.com")
+    response = client.post(
+        f"/orgs/{acme.id}/settings/",
+        {"name": "Acme Corp", "is_mfa_required": "on"},
+        headers=HTMX,
+    )
+    body = response.content.decode()
+    assert response.status_code == 503
+    assert "Nothing was changed" in body and 'value="Acme Corp"' in body
+    assert (acme.name, acme.is_mfa_required) == ("Acme", False)
+
+
+def test_mfa_impact_says_members_may_skip_when_setup_is_only_offered(client, emulator, acme):
+    emulator.state.mfa.factors = ["Totp"]
+    login_as(client, emulator, "alice@example.com")
+    response = client.post(
+        f"/orgs/{acme.id}/settings/", {"name": "Acme", "is_mfa_required": "on"}, headers=HTMX
+    )
+    assert "offered to set it up at their next sign-in, but can skip it" in (
+        response.content.decode()
+    )
+
+
+def test_saving_when_mfa_is_already_required_needs_no_second_click(client, emulator, acme):
+    acme.is_mfa_required = True  # e.g. switched on by another admin a moment ago
+    login_as(client, emulator, "alice@example.com")
+    response = client.post(
+        f"/orgs/{acme.id}/settings/",
+        {"name": "Acme Corp", "is_mfa_required": "on"},
+        headers=HTMX,
+    )
+    assert response["HX-Redirect"] == f"/orgs/{acme.id}/settings/"
+    assert acme.name == "Acme Corp" and acme.is_mfa_required
+    assert emulator.calls_to("users.mfa.list") == 0
+
+
 def test_members_page_shows_each_members_two_step_status(client, emulator, acme):
     bob = emulator.state.user_by_email("bob@example.com")
     logto.get_client().create_user_mfa_verification(bob.id, "Totp")

@@ -210,7 +210,7 @@ class Command(BaseCommand):
                 "ORGPORTAL_INVITATION_DELIVERY=logto, but Logto has no email connector, so "
                 "every invitation would fail (501 connector.not_found).",
                 "add an email connector in the Logto Console (Connectors > Email and SMS), "
-                "or set ORGPORTAL_INVITATION_DELIVERY=portal to send them with Django's email "
+                "or set ORGPORTAL_INVITATION_DELIVERY=django to send them with Django's email "
                 "settings.",
             )
         return f"sent by Logto through its email connector {email[0].connector_id!r}"
