@@ -18,7 +18,7 @@ from orgportal.models import AuditEvent, User
 from orgportal.services.errors import ApplicationError, OrganizationNotFound, logto_failure_sentence
 from orgportal.services.invitations import invitation_resend, invitation_revoke
 from orgportal.services.members import member_add_by_email, member_remove, member_roles_set
-from orgportal.services.mfa import mfa_status_of
+from orgportal.services.mfa import mfa_requirement_impact, mfa_status_of
 from orgportal.services.organizations import organization_delete, organization_update
 from orgportal.services.support import (
     staff_organization_detail,
@@ -66,7 +66,13 @@ def organization_list(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def organization_detail(request: AuthenticatedRequest, org_id: str) -> HttpResponse:
     if request.method == "POST":
-        return _run_action(request, org_id)
+        return _confirm_mfa_first(request, org_id) or _run_action(request, org_id)
+    return _detail_page(request, org_id)
+
+
+def _detail_page(
+    request: AuthenticatedRequest, org_id: str, extra: dict | None = None
+) -> HttpResponse:
     list_url = reverse("admin:logto_organizations")
     try:
         detail = staff_organization_detail(
@@ -98,8 +104,27 @@ def organization_detail(request: AuthenticatedRequest, org_id: str) -> HttpRespo
         "events": AuditEvent.objects.filter(organization_id=org_id)[:50],
         "is_superuser": request.user.is_superuser,
         "q": request.GET.get("q", ""),
+        **(extra or {}),
     }
     return render(request, "admin/orgportal/organization.html", context)
+
+
+def _confirm_mfa_first(request: AuthenticatedRequest, org_id: str) -> HttpResponse | None:
+    """Staff too see who loses organization tokens before MFA becomes required."""
+    post = request.POST
+    if post.get("action") != "rename" or not post.get("is_mfa_required"):
+        return None
+    if post.get("confirm_mfa"):
+        return None
+    try:
+        with acting_as_staff(request.user):
+            impact = mfa_requirement_impact(actor=request.user, organization_id=org_id)
+    except (ApplicationError, LogtoError):
+        return None  # the change itself will report what is wrong
+    if impact is None:
+        return None
+    typed = {"name": post.get("name", ""), "description": post.get("description", "")}
+    return _detail_page(request, org_id, {"mfa_impact": impact, "typed": typed})
 
 
 def _override(request: AuthenticatedRequest, target_label: str):

@@ -43,3 +43,20 @@ def test_staff_revoke_an_invitation_and_read_the_audit_trail(
     page.goto(live_server.url + "/admin/orgportal/auditevent/")
     expect(page.get_by_role("cell", name="invitation.revoked")).to_be_visible()
     screenshot("admin-audit")
+
+
+def test_staff_see_the_mfa_impact_before_requiring_it(live_server, live_emulator, page, screenshot):
+    acme = next(o for o in live_emulator.state.organizations.values() if o.name == "Acme")
+    page.goto(f"{live_server.url}/admin/logto/organizations/{acme.id}/")
+    page.get_by_label("Email / Username").fill("staff@example.com")
+    page.get_by_label("Password").fill(dev_defaults.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Require two-step verification").check()
+    page.get_by_role("button", name="Save settings").click()
+    impact = page.locator("#mfa-impact")
+    expect(impact).to_contain_text("2 of 2 members have no two-step factor")
+    screenshot("admin-mfa-impact")
+    assert not acme.is_mfa_required
+    impact.get_by_role("button", name="Require two-step verification").click()
+    expect(page.get_by_text("Organization updated.")).to_be_visible()
+    assert acme.is_mfa_required

@@ -151,6 +151,19 @@ def test_staff_see_each_members_two_step_status(staff_client, emulator, acme):
     assert "lose organization tokens" in body
 
 
+def test_staff_confirm_requiring_mfa_after_seeing_who_loses_access(staff_client, emulator, acme):
+    url = f"/admin/logto/organizations/{acme.id}/"
+    typed = {"action": "rename", "name": "Acme 2", "description": "", "is_mfa_required": "on"}
+    first = staff_client.post(url, typed)
+    body = first.content.decode()
+    assert first.status_code == 200
+    assert "2 of 2 members have no two-step factor" in body
+    assert 'name="confirm_mfa" value="1"' in body and 'value="Acme 2"' in body
+    assert (acme.name, acme.is_mfa_required) == ("Acme", False)
+    staff_client.post(url, {**typed, "confirm_mfa": "1"})
+    assert (acme.name, acme.is_mfa_required) == ("Acme 2", True)
+
+
 def test_staff_actions_go_through_the_services(staff_client, emulator, acme):
     url = f"/admin/logto/organizations/{acme.id}/"
     bob_id = emulator.state.user_by_email("bob@example.com").id
