@@ -1,20 +1,21 @@
 """The machine-to-machine access token for the Management API.
 
-Cached in the Django cache (so every process shares it), refreshed a minute before expiry,
-with one refresh at a time per process. Tokens and secrets are never logged.
+Cached in the shared cache, so every worker of every instance uses the same token; refreshed
+a minute before expiry, by one of them at a time (`cached_or_filled`). Tokens and secrets are
+never logged.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import time
 
 import requests
 from django.core.cache import cache
 
 from orgportal.logto.errors import AuthError, LogtoError, Unavailable
+from orgportal.shared_locks import cached_or_filled
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,6 @@ class M2MTokenProvider:
         self.resource = resource
         self._session = session
         self._timeout = timeout
-        self._lock = threading.Lock()
         digest = hashlib.sha256(f"{endpoint}|{app_id}|{resource}".encode()).hexdigest()[:16]
         self.cache_key = f"orgportal:logto:m2m-token:{digest}"
 
@@ -49,9 +49,8 @@ class M2MTokenProvider:
         token = self._cached()
         if token:
             return token
-        with self._lock:
-            # Another thread may have refreshed while we waited for the lock.
-            return self._cached() or self._fetch()
+        token, _ = cached_or_filled(self.cache_key, self._fetch, ttl=_until_refresh)
+        return token
 
     def invalidate(self, stale_token: str | None = None) -> None:
         """Drop the cached token (only if it is still `stale_token`, when given)."""
@@ -66,7 +65,8 @@ class M2MTokenProvider:
         margin = 0 if ignore_margin else REFRESH_MARGIN
         return token if expires_at - margin > time.time() else None
 
-    def _fetch(self) -> str:
+    def _fetch(self) -> tuple[str, float]:
+        """A new token and when it expires (epoch seconds)."""
         started = time.monotonic()
         try:
             response = self._session.post(
@@ -93,10 +93,7 @@ class M2MTokenProvider:
         if response.status_code != 200:
             raise self._error(response)
         body = response.json()
-        expires_at = time.time() + int(body.get("expires_in", 3600))
-        timeout = max(int(expires_at - time.time()) - REFRESH_MARGIN, 1)
-        cache.set(self.cache_key, (body["access_token"], expires_at), timeout=timeout)
-        return body["access_token"]
+        return body["access_token"], time.time() + int(body.get("expires_in", 3600))
 
     def _error(self, response: requests.Response) -> LogtoError:
         try:
@@ -118,3 +115,8 @@ class M2MTokenProvider:
             "Check LOGTO_M2M_APP_ID, LOGTO_M2M_APP_SECRET and LOGTO_MANAGEMENT_API_RESOURCE.",
             **kwargs,
         )
+
+
+def _until_refresh(entry: tuple[str, float]) -> int:
+    """Keep a token in the cache until a minute before it expires."""
+    return max(int(entry[1] - time.time()) - REFRESH_MARGIN, 1)

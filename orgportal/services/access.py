@@ -27,6 +27,7 @@ from orgportal.services.errors import (
 )
 from orgportal.services.memberships import organization_get_for_user
 from orgportal.services.template import roles_with_permission, template_roles
+from orgportal.shared_locks import cached_or_filled
 from orgportal.staff import is_acting_as_staff, last_admin_overridden
 
 PERMISSIONS_TTL = 60  # seconds
@@ -78,13 +79,12 @@ def _scopes_key(organization_id: str, user_id: str) -> str:
 
 def user_scopes(*, organization_id: str, user_id: str) -> frozenset[str]:
     """The user's permission names in the organization (briefly cached)."""
-    key = _scopes_key(organization_id, user_id)
-    scopes = cache.get(key)
-    if scopes is None:
+
+    def fetch() -> frozenset[str]:
         found = logto.get_client().list_organization_user_scopes(organization_id, user_id)
-        scopes = frozenset(scope.name for scope in found)
-        cache.set(key, scopes, PERMISSIONS_TTL)
-    return scopes
+        return frozenset(scope.name for scope in found)
+
+    return cached_or_filled(_scopes_key(organization_id, user_id), fetch, ttl=PERMISSIONS_TTL)
 
 
 def permissions_forget(*, organization_id: str, user_id: str) -> None:
@@ -171,11 +171,10 @@ def refuse_escalation(access: OrganizationAccess, role_ids: Iterable[str], sente
 
 
 def _template_scope_names() -> frozenset[str]:
-    names = cache.get(_TEMPLATE_SCOPES_KEY)
-    if names is None:
-        names = frozenset(s.name for s in logto.get_client().list_organization_scopes())
-        cache.set(_TEMPLATE_SCOPES_KEY, names, TEMPLATE_SCOPES_TTL)
-    return names
+    def fetch() -> frozenset[str]:
+        return frozenset(s.name for s in logto.get_client().list_organization_scopes())
+
+    return cached_or_filled(_TEMPLATE_SCOPES_KEY, fetch, ttl=TEMPLATE_SCOPES_TTL)
 
 
 def can_remove_members(access: OrganizationAccess) -> bool:

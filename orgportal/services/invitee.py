@@ -19,6 +19,7 @@ from orgportal.services.memberships import (
     organization_remember,
 )
 from orgportal.services.users import user_label
+from orgportal.shared_locks import cached_or_filled
 
 MY_INVITATIONS_TTL = 60  # seconds
 
@@ -131,9 +132,10 @@ def my_invitations(*, actor: User) -> list[InvitationView]:
     """Pending invitations for the actor's (verified) email, across organizations."""
     if not actor.email or not actor.email_verified:
         return []
-    cached = cache.get(_mine_key(actor))
-    if cached is not None:
-        return cached
+    return cached_or_filled(_mine_key(actor), lambda: _pending_for(actor), ttl=MY_INVITATIONS_TTL)
+
+
+def _pending_for(actor: User) -> list[InvitationView]:
     client = logto.get_client()
     views = []
     for invitation in client.list_organization_invitations(invitee=actor.email):
@@ -145,7 +147,6 @@ def my_invitations(*, actor: User) -> list[InvitationView]:
             continue
         inviter = user_label(invitation.inviter_id) if invitation.inviter_id else "Someone"
         views.append(InvitationView(invitation, organization.name, inviter))
-    cache.set(_mine_key(actor), views, MY_INVITATIONS_TTL)
     return views
 
 

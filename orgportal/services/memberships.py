@@ -8,6 +8,7 @@ from django.core.cache import cache
 
 from orgportal import logto
 from orgportal.logto.models import UserOrganization
+from orgportal.shared_locks import cached_or_filled
 
 if TYPE_CHECKING:
     from orgportal.models import User
@@ -24,15 +25,14 @@ def organization_list_for_user(*, user_id: str) -> list[UserOrganization]:
 
     The ID token's `organizations` claim goes stale after any change, so it is not used.
     """
-    key = _my_organizations_key(user_id)
-    organizations = cache.get(key)
-    if organizations is None:
-        organizations = sorted(
+
+    def fetch() -> list[UserOrganization]:
+        return sorted(
             logto.get_client().list_user_organizations(user_id),
             key=lambda item: item.organization.name.casefold(),
         )
-        cache.set(key, organizations, MY_ORGANIZATIONS_TTL)
-    return organizations
+
+    return cached_or_filled(_my_organizations_key(user_id), fetch, ttl=MY_ORGANIZATIONS_TTL)
 
 
 def organization_list_for_user_forget(*, user_id: str) -> None:

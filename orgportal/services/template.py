@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 
 from orgportal import logto
 from orgportal.logto.client import LogtoClient
 from orgportal.logto.models import OrganizationRole
+from orgportal.shared_locks import cached_or_filled
 
 TEMPLATE_ROLES_TTL = 300  # seconds; the template rarely changes
 _TEMPLATE_ROLES_KEY = "orgportal:template-roles"
@@ -90,13 +90,13 @@ def template_roles() -> list[OrganizationRole]:
     """The organization template's roles with their permission names (cached), in the order
     role pickers show them: by name, ignoring case. (Logto sorts by its database collation,
     which may put `Viewer` before `admin`.)"""
-    roles = cache.get(_TEMPLATE_ROLES_KEY)
-    if roles is None:
-        roles = sorted(
+
+    def fetch() -> list[OrganizationRole]:
+        return sorted(
             logto.get_client().iter_organization_roles(), key=lambda role: role.name.casefold()
         )
-        cache.set(_TEMPLATE_ROLES_KEY, roles, TEMPLATE_ROLES_TTL)
-    return roles
+
+    return cached_or_filled(_TEMPLATE_ROLES_KEY, fetch, ttl=TEMPLATE_ROLES_TTL)
 
 
 def template_role(name: str) -> OrganizationRole | None:
