@@ -49,6 +49,16 @@ def release(name: str, token: str) -> None:
         cache.delete(_lock_key(name))
 
 
+def acquire(name: str, *, hold: float, wait: float) -> str:
+    """Wait up to `wait` seconds for the lock `name`; its token, or LockTimeout."""
+    deadline = time.monotonic() + wait
+    while (token := try_lock(name, hold=hold)) is None:
+        if time.monotonic() >= deadline:
+            raise LockTimeout(name)
+        time.sleep(_POLL_SECONDS)
+    return token
+
+
 @contextmanager
 def shared_lock(name: str, *, hold: float = 30.0, wait: float = 10.0) -> Iterator[None]:
     """Hold the lock `name` across all instances; LockTimeout after `wait` seconds.
@@ -56,11 +66,7 @@ def shared_lock(name: str, *, hold: float = 30.0, wait: float = 10.0) -> Iterato
     `hold` bounds how long a holder that died keeps others out: pick it above the longest
     the guarded work may take.
     """
-    deadline = time.monotonic() + wait
-    while (token := try_lock(name, hold=hold)) is None:
-        if time.monotonic() >= deadline:
-            raise LockTimeout(name)
-        time.sleep(_POLL_SECONDS)
+    token = acquire(name, hold=hold, wait=wait)
     try:
         yield
     finally:

@@ -9,7 +9,8 @@ remove members, and the last-admin rule.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,10 +25,11 @@ from orgportal.services.errors import (
     LastAdminError,
     NotAllowed,
     OrganizationNotFound,
+    ServiceUnavailable,
 )
 from orgportal.services.memberships import organization_get_for_user
 from orgportal.services.template import roles_with_permission, template_roles
-from orgportal.shared_locks import cached_or_filled
+from orgportal.shared_locks import LockTimeout, acquire, cached_or_filled, release
 from orgportal.staff import is_acting_as_staff, last_admin_overridden
 
 PERMISSIONS_TTL = 60  # seconds
@@ -210,6 +212,28 @@ def other_member_managers_exist(*, organization_id: str, user_id: str) -> bool:
     # No one else, or no one at all because the organization is gone (an empty list).
     require_organization_exists(organization_id)
     return False
+
+
+MEMBER_MANAGERS_LOCK_HOLD = 30  # seconds; above the longest check + write (two Logto calls)
+
+
+@contextmanager
+def member_managers_serialised(organization_id: str) -> Iterator[None]:
+    """Run a change that may take member management away from someone alone in its
+    organization, across all workers and instances: two admins demoting or removing each
+    other at the same moment must not both pass the last-admin check."""
+    name = f"member-managers:{organization_id}"
+    try:
+        token = acquire(name, hold=MEMBER_MANAGERS_LOCK_HOLD, wait=10)
+    except LockTimeout:
+        raise ServiceUnavailable(
+            "Another change to this organization's members is still running, so nothing was "
+            "changed. Try again in a moment."
+        ) from None
+    try:
+        yield
+    finally:
+        release(name, token)
 
 
 def require_member_manager_remains(

@@ -17,6 +17,7 @@ from orgportal.services.access import (
     OrganizationAccess,
     Perm,
     can_remove_members,
+    member_managers_serialised,
     organization_access,
     permissions_forget,
     refuse_escalation,
@@ -143,22 +144,23 @@ def member_roles_set(
             wanted ^ current,
             "You cannot grant or take away the role {roles}: it has permissions you do not have.",
         )
-        require_member_manager_remains(
-            organization_id=organization_id,
-            user_id=user_id,
-            current_role_ids=current,
-            wanted_role_ids=wanted,
-            sentence=f"{label} is the last person who can manage members here. Give that role "
-            "to someone else first.",
-        )
-        try:
-            logto.get_client().replace_organization_user_roles(
-                organization_id, user_id, sorted(wanted)
+        with member_managers_serialised(organization_id):
+            require_member_manager_remains(
+                organization_id=organization_id,
+                user_id=user_id,
+                current_role_ids=current,
+                wanted_role_ids=wanted,
+                sentence=f"{label} is the last person who can manage members here. Give that "
+                "role to someone else first.",
             )
-        except LogtoError as error:
-            if _not_a_member(error):
-                _raise_member_gone(organization_id, label)
-            raise refusal_from(error, "the change") from error
+            try:
+                logto.get_client().replace_organization_user_roles(
+                    organization_id, user_id, sorted(wanted)
+                )
+            except LogtoError as error:
+                if _not_a_member(error):
+                    _raise_member_gone(organization_id, label)
+                raise refusal_from(error, "the change") from error
     _forget_member(organization_id, user_id)
     return Member(user=user, roles=tuple(RoleRef(rid, roles[rid].name) for rid in sorted(wanted)))
 
@@ -181,19 +183,22 @@ def member_remove(*, actor: User, organization_id: str, user_id: str) -> str:
             current,
             "You cannot remove someone with the role {roles}: it has permissions you do not have.",
         )
-        require_member_manager_remains(
-            organization_id=organization_id,
-            user_id=user_id,
-            current_role_ids=current,
-            sentence=f"{label} is the last person who can manage members here, so they cannot "
-            "be removed.",
-        )
-        try:
-            logto.get_client().remove_organization_user(organization_id, user_id)
-        except NotFound:
-            _raise_member_gone(organization_id, label, f"{label} was already removed a moment ago.")
-        except LogtoError as error:
-            raise refusal_from(error, "the removal") from error
+        with member_managers_serialised(organization_id):
+            require_member_manager_remains(
+                organization_id=organization_id,
+                user_id=user_id,
+                current_role_ids=current,
+                sentence=f"{label} is the last person who can manage members here, so they "
+                "cannot be removed.",
+            )
+            try:
+                logto.get_client().remove_organization_user(organization_id, user_id)
+            except NotFound:
+                _raise_member_gone(
+                    organization_id, label, f"{label} was already removed a moment ago."
+                )
+            except LogtoError as error:
+                raise refusal_from(error, "the removal") from error
     _forget_member(organization_id, user_id)
     return label
 

@@ -13,6 +13,7 @@ from orgportal.models import AuditEvent, User
 from orgportal.services.access import (
     ORGANIZATION_GONE,
     Perm,
+    member_managers_serialised,
     organization_access,
     permissions_forget,
     require_member_manager_remains,
@@ -218,7 +219,7 @@ def organization_leave(*, actor: User, organization_id: str) -> None:
         organization,
         target=actor,
         before={"roles": [role.name for role in access.roles]},
-    ):
+    ), member_managers_serialised(organization_id):
         require_member_manager_remains(
             organization_id=organization_id,
             user_id=actor.subject,
