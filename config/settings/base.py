@@ -187,7 +187,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+# Secure cookies wherever the portal is served over https (production); a plain-http address
+# (make run, the multi-instance tests on loopback) would otherwise never get its session back.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PORTAL_BASE_URL.startswith("https://")
 SESSION_COOKIE_HTTPONLY = True
 if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -213,13 +213,16 @@ def organization_delete(*, actor: User, organization_id: str, confirm_name: str)
 def organization_leave(*, actor: User, organization_id: str) -> None:
     access = organization_access(user=actor, organization_id=organization_id)
     organization = access.organization
-    with _audited(
-        actor,
-        "member.left",
-        organization,
-        target=actor,
-        before={"roles": [role.name for role in access.roles]},
-    ), member_managers_serialised(organization_id):
+    with (
+        _audited(
+            actor,
+            "member.left",
+            organization,
+            target=actor,
+            before={"roles": [role.name for role in access.roles]},
+        ),
+        member_managers_serialised(organization_id),
+    ):
         require_member_manager_remains(
             organization_id=organization_id,
             user_id=actor.subject,
