@@ -45,9 +45,8 @@ def test_the_ttl_may_depend_on_the_value():
 def test_a_shared_lock_excludes_and_times_out():
     order: list[str] = []
     with shared_lock("org:1", hold=5, wait=1):
-        with pytest.raises(LockTimeout):
-            with shared_lock("org:1", hold=5, wait=0.1):
-                order.append("never")
+        with pytest.raises(LockTimeout), shared_lock("org:1", hold=5, wait=0.1):
+            order.append("never")
         order.append("held")
     with shared_lock("org:1", hold=5, wait=0.1):
         order.append("again")
