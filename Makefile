@@ -37,6 +37,7 @@ test: $(VENV)/.dev-installed
 ## Benchmarks (figures for issue notes; never run by `make test`).
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/members_page.py
+	$(BIN)/python benchmarks/instances.py
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
