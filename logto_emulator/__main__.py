@@ -17,7 +17,7 @@ def parse_fault(text: str) -> tuple[str, dict]:
     options: dict = {}
     for item in filter(None, spec.split(",")):
         key, _, value = item.partition("=")
-        options[key] = float(value) if key == "latency" else int(value)
+        options[key] = float(value) if key in ("latency", "answer_delay") else int(value)
     return route or "*", options
 
 

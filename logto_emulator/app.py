@@ -25,6 +25,9 @@ class Fault:
 
     latency: float = 0.0
     status: int | None = None
+    # Apply the call, then wait this long before answering: a client with a shorter timeout
+    # gives up although Logto did the work ("outcome unknown").
+    answer_delay: float = 0.0
     every: int = 1  # act on every Nth matching call
     times: int | None = None  # stop after acting this many times
     retry_after: int | None = None
@@ -113,7 +116,7 @@ class Emulator:
             return exc
         except HTTPException as exc:  # e.g. a redirect for a trailing slash
             return exc
-        forced = self._apply_fault(name)
+        forced, answer_delay = self._apply_fault(name)
         if forced is not None:
             response = forced
         else:
@@ -132,23 +135,27 @@ class Emulator:
         # Added: deliveries start after the answer is made and outside the lock (webhooks.py).
         self.webhooks.release()
         self.calls.append((request.method, name, response.status_code))
+        if answer_delay:
+            time.sleep(answer_delay)  # the work is done; the answer comes late
         return response
 
-    def _apply_fault(self, name: str) -> Response | None:
+    def _apply_fault(self, name: str) -> tuple[Response | None, float]:
+        """The forced answer (None: run the handler) and how long to hold the answer back."""
         fault = self.faults.get(name) or self.faults.get("*")
         if fault is None or not fault.should_act():
-            return None
+            return None, 0.0
         if fault.latency:
             time.sleep(fault.latency)
         if fault.status is None:
-            return None
+            return None, fault.answer_delay
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
         code = "request.too_many_requests" if fault.status == 429 else "emulator.injected_fault"
-        return json_response(
+        forced = json_response(
             {"code": code, "message": f"Injected fault ({fault.status})."},
             status=fault.status,
             headers=headers,
         )
+        return forced, 0.0
 
     def _outbox_page(self, request: Request) -> Response:
         from logto_emulator.pages import outbox_page

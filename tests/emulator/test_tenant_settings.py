@@ -194,3 +194,34 @@ def test_without_the_mandatory_policy_the_setup_page_can_be_skipped(emulator):
     skipped = browser.post("/mfa-binding", data={"interaction": uid, "skip": "1"})
     assert skipped.status_code == 302 and "code=" in skipped.location
     assert state.user_by_email("bob@example.com").mfa_verifications == []
+
+
+# -- fault injection ---------------------------------------------------------------------------
+def test_answer_delay_applies_the_change_and_answers_after_the_clients_timeout():
+    from logto_emulator import defaults as dev_defaults
+    from logto_emulator.server import EmulatorServer
+    from tests.conftest import make_emulator
+
+    emulator = make_emulator([])
+    emulator.set_fault("organizations.create", answer_delay=1.0)
+    before = len(emulator.state.organizations)
+    with EmulatorServer(emulator) as server:
+        base = f"http://127.0.0.1:{server.port}"
+        token = requests.post(
+            f"{base}/oidc/token",
+            data={
+                "grant_type": "client_credentials",
+                "resource": emulator.management_api_resource,
+                "scope": "all",
+            },
+            auth=(dev_defaults.M2M_APP_ID, dev_defaults.M2M_APP_SECRET),
+            timeout=5,
+        ).json()["access_token"]
+        with pytest.raises(requests.Timeout):
+            requests.post(
+                f"{base}/api/organizations",
+                json={"name": "Late"},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=(2, 0.3),
+            )
+    assert len(emulator.state.organizations) == before + 1  # Logto did it anyway
