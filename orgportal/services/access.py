@@ -9,15 +9,17 @@ remove members, and the last-admin rule.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NoReturn
 
 from django.conf import settings
 from django.core.cache import cache
 
 from orgportal import logto
-from orgportal.logto.errors import NotFound
+from orgportal.logto.errors import LogtoError, NotFound
 from orgportal.logto.models import Organization, OrganizationRole, RoleRef
 from orgportal.models import User
 from orgportal.services.errors import (
@@ -31,6 +33,8 @@ from orgportal.services.memberships import organization_get_for_user
 from orgportal.services.template import roles_with_permission, template_roles
 from orgportal.shared_locks import LockTimeout, acquire, cached_or_filled, release
 from orgportal.staff import is_acting_as_staff, last_admin_overridden
+
+logger = logging.getLogger(__name__)
 
 PERMISSIONS_TTL = 60  # seconds
 ORGANIZATION_GONE = "This organization no longer exists."
@@ -236,19 +240,47 @@ def member_managers_serialised(organization_id: str) -> Iterator[None]:
         release(name, token)
 
 
-def require_member_manager_remains(
+@contextmanager
+def member_manager_kept(
     *,
     organization_id: str,
     user_id: str,
     current_role_ids: Iterable[str],
     wanted_role_ids: Iterable[str] = (),
     sentence: str,
-) -> None:
-    """The last-admin rule: LastAdminError(sentence) when `user_id` manages members with
-    their current roles, would not with the wanted ones, and nobody else does."""
-    if (
-        manages_members(current_role_ids)
-        and not manages_members(wanted_role_ids)
-        and not other_member_managers_exist(organization_id=organization_id, user_id=user_id)
-    ):
-        raise LastAdminError(sentence)
+    restore: Callable[[], object],
+) -> Iterator[None]:
+    """The last-admin rule around a write that may take member management from `user_id`
+    (their roles go from `current_role_ids` to `wanted_role_ids`; none when they leave).
+
+    Checked before the write, under the organization's lock; and verified after it: if nobody
+    manages members any more (a change made outside the portal slipped in), `restore()` puts
+    the previous state back. Either way LastAdminError(sentence).
+    """
+    current, wanted = list(current_role_ids), list(wanted_role_ids)
+    at_risk = manages_members(current) and not manages_members(wanted)
+    with member_managers_serialised(organization_id):
+        if at_risk and not other_member_managers_exist(
+            organization_id=organization_id, user_id=user_id
+        ):
+            raise LastAdminError(sentence)
+        yield
+        if at_risk and not other_member_managers_exist(
+            organization_id=organization_id, user_id=user_id
+        ):
+            _restore_member_manager(organization_id, restore, sentence)
+
+
+def _restore_member_manager(
+    organization_id: str, restore: Callable[[], object], sentence: str
+) -> NoReturn:
+    logger.warning("Organization %s lost its last member manager: restoring", organization_id)
+    try:
+        restore()
+    except LogtoError as error:
+        logger.error("Could not restore the member manager of %s: %s", organization_id, error)
+        raise LastAdminError(
+            f"{sentence} The change went through and could not be undone: ask the people who "
+            "run this portal to give someone that role again."
+        ) from error
+    raise LastAdminError(sentence)

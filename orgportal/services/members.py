@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import NoReturn
@@ -17,12 +17,11 @@ from orgportal.services.access import (
     OrganizationAccess,
     Perm,
     can_remove_members,
-    member_managers_serialised,
+    member_manager_kept,
     organization_access,
     permissions_forget,
     refuse_escalation,
     require_known_roles,
-    require_member_manager_remains,
     require_organization_exists,
     role_names,
 )
@@ -144,19 +143,20 @@ def member_roles_set(
             wanted ^ current,
             "You cannot grant or take away the role {roles}: it has permissions you do not have.",
         )
-        with member_managers_serialised(organization_id):
-            require_member_manager_remains(
-                organization_id=organization_id,
-                user_id=user_id,
-                current_role_ids=current,
-                wanted_role_ids=wanted,
-                sentence=f"{label} is the last person who can manage members here. Give that "
-                "role to someone else first.",
-            )
+        client = logto.get_client()
+        with member_manager_kept(
+            organization_id=organization_id,
+            user_id=user_id,
+            current_role_ids=current,
+            wanted_role_ids=wanted,
+            sentence=f"{label} is the last person who can manage members here. Give that "
+            "role to someone else first.",
+            restore=lambda: client.replace_organization_user_roles(
+                organization_id, user_id, sorted(current)
+            ),
+        ):
             try:
-                logto.get_client().replace_organization_user_roles(
-                    organization_id, user_id, sorted(wanted)
-                )
+                client.replace_organization_user_roles(organization_id, user_id, sorted(wanted))
             except LogtoError as error:
                 if _not_a_member(error):
                     _raise_member_gone(organization_id, label)
@@ -183,16 +183,17 @@ def member_remove(*, actor: User, organization_id: str, user_id: str) -> str:
             current,
             "You cannot remove someone with the role {roles}: it has permissions you do not have.",
         )
-        with member_managers_serialised(organization_id):
-            require_member_manager_remains(
-                organization_id=organization_id,
-                user_id=user_id,
-                current_role_ids=current,
-                sentence=f"{label} is the last person who can manage members here, so they "
-                "cannot be removed.",
-            )
+        client = logto.get_client()
+        with member_manager_kept(
+            organization_id=organization_id,
+            user_id=user_id,
+            current_role_ids=current,
+            sentence=f"{label} is the last person who can manage members here, so they "
+            "cannot be removed.",
+            restore=partial(member_readd, organization_id, user_id, current),
+        ):
             try:
-                logto.get_client().remove_organization_user(organization_id, user_id)
+                client.remove_organization_user(organization_id, user_id)
             except NotFound:
                 _raise_member_gone(
                     organization_id, label, f"{label} was already removed a moment ago."
@@ -201,6 +202,14 @@ def member_remove(*, actor: User, organization_id: str, user_id: str) -> str:
                 raise refusal_from(error, "the removal") from error
     _forget_member(organization_id, user_id)
     return label
+
+
+def member_readd(organization_id: str, user_id: str, role_ids: Iterable[str]) -> None:
+    """Put a removed member back with their roles (undoing a removal)."""
+    client = logto.get_client()
+    client.add_organization_users(organization_id, [user_id])
+    if role_ids:
+        client.replace_organization_user_roles(organization_id, user_id, sorted(role_ids))
 
 
 # -- bulk -----------------------------------------------------------------------------------

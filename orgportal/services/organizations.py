@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from django.conf import settings
 
@@ -13,10 +14,9 @@ from orgportal.models import AuditEvent, User
 from orgportal.services.access import (
     ORGANIZATION_GONE,
     Perm,
-    member_managers_serialised,
+    member_manager_kept,
     organization_access,
     permissions_forget,
-    require_member_manager_remains,
 )
 from orgportal.services.audit import audit_record, audited
 from orgportal.services.errors import (
@@ -27,6 +27,7 @@ from orgportal.services.errors import (
     ServiceUnavailable,
     refusal_from,
 )
+from orgportal.services.members import member_readd
 from orgportal.services.memberships import (
     organization_list_for_user,
     organization_list_for_user_forget,
@@ -213,6 +214,7 @@ def organization_delete(*, actor: User, organization_id: str, confirm_name: str)
 def organization_leave(*, actor: User, organization_id: str) -> None:
     access = organization_access(user=actor, organization_id=organization_id)
     organization = access.organization
+    role_ids = [role.id for role in access.roles]
     with (
         _audited(
             actor,
@@ -221,16 +223,16 @@ def organization_leave(*, actor: User, organization_id: str) -> None:
             target=actor,
             before={"roles": [role.name for role in access.roles]},
         ),
-        member_managers_serialised(organization_id),
-    ):
-        require_member_manager_remains(
+        member_manager_kept(
             organization_id=organization_id,
             user_id=actor.subject,
-            current_role_ids=[role.id for role in access.roles],
+            current_role_ids=role_ids,
             sentence=f"You are the last person who can manage the members of "
             f"{organization.name}. Give that role to someone else first, or delete the "
             "organization.",
-        )
+            restore=partial(member_readd, organization_id, actor.subject, role_ids),
+        ),
+    ):
         try:
             logto.get_client().remove_organization_user(organization_id, actor.subject)
         except NotFound:

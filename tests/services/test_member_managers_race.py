@@ -86,3 +86,48 @@ def test_both_leaving_at_once_leaves_exactly_one_admin(emulator, acme, two_admin
     )
     assert len(admins(emulator, acme)) == 1
     assert sum(outcome is None for outcome in outcomes) == 1
+
+
+@pytest.fixture
+def check_passes_once(monkeypatch):
+    """The pre-write check says another manager exists (e.g. one demoted in the Console a
+    moment later); the check after the write sees the truth."""
+    from orgportal.services import access
+
+    real = access.other_member_managers_exist
+    calls = []
+
+    def stale_then_real(**kwargs):
+        calls.append(kwargs)
+        return True if len(calls) == 1 else real(**kwargs)
+
+    monkeypatch.setattr(access, "other_member_managers_exist", stale_then_real)
+
+
+@pytest.mark.usefixtures("check_passes_once")
+def test_a_demotion_that_left_no_admin_is_undone(emulator, acme):
+    alice = local_user(emulator, "alice@example.com")
+    admin = emulator.state.role_by_name("admin").id
+    member = emulator.state.role_by_name("member").id
+    with pytest.raises(ApplicationError, match="last person who can manage members"):
+        member_roles_set(
+            actor=alice, organization_id=acme.id, user_id=alice.logto_id, role_ids=[member]
+        )
+    assert acme.members[alice.logto_id] == [admin]
+
+
+@pytest.mark.usefixtures("check_passes_once")
+def test_leaving_that_left_no_admin_is_undone(emulator, acme):
+    alice = local_user(emulator, "alice@example.com")
+    admin = emulator.state.role_by_name("admin").id
+    with pytest.raises(ApplicationError, match="last person who can manage the members"):
+        organization_leave(actor=alice, organization_id=acme.id)
+    assert acme.members[alice.logto_id] == [admin]
+
+
+@pytest.mark.usefixtures("check_passes_once")
+def test_when_the_undo_fails_too_the_sentence_says_so(emulator, acme):
+    alice = local_user(emulator, "alice@example.com")
+    emulator.set_fault("organizations.users.add", status=503)
+    with pytest.raises(ApplicationError, match="could not be undone"):
+        organization_leave(actor=alice, organization_id=acme.id)
