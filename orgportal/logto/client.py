@@ -16,6 +16,7 @@ from orgportal.logto.errors import (
     AuthError,
     LogtoError,
     NotConfigured,
+    NotFound,
     RateLimited,
     Unavailable,
     error_for_status,
@@ -824,6 +825,10 @@ class LogtoClient:
         json: Any = None,
     ) -> requests.Response:
         """Send one call; map failures to `LogtoError`s. `template` is logged, not the ids."""
+        if any(not str(arg).strip(".") for arg in path_args):
+            # "", "." and ".." would be dropped from the URL as dot segments, turning a call
+            # about one thing into a call about all of them (e.g. every invitation).
+            raise NotFound("No such id.", method=method, path=template)
         path = template.format(*(quote(str(arg), safe="") for arg in path_args))
         token = self.tokens.get()
         response = self._send(method, template, path, token, params, json)

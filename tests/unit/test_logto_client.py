@@ -11,6 +11,7 @@ import responses
 from responses import matchers
 from urllib3 import HTTPResponse
 
+from orgportal import logto
 from orgportal.logto import errors
 from orgportal.logto.client import LogtoClient
 from orgportal.logto.tokens import M2MTokenProvider
@@ -377,3 +378,14 @@ def test_the_retry_policy_covers_connections_and_gateway_statuses():
     assert set(retry.status_forcelist) == {429, 502, 503, 504}
     assert retry.allowed_methods == {"GET", "HEAD", "PUT", "DELETE"}
     assert retry.backoff_jitter > 0
+
+
+@pytest.mark.parametrize("odd_id", ["", ".", "..", "..."])
+def test_dot_ids_are_refused_before_any_call(emulator, odd_id):
+    client = logto.get_client()
+    before = len(emulator.calls)
+    with pytest.raises(errors.NotFound):
+        client.get_organization_invitation(odd_id)
+    with pytest.raises(errors.NotFound):
+        client.list_organization_users(odd_id)
+    assert [c for c in emulator.calls[before:] if not c[1].startswith("oidc.")] == []

@@ -327,3 +327,13 @@ def test_reissuing_an_expired_invitation_without_an_email_connector_says_so(
         "Invitation emails are not set up yet, so nothing was sent. "
         "Please tell the people who run this portal."
     )
+
+
+@pytest.mark.parametrize("odd", ["%2E", "%2E%2E", ".%2E"])
+def test_dot_invitation_ids_are_not_found_not_a_crash(client, emulator, odd):
+    assert client.get(f"/invitations/{odd}/").status_code == 404
+    login_as(client, emulator, "carol@example.com")
+    assert client.get(f"/invitations/{odd}/").status_code == 404
+    accepted = client.post(f"/invitations/{odd}/accept/")
+    assert accepted.status_code in (302, 404)  # refused back to the landing page, no crash
+    assert emulator.calls_to("invitations.list") == 0  # never "all invitations" instead
