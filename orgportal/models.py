@@ -19,6 +19,10 @@ class User(AbstractUser):
     email_verified = models.BooleanField(default=False)
     last_organization_id = models.CharField(max_length=64, blank=True)
 
+    # Not stored: set for one request when the user acts through an organization token, whose
+    # `scope` then caps what they may do there (a token never grants more than it names).
+    token_scopes: frozenset[str] | None = None
+
     def __str__(self) -> str:
         return self.display_name
 

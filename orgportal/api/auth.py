@@ -76,4 +76,6 @@ class OrganizationToken(BearerToken):
             needed = permission_name(self.permission)
             if needed not in claims.scopes:
                 raise insufficient_scope(needed)
-        return Caller(actor=api_user(claims.subject), claims=claims)
+        actor = api_user(claims.subject)
+        actor.token_scopes = frozenset(claims.scopes)  # every service check is capped by it
+        return Caller(actor=actor, claims=claims)

@@ -107,10 +107,11 @@ def organization_access(*, user: User, organization_id: str) -> OrganizationAcce
     membership = organization_get_for_user(user_id=user.logto_id, organization_id=organization_id)
     if membership is None:
         raise OrganizationNotFound("No such organization.")
+    scopes = user_scopes(organization_id=organization_id, user_id=user.logto_id)
+    if user.token_scopes is not None:
+        scopes &= user.token_scopes  # through the API, only what the token names counts
     return OrganizationAccess(
-        organization=membership.organization,
-        roles=membership.roles,
-        scopes=user_scopes(organization_id=organization_id, user_id=user.logto_id),
+        organization=membership.organization, roles=membership.roles, scopes=scopes
     )
 
 

@@ -168,3 +168,15 @@ def test_the_session_cookie_is_not_an_api_credential(client, emulator):
 
     login_as(client, emulator, "alice@example.com")
     assert_invalid(client.get(URL))
+
+
+def test_only_the_permissions_in_the_tokens_scope_count(client, emulator, acme, org_token):
+    """Alice is an admin, but a token naming no permission must not remove anyone."""
+    bob = emulator.state.user_by_email("bob@example.com").id
+    url = f"/api/v1/organizations/{acme.id}/members/{bob}"
+    refused = client.delete(url, headers=bearer(org_token("alice@example.com", "")))
+    assert refused.status_code == 403
+    assert bob in acme.members
+    allowed = client.delete(url, headers=bearer(org_token("alice@example.com", "delete:member")))
+    assert allowed.status_code == 204
+    assert bob not in acme.members
