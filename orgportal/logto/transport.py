@@ -1,34 +1,27 @@
 """HTTP transport for Logto: one pooled `requests.Session` per process, with a retry policy.
 
-Retries (exponential backoff with jitter) cover connection errors and 429/502/503/504 for
-idempotent methods only; POST is never retried automatically because Logto has no
-idempotency keys. `Retry-After` is honoured up to a cap so a request never hangs for long.
+Retries (short exponential backoff with jitter, about a second in all) cover connection
+errors and 502/503/504 for idempotent methods only; POST is never retried automatically
+because Logto has no idempotency keys. A 429 is not retried inside a request: waiting out
+`Retry-After` there held pages for up to 10 s per try and tied up the workers under rate
+limiting. It reaches the caller as RateLimited with `retry_after`, so people read "try again in
+N seconds", and background work waits it out on its own schedule.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-RETRY_STATUSES = (429, 502, 503, 504)
+RETRY_STATUSES = (502, 503, 504)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
-MAX_RETRY_AFTER = 10.0
 
 
 class LogtoRetry(Retry):
-    def sleep_for_retry(self, response=None) -> bool:
-        retry_after = self.get_retry_after(response) if response is not None else None
-        if retry_after:
-            self._sleep(min(retry_after, MAX_RETRY_AFTER))
-            return True
-        return False
-
-    def _sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
+    """Backoff only: a server's `Retry-After` is not slept on inside a request."""
 
 
 def build_retry(max_retries: int) -> Retry:
@@ -38,12 +31,12 @@ def build_retry(max_retries: int) -> Retry:
         read=max_retries,
         status=max_retries,
         other=0,
-        backoff_factor=0.3,
-        backoff_max=5.0,
+        backoff_factor=0.2,
+        backoff_max=1.0,
         backoff_jitter=0.3,
         status_forcelist=RETRY_STATUSES,
         allowed_methods=IDEMPOTENT_METHODS,
-        respect_retry_after_header=True,
+        respect_retry_after_header=False,
         raise_on_status=False,
         raise_on_redirect=False,
     )

@@ -55,10 +55,19 @@ NOT_SET_UP = (
 UNREACHABLE = "We could not reach Logto, so nothing was changed. Try again in a moment."
 
 
+def busy_sentence(retry_after: float | None) -> str:
+    """Too many requests: when to try again, in whole seconds when the server said."""
+    if retry_after:
+        seconds = max(1, round(retry_after))
+        unit = "second" if seconds == 1 else "seconds"
+        return f"Our sign-in service is busy right now. Try again in {seconds} {unit}."
+    return "Our sign-in service is busy right now. Wait a moment and try again."
+
+
 def logto_failure_sentence(error: LogtoError) -> str:
     """What a person reads when a call to Logto failed for reasons that are not theirs."""
     if isinstance(error, RateLimited):
-        return "Logto is receiving too many requests right now. Wait a moment and try again."
+        return busy_sentence(error.retry_after)
     if isinstance(error, AuthError):
         return (
             "The portal's connection to Logto is misconfigured. Nothing was changed. "

@@ -16,7 +16,6 @@ from orgportal.logto import errors
 from orgportal.logto.client import LogtoClient
 from orgportal.logto.tokens import M2MTokenProvider
 from orgportal.logto.transport import (
-    MAX_RETRY_AFTER,
     LogtoRetry,
     build_retry,
     shared_session,
@@ -32,7 +31,6 @@ RESOURCE = "https://tenant.logto.test/api"
 def _no_backoff_sleep(monkeypatch):
     # urllib3 sleeps between retries; the policy is asserted, not the wall-clock time.
     slept: list[float] = []
-    monkeypatch.setattr(LogtoRetry, "_sleep", lambda self, seconds: slept.append(seconds))
     monkeypatch.setattr(LogtoRetry, "_sleep_backoff", lambda self: None)
     return slept
 
@@ -123,33 +121,29 @@ def test_wrong_m2m_credentials_explain_what_to_check(mocked):
     assert "s3cret-value" not in str(caught.value)
 
 
-def test_429_is_retried(mocked):
+def test_429_is_not_retried_inside_a_request(mocked):
     token_response(mocked)
     mocked.get(
-        ORGS_URL, status=429, headers={"Retry-After": "3"}, json={"code": "x", "message": "m"}
+        ORGS_URL, status=429, headers={"Retry-After": "30"}, json={"code": "c", "message": "m"}
     )
-    mocked.get(ORGS_URL, json=[])
-    assert make_client().list_user_organizations("u1") == []
-
-
-@pytest.mark.parametrize(("retry_after", "expected_sleep"), [("3", 3), ("3600", MAX_RETRY_AFTER)])
-def test_retry_after_is_honoured_up_to_a_cap(_no_backoff_sleep, retry_after, expected_sleep):
-    # `responses` replays retries without sleeping, so the waiting is checked on the policy.
-    response = HTTPResponse(status=429, headers={"Retry-After": retry_after})
-    retry = build_retry(2).increment(method="GET", url="/api/x", response=response)
-    retry.sleep(response)
-    assert _no_backoff_sleep == [expected_sleep]
-
-
-def test_429_that_persists_is_rate_limited_with_retry_after(mocked):
-    token_response(mocked)
-    for _ in range(3):
-        mocked.get(
-            ORGS_URL, status=429, headers={"Retry-After": "1"}, json={"code": "c", "message": "m"}
-        )
     with pytest.raises(errors.RateLimited) as caught:
         make_client().list_user_organizations("u1")
-    assert caught.value.retry_after == 1
+    assert caught.value.retry_after == 30
+    assert len([c for c in mocked.calls if c.request.url.startswith(ORGS_URL)]) == 1
+
+
+def test_a_503_with_retry_after_is_retried_after_a_short_backoff_only(monkeypatch):
+    import urllib3.util.retry
+
+    slept: list[float] = []
+    monkeypatch.setattr(urllib3.util.retry.time, "sleep", slept.append)
+    response = HTTPResponse(status=503, headers={"Retry-After": "3600"})
+    retry = build_retry(2).increment(method="GET", url="/api/x", response=response)
+    retry = retry.increment(method="GET", url="/api/x", response=response)
+    monkeypatch.undo()  # the autouse fixture's patch of the backoff goes too
+    monkeypatch.setattr(urllib3.util.retry.time, "sleep", slept.append)
+    retry.sleep(response)
+    assert len(slept) == 1 and slept[0] <= 1.0  # the backoff, never the header's hour
 
 
 @pytest.mark.parametrize("status", [502, 503, 504])
@@ -375,7 +369,7 @@ def test_only_one_token_refresh_at_a_time(mocked):
 def test_the_retry_policy_covers_connections_and_gateway_statuses():
     retry = build_retry(2)
     assert (retry.connect, retry.read, retry.status) == (2, 2, 2)
-    assert set(retry.status_forcelist) == {429, 502, 503, 504}
+    assert set(retry.status_forcelist) == {502, 503, 504}  # 429: not inside a request
     assert retry.allowed_methods == {"GET", "HEAD", "PUT", "DELETE"}
     assert retry.backoff_jitter > 0
 

@@ -192,3 +192,12 @@ def test_the_members_page_of_an_organization_deleted_meanwhile(client, emulator,
     fragment = client.get(f"/orgs/{acme.id}/members/?q=al", headers=HTMX)
     assert fragment.status_code == 404
     assert "This organization no longer exists." in fragment["HX-Trigger"]
+
+
+def test_a_rate_limited_page_answers_at_once_and_says_when_to_try_again(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    emulator.set_fault("organizations.users.list", status=429, retry_after=7)
+    response = client.get(f"/orgs/{acme.id}/members/")
+    assert response.status_code == 429
+    assert "Try again in 7 seconds." in response.content.decode()
+    assert emulator.calls_to("organizations.users.list") == 1  # no waiting it out in here
