@@ -69,6 +69,7 @@ class Emulator:
         self.keys = [SigningKey(signing_alg)]
         self.faults: dict[str, Fault] = {}
         self.lock = threading.RLock()
+        self._local = threading.local()
         self.calls: list[tuple[str, str, int]] = []  # (method, route name, status)
         self._rules: list[Rule] = []
         self._handlers: dict[str, Handler] = {}
@@ -135,9 +136,15 @@ class Emulator:
         # Added: deliveries start after the answer is made and outside the lock (webhooks.py).
         self.webhooks.release()
         self.calls.append((request.method, name, response.status_code))
+        self._local.answer_delayed = bool(answer_delay)
         if answer_delay:
             time.sleep(answer_delay)  # the work is done; the answer comes late
         return response
+
+    def answer_was_delayed(self) -> bool:
+        """Whether this thread's last call had its answer held back (see Fault.answer_delay):
+        in-process callers then see the client's timeout, as over HTTP."""
+        return getattr(self._local, "answer_delayed", False)
 
     def _apply_fault(self, name: str) -> tuple[Response | None, float]:
         """The forced answer (None: run the handler) and how long to hold the answer back."""

@@ -46,6 +46,9 @@ def routed_to(
             headers=dict(request.headers),
             data=request.body,
         )
+        if emulator.answer_was_delayed():
+            # Over HTTP the client would have given up before this answer came.
+            raise requests.ReadTimeout(f"no answer in time from {request.url}")
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         if record is not None:
             body = request.body.encode() if isinstance(request.body, str) else request.body

@@ -861,7 +861,11 @@ class LogtoClient:
             )
         except requests.Timeout as exc:
             raise Unavailable(
-                "Logto did not answer in time.", method=method, path=template
+                "Logto did not answer in time.",
+                method=method,
+                path=template,
+                # Connected and sent, but no answer: Logto may have done it anyway.
+                outcome_unknown=not isinstance(exc, requests.ConnectTimeout),
             ) from exc
         except requests.RequestException as exc:
             raise Unavailable(

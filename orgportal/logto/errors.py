@@ -60,9 +60,16 @@ class RateLimited(LogtoError):
 
 
 class Unavailable(LogtoError):
-    """Logto could not be reached in time, or answered 5xx."""
+    """Logto could not be reached in time, or answered 5xx.
+
+    `outcome_unknown`: the request reached Logto but no answer came back in time, so a write
+    may have happened anyway; read the state back before retrying or reporting failure."""
 
     default_message = "Logto is not reachable right now."
+
+    def __init__(self, *args: Any, outcome_unknown: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outcome_unknown = outcome_unknown
 
 
 class NotConfigured(LogtoError):

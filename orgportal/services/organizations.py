@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from functools import partial
 
 from django.conf import settings
 
 from orgportal import logto
-from orgportal.logto.errors import LogtoError, NotFound
+from orgportal.logto.errors import LogtoError, NotFound, Unavailable
 from orgportal.logto.models import Organization
 from orgportal.models import AuditEvent, User
 from orgportal.services.access import (
@@ -34,6 +35,7 @@ from orgportal.services.memberships import (
     organization_remember,
 )
 from orgportal.services.template import template_role
+from orgportal.shared_locks import shared_lock
 
 logger = logging.getLogger(__name__)
 
@@ -76,50 +78,96 @@ def organization_create(*, actor: User, name: str, description: str = "") -> Org
     """Create an organization with `actor` as its first member, holding the creator role.
 
     Three Logto calls; if a later one fails the organization is deleted again, so there is
-    never an organization without its creator or a creator without their role.
+    never an organization without its creator or a creator without their role. A create that
+    timed out is read back (by the marker it carries) before anything is reported.
     """
     name, description = name.strip(), description.strip()
     if not actor.logto_id:
         raise NotAllowed("Only people who signed in with Logto can create organizations.")
     if not organization_can_create(actor=actor):
         raise NotAllowed("You are not allowed to create organizations. Ask an administrator.")
-    limit = settings.ORGPORTAL_MAX_ORGANIZATIONS_PER_USER
-    if limit and _created_count(actor) >= limit:
-        raise LimitReached(f"You have reached the limit of {limit} organizations you can create.")
     creator_role = template_role(settings.ORGPORTAL_CREATOR_ROLE)
     if creator_role is None:
         raise ServiceUnavailable(
             f"The organization template in Logto has no {settings.ORGPORTAL_CREATOR_ROLE!r} "
             "role, so organizations cannot be created yet. Tell the people who run this portal."
         )
-    client = logto.get_client()
-    try:
-        organization = client.create_organization(name=name, description=description or None)
-    except LogtoError as error:
-        _audit_create_failure(actor, name, error)
-        raise refusal_from(error, "the organization") from error
-    try:
-        client.add_organization_users(organization.id, [actor.logto_id])
-        client.add_organization_user_roles(organization.id, actor.logto_id, [creator_role.id])
-    except LogtoError as error:
-        _compensate_create(actor, organization, error)
-        raise ServiceUnavailable(
-            "The organization could not be set up in Logto, so it was removed again and "
-            "nothing was created. Try again in a moment."
-        ) from error
-    audit_record(
-        actor=actor,
-        action="organization.created",
-        organization_id=organization.id,
-        organization_name=organization.name,
-        target_type="organization",
-        target_id=organization.id,
-        target_label=organization.name,
-        after={"name": organization.name, "description": organization.description or ""},
-    )
+    limit = settings.ORGPORTAL_MAX_ORGANIZATIONS_PER_USER
+    # The count and the create happen under one lock per person, on every instance: parallel
+    # requests cannot all pass a limit of one.
+    with shared_lock(f"organization-create:{actor.logto_id}", hold=60, wait=30):
+        if limit and _created_count(actor) >= limit:
+            raise LimitReached(
+                f"You have reached the limit of {limit} organizations you can create."
+            )
+        organization = _create_marked(actor, name, description)
+        _set_up_creator(actor, organization, creator_role.id)
+        audit_record(
+            actor=actor,
+            action="organization.created",
+            organization_id=organization.id,
+            organization_name=organization.name,
+            target_type="organization",
+            target_id=organization.id,
+            target_label=organization.name,
+            after={"name": organization.name, "description": organization.description or ""},
+        )
     _forget(actor, organization.id)
     organization_remember(actor=actor, organization_id=organization.id)
     return organization
+
+
+def _create_marked(actor: User, name: str, description: str) -> Organization:
+    """Create the organization with a marker in its custom data, so that a create whose
+    answer never came can be found again (Logto has no idempotency keys)."""
+    client = logto.get_client()
+    marker = {"orgportal": {"createdBy": actor.logto_id, "creationId": secrets.token_hex(8)}}
+    try:
+        return client.create_organization(
+            name=name, description=description or None, custom_data=marker
+        )
+    except Unavailable as error:
+        if error.outcome_unknown and (found := _find_marked(name, marker)) is not None:
+            return found  # Logto did create it: carry on with the setup
+        _audit_create_failure(actor, name, error)
+        raise refusal_from(error, "the organization") from error
+    except LogtoError as error:
+        _audit_create_failure(actor, name, error)
+        raise refusal_from(error, "the organization") from error
+
+
+def _find_marked(name: str, marker: dict) -> Organization | None:
+    try:
+        candidates = logto.get_client().list_organizations(q=name, page_size=100).items
+    except LogtoError:
+        return None
+    return next(
+        (o for o in candidates if o.custom_data.get("orgportal") == marker["orgportal"]), None
+    )
+
+
+def _set_up_creator(actor: User, organization: Organization, role_id: str) -> None:
+    """Make the creator a member with the creator role; undo the organization otherwise.
+    Both calls are idempotent, so one whose answer was lost is simply made again."""
+    client = logto.get_client()
+    try:
+        for attempt in range(2):
+            try:
+                client.add_organization_users(organization.id, [actor.logto_id or ""])
+                client.add_organization_user_roles(organization.id, actor.logto_id or "", [role_id])
+                return
+            except Unavailable as error:
+                if attempt or not error.outcome_unknown:
+                    raise
+    except LogtoError as error:
+        removed = _compensate_create(actor, organization, error)
+        raise ServiceUnavailable(
+            "The organization could not be set up, so it was removed again and nothing was "
+            "created. Try again in a moment."
+            if removed
+            else "The organization could not be set up and could not be removed either. "
+            "Please tell the people who run this portal."
+        ) from error
 
 
 def _audit_create_failure(actor: User, name: str, error: LogtoError) -> None:
@@ -134,7 +182,8 @@ def _audit_create_failure(actor: User, name: str, error: LogtoError) -> None:
     )
 
 
-def _compensate_create(actor: User, organization: Organization, error: LogtoError) -> None:
+def _compensate_create(actor: User, organization: Organization, error: LogtoError) -> bool:
+    """Delete the half-made organization; whether that worked (audited either way)."""
     try:
         logto.get_client().delete_organization(organization.id)
         cleanup = "removed again"
@@ -157,6 +206,7 @@ def _compensate_create(actor: User, organization: Organization, error: LogtoErro
         target_label=organization.name,
         error=f"{error}; the organization was {cleanup}",
     )
+    return cleanup == "removed again"
 
 
 # -- update and delete ------------------------------------------------------------------------
