@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "orgportal.request_context.RequestContextMiddleware",
     "orgportal.middleware.HtmxSessionRefresh",
+    "orgportal.session_guard.SessionGuardMiddleware",
     "orgportal.middleware.HtmxMessagesMiddleware",
     "orgportal.views.errors.ErrorPageMiddleware",
 ]
@@ -191,6 +192,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # (make run, the multi-instance tests on loopback) would otherwise never get its session back.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PORTAL_BASE_URL.startswith("https://")
 SESSION_COOKIE_HTTPONLY = True
+# A working day, not Django's two weeks: a security product signs people out by evening.
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_HOURS", default=12) * 3600
 if env.bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

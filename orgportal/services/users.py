@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.core.cache import cache
 
 from orgportal import logto
@@ -9,9 +12,11 @@ from orgportal.logto.errors import NotFound
 from orgportal.logto.models import Profile
 from orgportal.models import User
 from orgportal.services.errors import Gone
+from orgportal.shared_locks import cached_or_filled
 
 PROFILE_REFRESH_SECONDS = 300
 USER_LABEL_TTL = 300  # seconds
+STANDING_TTL = 30  # seconds; how long a suspension or a lost staff role may go unseen on writes
 
 
 def user_for_subject(subject: str) -> User:
@@ -46,3 +51,43 @@ def user_label(user_id: str) -> str:
             label = "a former user"
         cache.set(key, label, USER_LABEL_TTL)
     return label
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What Logto says of a signed-in person now: may they act, and as staff?"""
+
+    active: bool  # exists and is not suspended
+    staff: bool
+    superuser: bool
+
+
+def identity_standing(user: User) -> Standing:
+    """Logto's current word on `user` (cached briefly across instances). LogtoError when Logto
+    cannot say; a person Logto no longer has is not active."""
+
+    def fetch() -> Standing:
+        client = logto.get_client()
+        try:
+            logto_user = client.get_user(user.subject)
+        except NotFound:
+            return Standing(active=False, staff=False, superuser=False)
+        roles = set(client.list_user_role_names(user.subject)) if user.is_staff else set()
+        superuser = settings.ORGPORTAL_SUPERUSER_ROLE in roles
+        return Standing(
+            active=not logto_user.is_suspended,
+            staff=superuser or settings.ORGPORTAL_STAFF_ROLE in roles,
+            superuser=superuser,
+        )
+
+    return cached_or_filled(f"orgportal:standing:{user.subject}", fetch, ttl=STANDING_TTL)
+
+
+def staff_flags_follow(user: User, standing: Standing) -> bool:
+    """Take staff rights away locally when Logto took the role away; whether they changed."""
+    staff, superuser = user.is_staff and standing.staff, user.is_superuser and standing.superuser
+    if (staff, superuser) == (user.is_staff, user.is_superuser):
+        return False
+    user.is_staff, user.is_superuser = staff, superuser
+    user.save(update_fields=["is_staff", "is_superuser"])
+    return True

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff_client(client, emulator):
-    emulator.state.add_user("sam@example.com", "pw", name="Sam Support")
+    emulator.state.add_user(
+        "sam@example.com", "pw", name="Sam Support", global_roles=["portal-staff"]
+    )
     user = login_as(client, emulator, "sam@example.com")
     user.is_staff = True
     user.save()
@@ -25,7 +27,12 @@ def staff_client(client, emulator):
 
 @pytest.fixture
 def super_client(client, emulator):
-    emulator.state.add_user("sam@example.com", "pw", name="Sam Support")
+    emulator.state.add_user(
+        "sam@example.com",
+        "pw",
+        name="Sam Support",
+        global_roles=["portal-staff", "portal-superuser"],
+    )
     user = login_as(client, emulator, "sam@example.com")
     user.is_staff = user.is_superuser = True
     user.save()
