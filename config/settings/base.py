@@ -122,17 +122,45 @@ TEMPLATES = [
     },
 ]
 
+# SQLite is the embedded default for `make run`; production uses PostgreSQL
+# (DATABASE_URL=postgres://user:password@host:5432/name, through psycopg 3).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Each gunicorn thread keeps its connection for a minute instead of connecting (and
+    # authenticating) for every request; the health check replaces a connection that
+    # PostgreSQL, a pooler or a failover closed meanwhile instead of failing a request on it.
+    # Every thread may hold one: instances x workers x threads must stay below max_connections.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # An unreachable database fails a request (and /readyz) in seconds, not after minutes of
+    # TCP retries.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds what every process must see alike: permissions, the M2M token, rate limits,
+# sessions. Redis in production (REDIS_URL); the per-process memory cache only in debug or with
+# ORGPORTAL_SINGLE_PROCESS=true, or the portal refuses to serve (orgportal/deployment.py).
 _redis_url = env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            # A Redis that does not answer fails the request (and /readyz) in seconds instead
+            # of holding a gunicorn thread until the OS gives up on the connection.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
+        }
         if _redis_url
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+ORGPORTAL_SINGLE_PROCESS = env.bool("ORGPORTAL_SINGLE_PROCESS", default=False)
+
+# Sessions are read from the cache and written through to the database: no query per request,
+# every process sees the same sessions, and a Redis restart, flush or eviction does not sign
+# everybody out (the "cache" engine would). Sessions change rarely (sign-in, the 15-minute
+# re-check with Logto), so the extra database write costs little.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "orgportal.User"
 AUTHENTICATION_BACKENDS = [

@@ -23,7 +23,14 @@ os.environ.setdefault("LOGTO_APP_SECRET", "orgportal-web-dev-secret")
 os.environ.setdefault("LOGTO_M2M_APP_ID", "orgportal-m2m")
 os.environ.setdefault("LOGTO_M2M_APP_SECRET", "orgportal-m2m-dev-secret")
 os.environ.setdefault("LOGTO_MAX_RETRIES", "2")
-os.environ["DATABASE_URL"] = "sqlite://:memory:"
+if os.environ.get("ORGPORTAL_TEST_SERVERS", "") not in ("", "0", "false"):
+    # PostgreSQL and Redis through the production settings; tests/conftest.py starts both and
+    # sets their ports (port 1 answers nothing, should a test run before that).
+    os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:1/orgportal"
+    os.environ["REDIS_URL"] = "redis://127.0.0.1:1/0"
+else:
+    os.environ["DATABASE_URL"] = "sqlite://:memory:"
+    os.environ["REDIS_URL"] = ""
 
 from config.settings.base import *  # noqa: E402,F403
 
