@@ -88,6 +88,8 @@ if DEVTOOLS:
     INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
+    # /healthz and /readyz first: probes skip host checks, the https redirect and the logs.
+    "orgportal.views.health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
