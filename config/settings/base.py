@@ -2,6 +2,7 @@
 
 import re
 from importlib.util import find_spec
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -91,6 +92,8 @@ MIDDLEWARE = [
     # /healthz and /readyz first: probes skip host checks, the https redirect and the logs.
     "orgportal.views.health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from STATIC_ROOT, before sessions and the rest (WhiteNoise's place).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -215,7 +218,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `manage.py collectstatic` writes here; WhiteNoise serves it (no web server needed for it).
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # collectstatic names each file after its content (app.3f2a1c9e.css) and adds a gzip copy;
+    # WhiteNoise serves those names with a ten-year Cache-Control, since a changed file gets a
+    # new name. In debug, pages link the plain names, served from static/ without collectstatic.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True

@@ -42,3 +42,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# No collectstatic before the tests: WhiteNoise looks up STATIC_ROOT per request, as in debug,
+# instead of warning at start that it does not exist (tests/production collects for real).
+WHITENOISE_AUTOREFRESH = True

@@ -39,7 +39,9 @@ def own_redis(settings) -> Iterator[RedisServer]:
         yield server
 
 
-def test_not_ready_when_redis_stops_and_the_answer_names_only_the_cache(client, emulator, own_redis):
+def test_not_ready_when_redis_stops_and_the_answer_names_only_the_cache(
+    client, emulator, own_redis
+):
     assert client.get("/readyz").json()["checks"]["cache"] == "ok"
 
     own_redis.stop()
@@ -59,7 +61,9 @@ def test_liveness_depends_on_nothing(client, emulator):
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
-def test_a_load_balancer_probe_is_answered_from_any_host_over_plain_http(client, emulator, settings):
+def test_a_load_balancer_probe_is_answered_from_any_host_over_plain_http(
+    client, emulator, settings
+):
     settings.SECURE_SSL_REDIRECT = True  # as in production
     for path in ("/healthz", "/readyz"):
         response = client.get(path, HTTP_HOST="10.0.3.17:8000")
