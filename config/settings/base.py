@@ -3,6 +3,7 @@
 import re
 from importlib.util import find_spec
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -228,10 +229,34 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# HTTPS only outside debug (what `manage.py check --deploy` asks): cookies travel over https
+# only, plain http is redirected, and browsers remember to use https (HSTS) for a year.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
-if env.bool("DJANGO_BEHIND_PROXY", default=False):
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+# The portal's own host name and the names under it (portal.example.com, *.portal.example.com).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    # Browser preload lists take whole registered domains (hstspreload.org): the domain's
+    # owner decides that, not one application on it, so check --deploy need not ask for it.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Behind a TLS-terminating proxy or load balancer (which must be the only way in, since these
+# headers are then believed): the scheme and host the browser used come from X-Forwarded-Proto
+# and X-Forwarded-Host, and the client's address from the last X-Forwarded-For entry (the one
+# the proxy added) for the audit trail.
+ORGPORTAL_BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+if ORGPORTAL_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+# Forms posted from the portal's public address pass CSRF's origin check even if a proxy
+# rewrote Host on the way; more origins (comma-separated) for unusual set-ups.
+CSRF_TRUSTED_ORIGINS = [
+    "{0.scheme}://{0.netloc}".format(urlsplit(PORTAL_BASE_URL)),
+    *env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[]),
+]
 
 EMAIL_BACKEND = env.str(
     "DJANGO_EMAIL_BACKEND",

@@ -6,7 +6,7 @@ import re
 
 import requests
 
-from tests.production.processes import Gunicorn
+from tests.production.processes import HOST, Gunicorn
 
 TEN_YEARS = 315_360_000
 
@@ -35,3 +35,14 @@ def test_static_files_have_hashed_names_gzip_and_a_ten_year_cache(portal: Gunico
     assert f"max-age={TEN_YEARS}" in cache_control
     assert "immutable" in cache_control
     assert "body" in response.text  # requests decompressed real CSS
+
+
+def test_behind_the_proxy_pages_are_https_only(portal: Gunicorn):
+    secure = portal.get("/")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    # A request that reached the portal over plain http is sent to https, same host and path.
+    plain = portal.get("/invitations/", headers={"X-Forwarded-Proto": "http"})
+    assert plain.status_code == 301
+    assert plain.headers["Location"] == f"https://{HOST}/invitations/"
+    # Host names outside DJANGO_ALLOWED_HOSTS are refused.
+    assert portal.get("/", headers={"Host": "evil.example"}).status_code == 400

@@ -1,4 +1,5 @@
-"""Configurations that would silently serve stale permissions do not start."""
+"""Configurations that would silently serve stale permissions do not start; sound ones pass
+`check --deploy`."""
 
 from __future__ import annotations
 
@@ -44,3 +45,28 @@ def test_single_process_is_an_explicit_promise_gunicorn_holds_to(sqlite_env):
     with Gunicorn(env, workers=1) as served:
         served.wait_until_serving()
         assert served.get("/healthz").json() == {"status": "ok"}
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    env = production_env(
+        DATABASE_URL="postgres://portal:secret@db.internal:5432/portal",
+        REDIS_URL="redis://cache.internal:6379/0",
+        DJANGO_BEHIND_PROXY="true",
+    )
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (1 silenced)." in result.stdout
+
+
+def test_forms_from_the_public_address_are_trusted_and_more_origins_can_be_added():
+    env = production_env(
+        REDIS_URL="redis://cache.internal:6379/0",
+        PORTAL_BASE_URL="https://portal.example.test/",
+        DJANGO_CSRF_TRUSTED_ORIGINS="https://admin.example.test",
+    )
+    script = "from django.conf import settings; print(settings.CSRF_TRUSTED_ORIGINS)"
+    result = manage(env, "shell", "-c", script)
+    assert (
+        result.stdout.strip().splitlines()[-1]
+        == "['https://portal.example.test', 'https://admin.example.test']"
+    )
