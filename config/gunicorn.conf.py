@@ -7,6 +7,7 @@ instance of a few instances behind a proxy.
 import os
 
 from config.env import env
+from config.logs import logging_config
 
 # Where to listen. Behind a proxy or a load balancer, on all interfaces of the container or VM.
 bind = env.str("GUNICORN_BIND", default=f"0.0.0.0:{env.int('PORT', default=8000)}")
@@ -37,10 +38,10 @@ keepalive = env.int("GUNICORN_KEEPALIVE", default=5)
 # headers when DJANGO_BEHIND_PROXY=true.
 forwarded_allow_ips = env.str("FORWARDED_ALLOW_IPS", default="127.0.0.1,::1")
 
-# Logs go to stdout; the access log is the portal's own (one line per request with its request
-# id, written by orgportal.request_context), so gunicorn writes none.
-errorlog = "-"
-accesslog = None
+# Logs go to stdout in the portal's format (JSON lines outside debug, config/logs.py). The
+# access lines are the portal's own (with the request id, written by orgportal.request_context);
+# config/logs.py silences gunicorn's.
+logconfig_dict = logging_config()
 proc_name = "orgportal"
 
 # Workers touch a heartbeat file every second; on a disk-backed /tmp (Docker's overlay) that

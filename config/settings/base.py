@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import BASE_DIR, env
+from config.logs import logging_config
 from orgportal.logto.conf import LogtoSettings, load_logto_settings
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -92,6 +93,8 @@ if DEVTOOLS:
 MIDDLEWARE = [
     # /healthz and /readyz first: probes skip host checks, the https redirect and the logs.
     "orgportal.views.health.HealthProbeMiddleware",
+    # The request id next, so that every later log line of the request carries it.
+    "orgportal.request_context.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files straight from STATIC_ROOT, before sessions and the rest (WhiteNoise's place).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -102,7 +105,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "orgportal.request_context.RequestContextMiddleware",
     "orgportal.middleware.HtmxSessionRefresh",
     "orgportal.middleware.HtmxMessagesMiddleware",
     "orgportal.views.errors.ErrorPageMiddleware",
@@ -268,13 +270,5 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="orgportal <noreply@localhost>")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {
-        "orgportal": {"level": env.str("ORGPORTAL_LOG_LEVEL", default="INFO")},
-    },
-}
+# JSON lines with the request id outside debug, readable text in debug (config/logs.py).
+LOGGING = logging_config()

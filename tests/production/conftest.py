@@ -24,7 +24,7 @@ class Logto:
     endpoint: str
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def logto() -> Iterator[Logto]:
     """The demo tenant over HTTP on a port of its own."""
     endpoint = f"http://127.0.0.1:{free_port()}"
@@ -38,7 +38,7 @@ def logto() -> Iterator[Logto]:
         yield Logto(emulator, endpoint)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def deployment_env(
     postgres_server: PostgresServer, redis_server: RedisServer, logto: Logto, tmp_path_factory
 ) -> dict[str, str]:
@@ -54,7 +54,7 @@ def deployment_env(
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def portal(deployment_env: dict[str, str]) -> Iterator[Gunicorn]:
     """The README's production steps: collectstatic, migrate, then gunicorn (2 workers)."""
     for step in (("collectstatic", "--noinput"), ("migrate", "--noinput")):

@@ -1,10 +1,13 @@
 """What the audit trail and the logs learn about a request: its id and the client's address."""
 
+import logging
+import re
+
 import pytest
 from django.http import HttpResponse
 
 from orgportal import request_context
-from orgportal.request_context import RequestContextMiddleware
+from orgportal.request_context import RequestContextMiddleware, RequestIdLogFilter
 
 
 def seen_by_services(rf, settings, *, behind_proxy: bool, **meta) -> str | None:
@@ -41,3 +44,50 @@ def test_the_audit_trail_gets_the_address_the_proxy_saw(
         HTTP_X_FORWARDED_FOR=forwarded_for,
     )
     assert ip == expected
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("lb-7f3a-42", True),
+        ("0f8e2c1a-3b4d-4e5f-8a9b-0c1d2e3f4a5b", True),
+        ("Root=1-67891233-abcdef012345678912345678", True),  # AWS ALB's X-Amzn-Trace-Id style
+        ("x" * 64, True),
+        ("x" * 65, False),
+        ("two words", False),
+        ('"quoted"', False),
+        ("line\nbreak", False),
+        ("", False),
+    ],
+)
+def test_a_request_id_from_the_proxy_is_kept_only_when_it_looks_like_one(rf, sent, kept):
+    seen: dict[str, str | None] = {}
+
+    def view(request):
+        seen["id"] = request_context.request_id.get()
+        return HttpResponse()
+
+    headers = {"HTTP_X_REQUEST_ID": sent} if sent else {}
+    response = RequestContextMiddleware(view)(rf.get("/", **headers))
+
+    assert response["X-Request-ID"] == seen["id"]
+    if kept:
+        assert seen["id"] == sent
+    else:
+        assert re.fullmatch(r"[0-9a-f]{32}", seen["id"] or "")
+
+
+def test_log_lines_written_after_the_middleware_returned_keep_the_id(rf):
+    """Django logs "Not Found: /x" once the middleware chain has returned; the id comes from
+    the request those lines carry."""
+    request = rf.get("/x", HTTP_X_REQUEST_ID="lb-1")
+    RequestContextMiddleware(lambda r: HttpResponse(status=404))(request)
+    record = logging.LogRecord("django.request", logging.WARNING, "", 0, "Not Found", (), None)
+    record.request = request
+
+    RequestIdLogFilter().filter(record)
+
+    assert record.request_id == "lb-1"
+    outside = logging.LogRecord("orgportal", logging.INFO, "", 0, "started", (), None)
+    RequestIdLogFilter().filter(outside)
+    assert outside.request_id is None
