@@ -23,8 +23,8 @@ PROXY_HEADERS = {"Host": HOST, "X-Forwarded-Proto": "https", "X-Forwarded-For": 
 
 # Variables of the test process (and of config/settings/test.py) that must not leak into the
 # portal under test: it gets exactly the environment a test names.
-_OWN_PREFIXES = ("DJANGO_", "LOGTO_", "ORGPORTAL_", "GUNICORN_", "OIDC_", "EMAIL_")
-_OWN_NAMES = {"DATABASE_URL", "REDIS_URL", "WEB_CONCURRENCY", "PORT", "FORWARDED_ALLOW_IPS"}
+_OWN_PREFIXES = ("DJANGO_", "LOGTO_", "ORGPORTAL_", "GUNICORN_", "OIDC_", "EMAIL_", "DATABASE_")
+_OWN_NAMES = {"REDIS_URL", "WEB_CONCURRENCY", "PORT", "FORWARDED_ALLOW_IPS"}
 
 
 def production_env(**variables: str) -> dict[str, str]:
