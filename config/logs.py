@@ -54,6 +54,9 @@ def logging_config() -> dict[str, Any]:
         },
         "root": {"handlers": ["console"], "level": "INFO"},
         "loggers": {
+            # Django's own lines through our handler only: its default adds a plain-text one
+            # in debug (each line twice) and mails ADMINS outside debug (none are set).
+            "django": console,
             "orgportal": {"level": env.str("ORGPORTAL_LOG_LEVEL", default="INFO")},
             # One line per request with its status and duration; runserver writes its own in
             # debug.

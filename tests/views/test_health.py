@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from orgportal.views import health
 from tests.servers import RedisServer
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +77,25 @@ def test_a_load_balancer_probe_is_answered_from_any_host_over_plain_http(
 def test_health_endpoints_only_answer_reads(client, emulator):
     assert client.post("/healthz").status_code == 405
     assert client.post("/readyz").status_code == 405
+
+
+def test_readiness_is_logged_when_it_changes_not_at_every_probe(
+    client, emulator, caplog, monkeypatch
+):
+    monkeypatch.setattr(health, "_was_ready", True)
+    emulator.set_fault("oidc.discovery", status=502)
+    for _ in range(3):
+        client.get("/readyz")
+    emulator.clear_faults()
+    for _ in range(3):
+        client.get("/readyz")
+
+    lines = [
+        (record.name, record.levelname, record.getMessage())
+        for record in caplog.records
+        if record.name.startswith(("orgportal.views", "django.request"))
+    ]
+    assert lines == [
+        ("orgportal.views.health", "WARNING", "Not ready: logto HTTP 502"),
+        ("orgportal.views.health", "WARNING", "Ready again"),
+    ]
