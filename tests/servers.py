@@ -123,9 +123,13 @@ class PostgresServer:
         bindir = postgres_bindir()
         if bindir is None:
             missing("PostgreSQL (initdb, postgres) not found; ORGPORTAL_PG_BINDIR names its bin/")
-        self.directory = directory = Path(tempfile.mkdtemp(prefix="orgportal-pg-"))
+        as_root = os.geteuid() == 0
+        # As root, under /tmp: the postgres user must reach the directory, and root's TMPDIR
+        # may be private.
+        directory = Path(tempfile.mkdtemp(prefix="orgportal-pg-", dir="/tmp" if as_root else None))
+        self.directory = directory
         as_user: dict = {}
-        if os.geteuid() == 0:
+        if as_root:
             account = pwd.getpwnam("postgres" if _has_user("postgres") else "nobody")
             os.chown(directory, account.pw_uid, account.pw_gid)
             as_user = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
