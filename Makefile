@@ -26,13 +26,16 @@ run: $(VENV)/.dev-installed
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py rundev --port $(PORT)
 
-## Lint, types, the layering contract, then the whole test suite (unit, integration, browser).
+## Lint, types, the layering contract, then the whole test suite (unit, integration, browser,
+## production shape), then the services, views, API and integration suites again on PostgreSQL
+## and Redis. The tests start (and stop) their own PostgreSQL and Redis on free loopback ports.
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+	ORGPORTAL_TEST_SERVERS=1 $(BIN)/python -m pytest tests/services tests/views tests/api tests/integration
 
 ## Benchmarks (figures for issue notes; never run by `make test`).
 bench: $(VENV)/.dev-installed

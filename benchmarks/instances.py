@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -63,8 +65,8 @@ def main() -> None:
         print(f"Skipped: {missing}")
         return
     with harness.postgres() as database_url, harness.redis() as redis_url:
-        ports = [harness.free_port(), harness.free_port()]
-        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        portals = harness.instances(2, workers=2, threads=4)
+        urls = [portal.url for portal in portals]
         emulator_port = harness.free_port()
         endpoint = f"http://127.0.0.1:{emulator_port}"
         emulator = build_emulator(
@@ -78,21 +80,27 @@ def main() -> None:
             return original(request, client)
 
         emulator.oidc._token_for_client = counting
+        static_root = tempfile.mkdtemp(prefix="orgportal-static-")
         environments = [
-            harness.portal_environment(
-                database_url=database_url,
-                redis_url=redis_url,
-                logto_endpoint=endpoint,
-                base_url=url,
-            )
+            {
+                **harness.portal_environment(
+                    database_url=database_url,
+                    redis_url=redis_url,
+                    logto_endpoint=endpoint,
+                    base_url=url,
+                ),
+                "DJANGO_STATIC_ROOT": static_root,
+            }
             for url in urls
         ]
-        harness.migrate(environments[0])
+        for step in (("collectstatic", "--noinput"), ("migrate", "--noinput")):
+            result = harness.manage(environments[0], *step)
+            assert result.returncode == 0, result.stderr
         acme = next(o for o in emulator.state.organizations.values() if o.name == "Acme")
         with (
             EmulatorServer(emulator, port=emulator_port),
-            harness.gunicorn(ports[0], environments[0]),
-            harness.gunicorn(ports[1], environments[1]),
+            harness.serving(portals[0], environments[0]),
+            harness.serving(portals[1], environments[1]),
         ):
             print(
                 f"Members page under load: {CLIENTS} clients for {SECONDS:.0f} s, "
@@ -121,6 +129,7 @@ def main() -> None:
             f"{len(issued)}; a token lives 3600 s and is refreshed 60 s early, so two or more "
             "instances fetch about 1.02 per hour together."
         )
+        shutil.rmtree(static_root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
-"""`manage.py check` findings about the Logto configuration, with ids of our own."""
+"""`manage.py check` findings about the Logto configuration and the deployment, with ids of
+our own."""
 
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+
+from orgportal.deployment import unshared_cache_problem
 
 
 def endpoint_problem(endpoint: str) -> str | None:
@@ -63,3 +66,10 @@ def check_logto_settings(app_configs=None, **kwargs) -> list:
             )
         )
     return findings
+
+
+@register(Tags.caches)
+def check_shared_cache(app_configs=None, **kwargs) -> list:
+    """The refusal of config/wsgi.py, also reported by `check` (and so by `migrate`)."""
+    problem = unshared_cache_problem()
+    return [Error(problem, id="orgportal.E003")] if problem else []

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import logging
+import os
 from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.test import override_settings
 
 from logto_emulator import Emulator, build_emulator
 from logto_emulator.inprocess import routed_to
 from logto_emulator.server import EmulatorServer
+from tests.servers import PostgresServer, RedisServer
 
 # The emulator's HTTP access log is noise in test output.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -25,6 +29,46 @@ def make_emulator(portal_urls: list[str], seed: str = "demo", **options) -> Emul
         management_api_resource=settings.LOGTO.management_api_resource,
         **options,
     )
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL of the test session's own (started on first use)."""
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A Redis of the test session's own (started on first use)."""
+    with RedisServer() as server:
+        yield server
+
+
+# `ORGPORTAL_TEST_SERVERS=1` (the second tier of `make test`): the suite runs on PostgreSQL and
+# Redis, as in production, instead of SQLite and the per-process memory cache.
+ON_SERVERS = os.environ.get("ORGPORTAL_TEST_SERVERS", "") not in ("", "0", "false")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _suite_servers(request) -> Iterator[None]:
+    if not ON_SERVERS:
+        yield
+        return
+    postgres = request.getfixturevalue("postgres_server")
+    redis_server = request.getfixturevalue("redis_server")
+    # config/settings/test.py already chose the PostgreSQL and Redis backends (with the
+    # production options of base.py); only the ports are known now, before the first query.
+    settings.DATABASES["default"]["PORT"] = str(postgres.port)
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["LOCATION"] = redis_server.url()
+    with override_settings(CACHES=caches):
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(_suite_servers, django_db_modify_db_settings_parallel_suffix):
+    """pytest-django creates the test database only after the server's port is set."""
 
 
 @pytest.fixture(autouse=True)

@@ -2,10 +2,13 @@
 
 import re
 from importlib.util import find_spec
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import BASE_DIR, env
+from config.logs import logging_config
 from orgportal.logto.conf import LogtoSettings, load_logto_settings
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -88,7 +91,13 @@ if DEVTOOLS:
     INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
+    # /healthz and /readyz first: probes skip host checks, the https redirect and the logs.
+    "orgportal.views.health.HealthProbeMiddleware",
+    # The request id next, so that every later log line of the request carries it.
+    "orgportal.request_context.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from STATIC_ROOT, before sessions and the rest (WhiteNoise's place).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -96,7 +105,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "orgportal.request_context.RequestContextMiddleware",
     "orgportal.middleware.HtmxSessionRefresh",
     "orgportal.session_guard.SessionGuardMiddleware",
     "orgportal.middleware.HtmxMessagesMiddleware",
@@ -123,17 +131,45 @@ TEMPLATES = [
     },
 ]
 
+# SQLite is the embedded default for `make run`; production uses PostgreSQL
+# (DATABASE_URL=postgres://user:password@host:5432/name, through psycopg 3).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Each gunicorn thread keeps its connection for a minute instead of connecting (and
+    # authenticating) for every request; the health check replaces a connection that
+    # PostgreSQL, a pooler or a failover closed meanwhile instead of failing a request on it.
+    # Every thread may hold one: instances x workers x threads must stay below max_connections.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # An unreachable database fails a request (and /readyz) in seconds, not after minutes of
+    # TCP retries.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds what every process must see alike: permissions, the M2M token, rate limits,
+# sessions. Redis in production (REDIS_URL); the per-process memory cache only in debug or with
+# ORGPORTAL_SINGLE_PROCESS=true, or the portal refuses to serve (orgportal/deployment.py).
 _redis_url = env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            # A Redis that does not answer fails the request (and /readyz) in seconds instead
+            # of holding a gunicorn thread until the OS gives up on the connection.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
+        }
         if _redis_url
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+ORGPORTAL_SINGLE_PROCESS = env.bool("ORGPORTAL_SINGLE_PROCESS", default=False)
+
+# Sessions are read from the cache and written through to the database: no query per request,
+# every process sees the same sessions, and a Redis restart, flush or eviction does not sign
+# everybody out (the "cache" engine would). Sessions change rarely (sign-in, the 15-minute
+# re-check with Logto), so the extra database write costs little.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "orgportal.User"
 AUTHENTICATION_BACKENDS = [
@@ -186,16 +222,46 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `manage.py collectstatic` writes here; WhiteNoise serves it (no web server needed for it).
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # collectstatic names each file after its content (app.3f2a1c9e.css) and adds a gzip copy;
+    # WhiteNoise serves those names with a ten-year Cache-Control, since a changed file gets a
+    # new name. In debug, pages link the plain names, served from static/ without collectstatic.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
-# Secure cookies wherever the portal is served over https (production); a plain-http address
-# (make run, the multi-instance tests on loopback) would otherwise never get its session back.
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PORTAL_BASE_URL.startswith("https://")
+# HTTPS only outside debug (what `manage.py check --deploy` asks): cookies travel over https
+# only, plain http is redirected, and browsers remember to use https (HSTS) for a year.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 # A working day, not Django's two weeks: a security product signs people out by evening.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_HOURS", default=12) * 3600
-if env.bool("DJANGO_BEHIND_PROXY", default=False):
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+# The portal's own host name and the names under it (portal.example.com, *.portal.example.com).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    # Browser preload lists take whole registered domains (hstspreload.org): the domain's
+    # owner decides that, not one application on it, so check --deploy need not ask for it.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Behind a TLS-terminating proxy or load balancer (which must be the only way in, since these
+# headers are then believed): the scheme and host the browser used come from X-Forwarded-Proto
+# and X-Forwarded-Host, and the client's address from the last X-Forwarded-For entry (the one
+# the proxy added) for the audit trail.
+ORGPORTAL_BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+if ORGPORTAL_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+# Forms posted from the portal's public address pass CSRF's origin check even if a proxy
+# rewrote Host on the way; more origins (comma-separated) for unusual set-ups.
+CSRF_TRUSTED_ORIGINS = [
+    "{0.scheme}://{0.netloc}".format(urlsplit(PORTAL_BASE_URL)),
+    *env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[]),
+]
 
 EMAIL_BACKEND = env.str(
     "DJANGO_EMAIL_BACKEND",
@@ -207,13 +273,5 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="orgportal <noreply@localhost>")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {
-        "orgportal": {"level": env.str("ORGPORTAL_LOG_LEVEL", default="INFO")},
-    },
-}
+# JSON lines with the request id outside debug, readable text in debug (config/logs.py).
+LOGGING = logging_config()

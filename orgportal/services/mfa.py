@@ -8,6 +8,7 @@ switch the requirement on.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Iterable
@@ -57,7 +58,12 @@ def mfa_status_of(user_ids: Iterable[str]) -> dict[str, bool | None]:
     }
     missing = [uid for uid in wanted if uid not in statuses]
     if missing:
-        futures = {uid: _lookup_pool().submit(_has_factor, uid) for uid in missing}
+        # Each lookup runs in a copy of this request's context, so that what it logs carries
+        # the request id (one copy each: a context cannot be entered by two threads at once).
+        futures = {
+            uid: _lookup_pool().submit(contextvars.copy_context().run, _has_factor, uid)
+            for uid in missing
+        }
         wait(futures.values(), timeout=LOOKUP_DEADLINE)
         fetched: dict[str, bool | None] = {
             uid: future.result() if future.done() else None for uid, future in futures.items()

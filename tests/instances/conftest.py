@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -11,19 +10,7 @@ import pytest
 from logto_emulator import Emulator, build_emulator
 from logto_emulator.server import EmulatorServer
 from tests.instances import harness
-
-pytestmark = pytest.mark.instances
-
-
-@pytest.fixture(scope="module")
-def backing_servers() -> Iterator[tuple[str, str]]:
-    missing = harness.servers_missing()
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(missing)
-        pytest.skip(missing)
-    with harness.postgres() as database_url, harness.redis() as redis_url:
-        yield database_url, redis_url
+from tests.servers import PostgresServer, RedisServer
 
 
 @dataclass
@@ -31,34 +18,54 @@ class Deployment:
     a: str
     b: str
     emulator: Emulator
-    redis_url: str
+
+
+REDIS_DB = 15  # a database of the session's Redis for these tests alone, emptied per test
+
+
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory) -> str:
+    """collectstatic once, as an image build does (hashed names for WhiteNoise)."""
+    root = str(tmp_path_factory.mktemp("instances-static"))
+    result = harness.manage(
+        harness.production_env(DJANGO_STATIC_ROOT=root, ORGPORTAL_SINGLE_PROCESS="true"),
+        "collectstatic",
+        "--noinput",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
 
 
 @pytest.fixture
-def deployment(backing_servers) -> Iterator[Deployment]:
-    """A fresh demo tenant and two instances (A, B), two gthread workers each."""
-    database_url, redis_url = backing_servers
-    import redis as redis_client
-
-    redis_client.Redis.from_url(redis_url).flushall()
-    port_a, port_b, port_emulator = harness.free_port(), harness.free_port(), harness.free_port()
-    url_a, url_b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
-    endpoint = f"http://127.0.0.1:{port_emulator}"
+def deployment(
+    postgres_server: PostgresServer, redis_server: RedisServer, static_root: str
+) -> Iterator[Deployment]:
+    """A fresh demo tenant and database; two instances (A, B), two gthread workers each."""
+    redis_server.client(REDIS_DB).flushdb()
+    database_url = postgres_server.create_database(f"instances_{harness.free_port()}")
+    a, b = harness.instances(2)
+    emulator_port = harness.free_port()
+    endpoint = f"http://127.0.0.1:{emulator_port}"
     emulator = build_emulator(
         endpoint,
-        portal_urls=[url_a, url_b],
+        portal_urls=[a.url, b.url],
         management_api_resource="https://default.logto.app/api",
     )
-    environment = {
-        url: harness.portal_environment(
-            database_url=database_url, redis_url=redis_url, logto_endpoint=endpoint, base_url=url
+    environments = [
+        harness.portal_environment(
+            database_url=database_url,
+            redis_url=redis_server.url(REDIS_DB),
+            logto_endpoint=endpoint,
+            base_url=instance.url,
         )
-        for url in (url_a, url_b)
-    }
-    harness.migrate(environment[url_a])
+        for instance in (a, b)
+    ]
+    for environment in environments:
+        environment["DJANGO_STATIC_ROOT"] = static_root
+    harness.migrate(environments[0])
     with (
-        EmulatorServer(emulator, port=port_emulator),
-        harness.gunicorn(port_a, environment[url_a]),
-        harness.gunicorn(port_b, environment[url_b]),
+        EmulatorServer(emulator, port=emulator_port),
+        harness.serving(a, environments[0]),
+        harness.serving(b, environments[1]),
     ):
-        yield Deployment(a=url_a, b=url_b, emulator=emulator, redis_url=redis_url)
+        yield Deployment(a=a.url, b=b.url, emulator=emulator)

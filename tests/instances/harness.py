@@ -1,211 +1,80 @@
-"""Real servers on loopback for the multi-instance tests and `make bench`.
+"""Several portal instances on loopback, for the multi-instance tests and `make bench`.
 
-PostgreSQL and Redis from Debian's packages in a temporary directory, the Logto emulator over
-HTTP, and portal instances under gunicorn (gthread), all on free 127.0.0.1 ports; every
-process is stopped by the context manager that started it.
+PostgreSQL and Redis (tests/servers.py), portal instances under gunicorn with the
+repository's config (tests/production/processes.py), the Logto emulator over HTTP; all on free
+127.0.0.1 ports, and stopped by the context manager that started them.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 
 from logto_emulator import defaults as dev_defaults
+from tests.production.processes import Gunicorn, manage, production_env
+from tests.servers import PostgresServer, RedisServer, free_port, postgres_bindir
 
-ROOT = Path(__file__).resolve().parents[2]
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["free_port", "manage", "production_env"]
 
 
 def servers_missing() -> str:
     """Why the real servers cannot start here ('' when they can)."""
-    if not (PG_BIN / "initdb").exists():
+    if postgres_bindir() is None:
         return "PostgreSQL is not installed (apt-get install postgresql)"
     if not shutil.which("redis-server"):
         return "Redis is not installed (apt-get install redis-server)"
-    if not shutil.which("gunicorn", path=str(Path(sys.executable).parent)):
-        return "gunicorn is not installed in the virtual environment"
     return ""
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not listen on {port} within {timeout} s")
-
-
-def _run_as_postgres(args: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: drop to the `postgres` user when we are root."""
-    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
 
 
 @contextmanager
 def postgres() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster; yields a DATABASE_URL for a fresh database."""
-    directory = Path(tempfile.mkdtemp(prefix="orgportal-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(directory, "postgres")
-    data, port = directory / "data", free_port()
-    subprocess.run(
-        _run_as_postgres(
-            [str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    server = subprocess.Popen(
-        _run_as_postgres(
-            [
-                str(PG_BIN / "postgres"),
-                "-D",
-                str(data),
-                "-p",
-                str(port),
-                "-k",
-                str(directory),
-                "-c",
-                "listen_addresses=127.0.0.1",
-                "-c",
-                "fsync=off",
-                "-c",
-                "full_page_writes=off",
-                "-c",
-                "max_connections=200",
-            ]
-        ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for_port(port, server, "PostgreSQL")
-        yield f"postgres://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        # `runuser` does not pass signals on: ask pg_ctl for a fast shutdown instead.
-        subprocess.run(
-            _run_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "stop", "-m", "fast"]),
-            capture_output=True,
-            timeout=30,
-        )
-        server.wait(timeout=20)
-        shutil.rmtree(directory, ignore_errors=True)
+    """A throwaway PostgreSQL; yields the DATABASE_URL of a fresh database."""
+    with PostgresServer() as server:
+        yield server.create_database("portal")
 
 
 @contextmanager
 def redis() -> Iterator[str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for_port(port, server, "Redis")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-@dataclass
-class Instance:
-    url: str
-    process: subprocess.Popen
+    with RedisServer() as server:
+        yield server.url()
 
 
 def portal_environment(*, database_url: str, redis_url: str, logto_endpoint: str, base_url: str):
-    """The environment of a production-like portal process (DEBUG off)."""
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LOGTO_"))},
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "multi-instance-test-secret-key-" + "x" * 40,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "PORTAL_BASE_URL": base_url,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "LOGTO_ENDPOINT": logto_endpoint,
-        "LOGTO_APP_ID": dev_defaults.WEB_APP_ID,
-        "LOGTO_APP_SECRET": dev_defaults.WEB_APP_SECRET,
-        "LOGTO_M2M_APP_ID": dev_defaults.M2M_APP_ID,
-        "LOGTO_M2M_APP_SECRET": dev_defaults.M2M_APP_SECRET,
-        "LOGTO_API_RESOURCE": dev_defaults.API_RESOURCE,
-        "LOGTO_MANAGEMENT_API_RESOURCE": "https://default.logto.app/api",
-        "PYTHONUNBUFFERED": "1",
-    }
+    """A production portal (DEBUG off) on plain-http loopback, talking to the emulator."""
+    return production_env(
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        # No TLS on loopback: no https redirect, cookies over http.
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        DJANGO_SECURE_COOKIES="false",
+        PORTAL_BASE_URL=base_url,
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        LOGTO_ENDPOINT=logto_endpoint,
+        LOGTO_API_RESOURCE=dev_defaults.API_RESOURCE,
+    )
 
 
 def migrate(environment: dict[str, str]) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT,
-        env=environment,
-        check=True,
-        capture_output=True,
-    )
+    result = manage(environment, "migrate", "--noinput")
+    assert result.returncode == 0, result.stderr
+
+
+def instances(count: int, *, workers: int = 2, threads: int = 4) -> list[Gunicorn]:
+    """Portal instances not yet started: their addresses are known before the emulator is
+    built (it must know their redirect URIs)."""
+    return [Gunicorn({}, workers=workers, threads=threads) for _ in range(count)]
 
 
 @contextmanager
-def gunicorn(port: int, environment: dict[str, str], *, workers: int = 2) -> Iterator[Instance]:
-    """One portal instance: gunicorn with the repository's config, gthread workers."""
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "-c",
-            str(ROOT / "config" / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "config.wsgi",
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        _wait_for_port(port, process, f"gunicorn on {port}")
-        yield Instance(url=f"http://127.0.0.1:{port}", process=process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+def serving(instance: Gunicorn, environment: dict[str, str]) -> Iterator[Gunicorn]:
+    instance.env.update(environment)
+    with instance:
+        yield instance.wait_until_serving()
 
 
 def sign_in(portal_url: str, email: str, browser: requests.Session | None = None):

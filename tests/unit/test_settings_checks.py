@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
-from orgportal.checks import check_logto_settings
+from orgportal.checks import check_logto_settings, check_shared_cache
+from orgportal.deployment import ensure_safe_to_serve, unshared_cache_problem
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,3 +86,47 @@ def test_plain_http_outside_debug_is_a_warning(settings):
     settings.DEBUG = False
     settings.LOGTO = dataclasses.replace(settings.LOGTO, endpoint="http://auth.example.com")
     assert "orgportal.W001" in [finding.id for finding in check_logto_settings()]
+
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": ""}}
+
+
+@pytest.mark.parametrize(
+    ("caches", "debug", "single_process", "refused"),
+    [
+        (LOCMEM, False, False, True),
+        (LOCMEM, True, False, False),  # make run
+        (LOCMEM, False, True, False),  # the operator's explicit one-process promise
+        (REDIS, False, False, False),
+        (
+            {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache"}},
+            False,
+            False,
+            True,
+        ),
+    ],
+)
+def test_a_cache_other_processes_cannot_see_is_refused_outside_debug(
+    settings, caches, debug, single_process, refused
+):
+    settings.CACHES = caches
+    settings.DEBUG = debug
+    settings.ORGPORTAL_SINGLE_PROCESS = single_process
+    findings = [finding.id for finding in check_shared_cache()]
+    assert findings == (["orgportal.E003"] if refused else [])
+    if refused:
+        with pytest.raises(ImproperlyConfigured, match="set REDIS_URL"):
+            ensure_safe_to_serve()
+    else:
+        ensure_safe_to_serve()
+
+
+def test_the_refusal_is_one_sentence_that_names_the_fix(settings):
+    settings.CACHES = LOCMEM
+    problem = unshared_cache_problem()
+    assert problem == (
+        "orgportal cannot start: the cache is a per-process memory cache, so permission changes "
+        "made in one process would not reach the others; set REDIS_URL=redis://host:6379/0 "
+        "(or ORGPORTAL_SINGLE_PROCESS=true if exactly one process serves the portal)."
+    )

@@ -35,7 +35,7 @@ class Command(BaseCommand):
                     [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"],
                     start_new_session=True,
                     # Links in emails point at the port actually served, unless configured.
-                    env={"PORTAL_BASE_URL": portal_url, **os.environ},
+                    env={"PORTAL_BASE_URL": portal_url, **os.environ, **_UNBUFFERED},
                 )
             )
             self._banner(portal_url, uses_emulator)
@@ -44,6 +44,7 @@ class Command(BaseCommand):
             raise CommandError("A server stopped; see its output above.")
         except KeyboardInterrupt:
             self.stdout.write("\nStopping the portal and the emulator.")
+            self.stdout.flush()
         finally:
             # Each child leads its own process group (runserver's reloader has a child too).
             for child in children:
@@ -75,6 +76,7 @@ class Command(BaseCommand):
                 f"http://localhost:{port}",
             ],
             start_new_session=True,
+            env={**os.environ, **_UNBUFFERED},
         )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -105,6 +107,14 @@ class Command(BaseCommand):
             lines.append(f"  Logto:           {settings.LOGTO.endpoint}")
         lines += ["  Press Ctrl-C to stop.", ""]
         self.stdout.write("\n".join(lines))
+        # Written to a file or a pipe, stdout is block-buffered: without this the banner would
+        # only appear when the servers stop.
+        self.stdout.flush()
+
+
+# The servers' own lines (requests, the emails of the console backend) reach a file or a pipe
+# as they are written too, not in blocks.
+_UNBUFFERED = {"PYTHONUNBUFFERED": "1"}
 
 
 def _answers(url: str) -> bool:
