@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 
+from orgportal import converters  # noqa: F401  (registers <logto_id:...>)
+
 
 class PortalAdminSite(admin.AdminSite):
     site_header = "orgportal staff"
@@ -42,7 +44,7 @@ class PortalAdminSite(admin.AdminSite):
                 name="logto_organizations",
             ),
             path(
-                "logto/organizations/<str:org_id>/",
+                "logto/organizations/<logto_id:org_id>/",
                 self.admin_view(admin_views.organization_detail),
                 name="logto_organization",
             ),

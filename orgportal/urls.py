@@ -1,5 +1,6 @@
 from django.urls import path
 
+from orgportal import converters  # noqa: F401  (registers <logto_id:...>)
 from orgportal.views import auth, dashboard, health, invitations, members, organizations
 
 app_name = "orgportal"
@@ -8,64 +9,66 @@ urlpatterns = [
     path("", dashboard.home, name="home"),
     path("signin/failed/", auth.signin_failed, name="signin_failed"),
     path("orgs/new/", organizations.organization_new, name="organization_new"),
-    path("orgs/<str:org_id>/", organizations.organization_home, name="organization_home"),
+    path("orgs/<logto_id:org_id>/", organizations.organization_home, name="organization_home"),
     path(
-        "orgs/<str:org_id>/settings/",
+        "orgs/<logto_id:org_id>/settings/",
         organizations.organization_settings,
         name="organization_settings",
     ),
     path(
-        "orgs/<str:org_id>/delete/",
+        "orgs/<logto_id:org_id>/delete/",
         organizations.organization_delete_view,
         name="organization_delete",
     ),
     path(
-        "orgs/<str:org_id>/leave/",
+        "orgs/<logto_id:org_id>/leave/",
         organizations.organization_leave_view,
         name="organization_leave",
     ),
     path(
-        "orgs/<str:org_id>/activity/",
+        "orgs/<logto_id:org_id>/activity/",
         organizations.organization_activity,
         name="organization_activity",
     ),
-    path("orgs/<str:org_id>/members/", members.members_page, name="members"),
-    path("orgs/<str:org_id>/members/bulk/", members.members_bulk_view, name="members_bulk"),
+    path("orgs/<logto_id:org_id>/members/", members.members_page, name="members"),
+    path("orgs/<logto_id:org_id>/members/bulk/", members.members_bulk_view, name="members_bulk"),
     path(
-        "orgs/<str:org_id>/members/<str:user_id>/roles/",
+        "orgs/<logto_id:org_id>/members/<logto_id:user_id>/roles/",
         members.member_roles,
         name="member_roles",
     ),
     path(
-        "orgs/<str:org_id>/members/<str:user_id>/remove/",
+        "orgs/<logto_id:org_id>/members/<logto_id:user_id>/remove/",
         members.member_remove_view,
         name="member_remove",
     ),
-    path("orgs/<str:org_id>/invitations/", invitations.invitations_page, name="invitations"),
+    path("orgs/<logto_id:org_id>/invitations/", invitations.invitations_page, name="invitations"),
     path(
-        "orgs/<str:org_id>/invitations/<str:invitation_id>/revoke/",
+        "orgs/<logto_id:org_id>/invitations/<logto_id:invitation_id>/revoke/",
         invitations.invitation_revoke_view,
         name="invitation_revoke",
     ),
     path(
-        "orgs/<str:org_id>/invitations/<str:invitation_id>/resend/",
+        "orgs/<logto_id:org_id>/invitations/<logto_id:invitation_id>/resend/",
         invitations.invitation_resend_view,
         name="invitation_resend",
     ),
     path("invitations/", invitations.my_invitations_page, name="my_invitations"),
-    path("invitations/<str:invitation_id>/", invitations.invitation_landing, name="invitation"),
     path(
-        "invitations/<str:invitation_id>/accept/",
+        "invitations/<logto_id:invitation_id>/", invitations.invitation_landing, name="invitation"
+    ),
+    path(
+        "invitations/<logto_id:invitation_id>/accept/",
         invitations.invitation_accept_view,
         name="invitation_accept",
     ),
     path(
-        "invitations/<str:invitation_id>/decline/",
+        "invitations/<logto_id:invitation_id>/decline/",
         invitations.invitation_decline_view,
         name="invitation_decline",
     ),
     path(
-        "invitations/<str:invitation_id>/switch/",
+        "invitations/<logto_id:invitation_id>/switch/",
         invitations.invitation_switch_account,
         name="invitation_switch",
     ),

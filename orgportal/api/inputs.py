@@ -11,7 +11,7 @@ from pydantic.alias_generators import to_camel
 
 from orgportal.logto.models import InvitationStatus
 
-LogtoId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+LogtoId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 Email = Annotated[str, StringConstraints(max_length=320)]
 
 

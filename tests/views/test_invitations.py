@@ -337,3 +337,13 @@ def test_dot_invitation_ids_are_not_found_not_a_crash(client, emulator, odd):
     accepted = client.post(f"/invitations/{odd}/accept/")
     assert accepted.status_code in (302, 404)  # refused back to the landing page, no crash
     assert emulator.calls_to("invitations.list") == 0  # never "all invitations" instead
+
+
+@pytest.mark.parametrize("odd", ["a.b", "%2E%2E", "x" * 65, "a%20b"])
+def test_malformed_ids_in_any_url_are_404_before_anything_runs(client, emulator, acme, odd):
+    login_as(client, emulator, "alice@example.com")
+    before = len(emulator.calls)
+    for url in (f"/orgs/{odd}/", f"/orgs/{acme.id}/members/{odd}/roles/", f"/invitations/{odd}/"):
+        assert client.get(url).status_code == 404
+    # The 404 page's header still lists the user's organizations; nothing asks about `odd`.
+    assert {name for _, name, _ in emulator.calls[before:]} <= {"oidc.token", "users.organizations"}
