@@ -35,3 +35,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Background tasks run inline (django-tasks' immediate backend) in tests about something else;
+# tests of the worker itself switch to the database backend and run a real `db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# No waiting between retries of a Logto call in a batch (tests that check the backoff patch
+# the sleep instead).
+ORGPORTAL_BATCH_RETRY_DELAYS: tuple[float, ...] = (0.0, 0.0, 0.0)
