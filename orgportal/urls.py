@@ -43,6 +43,11 @@ urlpatterns = [
     ),
     path("orgs/<str:org_id>/invitations/", invitations.invitations_page, name="invitations"),
     path(
+        "orgs/<str:org_id>/invitations/batches/<uuid:batch_id>/",
+        invitations.invitation_batch_view,
+        name="invitation_batch",
+    ),
+    path(
         "orgs/<str:org_id>/invitations/<str:invitation_id>/revoke/",
         invitations.invitation_revoke_view,
         name="invitation_revoke",
