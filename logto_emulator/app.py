@@ -28,6 +28,9 @@ class Fault:
     every: int = 1  # act on every Nth matching call
     times: int | None = None  # stop after acting this many times
     retry_after: int | None = None
+    # Do the work first, then answer late and/or with `status`: the change happened although
+    # the client timed out or read a gateway error (an outcome it cannot know).
+    after_work: bool = False
     seen: int = 0
     acted: int = 0
 
@@ -113,7 +116,8 @@ class Emulator:
             return exc
         except HTTPException as exc:  # e.g. a redirect for a trailing slash
             return exc
-        forced = self._apply_fault(name)
+        fault = self._acting_fault(name)
+        forced = self._apply_fault(fault) if fault and not fault.after_work else None
         if forced is not None:
             response = forced
         else:
@@ -129,15 +133,18 @@ class Emulator:
                         queue_events(response)
             except (ApiError, OAuthError) as exc:
                 response = exc.response()
+            if fault and fault.after_work:
+                response = self._apply_fault(fault) or response
         # Added: deliveries start after the answer is made and outside the lock (webhooks.py).
         self.webhooks.release()
         self.calls.append((request.method, name, response.status_code))
         return response
 
-    def _apply_fault(self, name: str) -> Response | None:
+    def _acting_fault(self, name: str) -> Fault | None:
         fault = self.faults.get(name) or self.faults.get("*")
-        if fault is None or not fault.should_act():
-            return None
+        return fault if fault is not None and fault.should_act() else None
+
+    def _apply_fault(self, fault: Fault) -> Response | None:
         if fault.latency:
             time.sleep(fault.latency)
         if fault.status is None:
