@@ -51,6 +51,7 @@ from orgportal.services.invitation_steps import (
     deliver_or_withdraw,
     pending_invitation,
     with_retries,
+    withdraw,
 )
 from orgportal.services.invitations import (
     InviteOutcome,
@@ -191,6 +192,17 @@ def invitation_batch_run(batch_id: str) -> None:
         raise
 
 
+def invitation_batches_watch() -> list[str]:
+    """At worker start: resume the stale batches now, and look again once the batches a worker
+    stopped a moment ago have gone stale too. The ids of those resumed now."""
+    resumed = invitation_batches_resume_stale()
+    sweep = resume_stale_invitation_batches
+    if sweep.get_backend().supports_defer and InvitationBatch.objects.filter(finished_at=None):
+        later = timezone.now() + STALE_AFTER + timedelta(seconds=5)
+        sweep.using(run_after=later).enqueue()
+    return resumed
+
+
 def invitation_batches_resume_stale() -> list[str]:
     """Queue again every unfinished batch nobody works on (heartbeat older than STALE_AFTER);
     the ids of those queued."""
@@ -282,8 +294,9 @@ class BatchRun:
             for item in items:
                 _process(self, item)
         except Stop as stop:
+            self._withdraw_unsent()
             self._end_items(stop.reason)
-        except OrganizationNotFound as gone:
+        except OrganizationNotFound as gone:  # its invitations went with it
             batch.stopped_reason = gone.message
             batch.save(update_fields=["stopped_reason"])
             self._end_items("not sent: the organization no longer exists")
@@ -300,6 +313,22 @@ class BatchRun:
             access = None
         if access is None or not access.can(Perm.INVITE_MEMBER):
             raise Stop(NOT_ALLOWED_REASON)
+
+    def _withdraw_unsent(self) -> None:
+        """Before giving up: an address stopped mid-way may have an invitation in Logto
+        whose email never went out; withdraw it rather than leave it pending (best effort)."""
+        working = self.batch.items.filter(step__in=InvitationBatchItem.WORKING)
+        for item in working:
+            invitation_id = item.invitation_id
+            if not invitation_id:  # "creating": made or not, nobody knows yet
+                try:
+                    found = pending_invitation(self.batch.organization_id, item.address)
+                except LogtoError as error:
+                    logger.error("Could not look for %s's invitation: %s", item.address, error)
+                    continue
+                invitation_id = found.id if found else ""
+            if invitation_id:
+                withdraw(invitation_id)
 
     def _end_items(self, reason: str) -> None:
         self.beat()
