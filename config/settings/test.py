@@ -6,6 +6,8 @@ the emulator there over HTTP.
 
 import os
 import socket
+import tempfile
+from pathlib import Path
 
 
 def _free_port() -> int:
@@ -23,11 +25,27 @@ os.environ.setdefault("LOGTO_APP_SECRET", "orgportal-web-dev-secret")
 os.environ.setdefault("LOGTO_M2M_APP_ID", "orgportal-m2m")
 os.environ.setdefault("LOGTO_M2M_APP_SECRET", "orgportal-m2m-dev-secret")
 os.environ.setdefault("LOGTO_MAX_RETRIES", "2")
-os.environ["DATABASE_URL"] = "sqlite://:memory:"
+# The test database is a file, not SQLite's shared in-memory database: the live server's
+# threads, a task worker thread and a worker process then each get their own connection with
+# real locks (the in-memory database is one connection shared by all threads). One file per
+# test run, which pytest-django creates and removes; a worker process that a test starts is
+# given the same file (ORGPORTAL_TEST_WORKER_DB).
+TEST_DATABASE = os.environ.get("ORGPORTAL_TEST_WORKER_DB") or str(
+    Path(tempfile.gettempdir()) / f"orgportal-test-{os.getpid()}.sqlite3"
+)
+os.environ["DATABASE_URL"] = f"sqlite:///{TEST_DATABASE}"
 
 from config.settings.base import *  # noqa: E402,F403
 
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405
+# WAL, and every transaction takes the write lock at BEGIN, waiting for it rather than
+# failing with "database is locked" when another connection writes.
+DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE}  # noqa: F405
+DATABASES["default"]["OPTIONS"] = {  # noqa: F405
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF",
+}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
