@@ -5,21 +5,29 @@ mid-batch is made good by the next one (`manage.py run_worker`)."""
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from orgportal.models import InvitationBatch, InvitationBatchItem
-from orgportal.services.invitation_batches import STALE_AFTER, invitation_batch_start
-from tests.conftest import login_as
+from orgportal.services.invitation_batches import (
+    STALE_AFTER,
+    invitation_batch_start,
+    invitation_batches_resume_stale,
+)
+from tests.conftest import local_user, login_as
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -126,7 +134,7 @@ def test_the_page_fills_in_while_a_worker_sends(worker_thread, client, emulator,
     while time.monotonic() < deadline:
         poll = client.get(status_url, {"emails": ""}, headers=HTMX)
         fragment = poll.content.decode()
-        seen.add(fragment.count("sending…"))
+        seen.add(fragment.count("sending"))
         if "load delay:1s" not in fragment:
             break
         time.sleep(0.2)
@@ -137,6 +145,86 @@ def test_the_page_fills_in_while_a_worker_sends(worker_thread, client, emulator,
     trigger = json.loads(poll["HX-Trigger"])
     assert "invitations-changed" in trigger
     assert trigger["messages"][0]["message"] == "5 invitations sent."
-    assert 1 in seen  # an address was seen "sending…" while the others waited or were done
+    assert 1 in seen  # an address was seen "sending" while the others waited or were done
     assert InvitationBatchItem.objects.filter(step="sent").count() == 5
     assert len(emulator.state.invitations) == 5
+
+
+# -- a worker process, killed for real --------------------------------------------------------
+def start_worker_process(database: str) -> subprocess.Popen:
+    """`manage.py run_worker` in its own process, on the test's database file; Logto
+    delivers the emails (to the emulator's outbox), so they are visible here."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "run_worker", "--no-reload", "--interval=0.1", "-v0"],
+        cwd=settings.BASE_DIR,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
+            "ORGPORTAL_TEST_WORKER_DB": database,
+            "ORGPORTAL_INVITATION_DELIVERY": "logto",
+        },
+        start_new_session=True,
+    )
+
+
+def wait_for(condition, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"still waiting after {seconds} s")
+        time.sleep(0.05)
+
+
+@pytest.mark.live
+def test_a_worker_process_killed_mid_create_is_made_good_by_the_next(
+    db_tasks, live_server, live_emulator, settings
+):
+    settings.ORGPORTAL_INVITATION_DELIVERY = "logto"
+    alice = local_user(live_emulator, "alice@example.com")
+    acme = next(o for o in live_emulator.state.organizations.values() if o.name == "Acme")
+    # Logto makes each invitation, then takes 0.6 s to answer: time to die in between.
+    live_emulator.set_fault("invitations.create", latency=0.6, after_work=True)
+    batch = invitation_batch_start(
+        actor=alice,
+        organization_id=acme.id,
+        emails=PEOPLE,
+        role_ids=[live_emulator.state.role_by_name("member").id],
+    )
+    database = settings.DATABASES["default"]["NAME"]
+    worker = start_worker_process(database)
+    try:
+
+        def made_but_not_recorded() -> bool:
+            creating = batch.items.filter(step="creating").exclude(position=0).first()
+            invitees = {i.invitee for i in live_emulator.state.invitations.values()}
+            return creating is not None and creating.address in invitees
+
+        wait_for(made_but_not_recorded)
+        os.killpg(worker.pid, signal.SIGKILL)  # no handler runs: as in a crash or OOM kill
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+    batch.refresh_from_db()
+    assert not batch.is_done and batch.runner  # the dead runner still "holds" it
+    [left] = batch.items.filter(step="creating")
+
+    # Right after, the batch is left alone: its runner might still be alive (fresh heartbeat).
+    # Once the heartbeat is stale, the next worker to start resumes it.
+    assert invitation_batches_resume_stale() == []
+    InvitationBatch.objects.filter(pk=batch.pk).update(
+        heartbeat_at=timezone.now() - STALE_AFTER - timedelta(seconds=1)
+    )
+    live_emulator.clear_faults()
+    worker = start_worker_process(database)
+    try:
+        wait_for(lambda: InvitationBatch.objects.get(pk=batch.pk).is_done)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=10)
+    assert [i.status for i in batch.items.all()] == ["sent"] * len(PEOPLE)
+    assert InvitationBatch.objects.get(pk=batch.pk).runs == 2
+    per_invitee = Counter(i.invitee for i in live_emulator.state.invitations.values())
+    assert per_invitee == dict.fromkeys(PEOPLE, 1)
+    assert Counter(m.to for m in live_emulator.state.outbox) == dict.fromkeys(PEOPLE, 1)
+    assert batch.items.get(pk=left.pk).attempts == 1  # read back and adopted, not made again
