@@ -44,5 +44,6 @@ def test_the_result_fills_in_while_the_worker_sends(
     expect(page.locator("#invitation-list")).to_contain_text("person10@example.com")
     look(page, "batch-done-1280")
     page.set_viewport_size({"width": 375, "height": 800})
+    page.wait_for_timeout(500)  # let the scrolling table repaint before the full-page shot
     look(page, "batch-done-375")
     assert len(live_emulator.state.invitations) == 10

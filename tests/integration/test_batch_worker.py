@@ -123,7 +123,7 @@ def test_the_page_fills_in_while_a_worker_sends(worker_thread, client, emulator,
     body = response.content.decode()
     assert response.status_code == 200
     assert "Sending " in body and " of 6…" in body
-    assert 'hx-trigger="load delay:1s"' in body  # the rows poll for news
+    assert 'hx-trigger="every 1s"' in body  # the rows poll for news
     assert "invitations-changed" not in response.get("HX-Trigger", "")
     batch = InvitationBatch.objects.get()
     status_url = f"/orgs/{acme.id}/invitations/batches/{batch.pk}/"
@@ -135,7 +135,7 @@ def test_the_page_fills_in_while_a_worker_sends(worker_thread, client, emulator,
         poll = client.get(status_url, {"emails": ""}, headers=HTMX)
         fragment = poll.content.decode()
         seen.add(fragment.count("sending"))
-        if "load delay:1s" not in fragment:
+        if "every 1s" not in fragment:
             break
         time.sleep(0.2)
     else:
