@@ -68,6 +68,19 @@ def list_invitations(
         "`Location` header: poll `GET /organizations/{org_id}/invitation-batches/{batch_id}` "
         "until its `status` is `done`."
     ),
+    openapi_extra={
+        "responses": {
+            202: {
+                "description": "Accepted: still running in the background.",
+                "headers": {
+                    "Location": {
+                        "description": "The batch to poll (`GET …/invitation-batches/{id}`).",
+                        "schema": {"type": "string"},
+                    }
+                },
+            }
+        }
+    },
 )
 def create_invitations(
     request: HttpRequest, org_id: str, payload: InvitationsCreateIn, response: HttpResponse
