@@ -22,8 +22,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from orgportal.models import InvitationBatch, InvitationBatchItem
+from orgportal.services.invitation_batch_runner import STALE_AFTER
 from orgportal.services.invitation_batches import (
-    STALE_AFTER,
     invitation_batch_start,
     invitation_batches_resume_stale,
 )

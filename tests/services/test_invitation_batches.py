@@ -16,13 +16,15 @@ from werkzeug.wrappers import Response
 
 from orgportal import request_context
 from orgportal.models import AuditEvent, InvitationBatch, InvitationBatchItem
-from orgportal.services import invitation_batches, invitation_steps
-from orgportal.services.invitation_batches import (
+from orgportal.services import invitation_batch_runner, invitation_steps
+from orgportal.services.invitation_batch_runner import (
     INTERRUPTED_REASON,
     NOT_ALLOWED_REASON,
     STALE_AFTER,
     BatchRun,
     LeaseLost,
+)
+from orgportal.services.invitation_batches import (
     invitation_batch_progress,
     invitation_batch_start,
     invitation_batches_resume_stale,
@@ -109,7 +111,7 @@ def test_a_rate_limited_create_is_retried_with_backoff(
 ):
     settings.ORGPORTAL_BATCH_RETRY_DELAYS = (0.5, 2.0, 5.0)
     waits: list[float] = []
-    monkeypatch.setattr(invitation_batches.time, "sleep", waits.append)
+    monkeypatch.setattr(invitation_batch_runner.time, "sleep", waits.append)
     emulator.set_fault("invitations.create", status=429, times=2)
     batch = start(alice, acme, emulator, ["dave@example.com"])
     assert steps(batch) == [("dave@example.com", Step.SENT)]
@@ -164,7 +166,7 @@ def test_a_pending_one_refused_as_a_duplicate_after_an_unknown_outcome_is_adopte
         return next(answers, "real") and real(organization_id, address)
 
     monkeypatch.setattr(invitation_steps, "pending_invitation", pending)
-    monkeypatch.setattr(invitation_batches, "pending_invitation", pending)
+    monkeypatch.setattr(invitation_batch_runner, "pending_invitation", pending)
     batch = start(alice, acme, emulator, ["dave@example.com"])
     assert steps(batch) == [("dave@example.com", Step.SENT)]
     creates = [status for _, route, status in emulator.calls if route == "invitations.create"]
@@ -312,7 +314,7 @@ def test_an_invitation_revoked_while_its_batch_was_stopped_is_not_emailed(
     make_stale(batch)
     invitation_batches_resume_stale()
     [item] = batch.items.all()
-    assert (item.status, item.reason) == ("failed", invitation_batches.WITHDRAWN_MEANWHILE)
+    assert (item.status, item.reason) == ("failed", invitation_batch_runner.WITHDRAWN_MEANWHILE)
     assert mail.outbox == []
 
 
@@ -320,7 +322,7 @@ def test_a_batch_that_keeps_stopping_its_worker_is_ended(emulator, acme, alice, 
     with monkeypatch.context() as patched:
         kill_on_create(patched, emulator, 1)
         batch = start(alice, acme, emulator, ["dave@example.com", "erin@example.com"])
-    InvitationBatch.objects.filter(pk=batch.pk).update(runs=invitation_batches.MAX_RUNS)
+    InvitationBatch.objects.filter(pk=batch.pk).update(runs=invitation_batch_runner.MAX_RUNS)
     make_stale(batch)
     invitation_batches_resume_stale()
     batch.refresh_from_db()

@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from orgportal.models import InvitationBatch
-from orgportal.services.invitation_batches import invitation_batch_run
+from orgportal.services.invitation_batch_runner import invitation_batch_run
 from orgportal.views import invitations as invitation_views
 from tests.conftest import login_as
 from tests.helpers import page_text
