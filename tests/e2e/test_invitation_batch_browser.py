@@ -47,3 +47,25 @@ def test_the_result_fills_in_while_the_worker_sends(
     page.wait_for_timeout(500)  # let the scrolling table repaint before the full-page shot
     look(page, "batch-done-375")
     assert len(live_emulator.state.invitations) == 10
+
+
+def test_without_javascript_the_page_reloads_until_the_batch_is_done(
+    live_server, live_emulator, worker_thread, no_js_page, look, settings
+):
+    page = no_js_page
+    settings.PORTAL_BASE_URL = live_server.url
+    live_emulator.set_fault("invitations.create", latency=1.0)
+    acme = next(o for o in live_emulator.state.organizations.values() if o.name == "Acme")
+    sign_in(page, live_server, "alice@example.com")
+    page.goto(f"{live_server.url}/orgs/{acme.id}/invitations/")
+    page.get_by_label("Email addresses").fill("\n".join(PEOPLE[:3]))
+    page.get_by_role("button", name="Send invitations").click()
+    expect(page.locator("#batch-summary")).to_contain_text("of 3…")
+    look(page, "batch-no-js-in-progress", run_axe=False)
+    # The page refreshes itself every 3 s (a <noscript> meta refresh) until it is done.
+    expect(page.locator("#batch-summary")).to_have_text(
+        "Done: 3 sent, 0 skipped, 0 failed.", timeout=30_000
+    )
+    assert "?batch=" in page.url
+    expect(page.locator("#invitation-list")).to_contain_text(PEOPLE[2])
+    look(page, "batch-no-js-done", run_axe=False)
