@@ -20,7 +20,8 @@ $(VENV)/.dev-installed: requirements-dev.lock | $(BIN)/python
 install: $(VENV)/.run-installed
 install-dev: $(VENV)/.dev-installed
 
-## Start the Logto emulator (demo data) and the portal on 127.0.0.1; Ctrl-C stops both.
+## Start the Logto emulator (demo data), the portal on 127.0.0.1 and the task worker; Ctrl-C
+## stops all three.
 ## Installs the development lock: the emulator is a development dependency.
 run: $(VENV)/.dev-installed
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py migrate --noinput

@@ -12,12 +12,13 @@ from logto_emulator import defaults as dev_defaults
 
 
 def parse_fault(text: str) -> tuple[str, dict]:
-    """`ROUTE:status=503,every=3,latency=0.5,times=2,retry_after=1` -> (route, options)."""
+    """`ROUTE:status=503,every=3,latency=0.5,times=2,retry_after=1,after_work=1` ->
+    (route, options)."""
     route, _, spec = text.partition(":")
     options: dict = {}
     for item in filter(None, spec.split(",")):
         key, _, value = item.partition("=")
-        options[key] = float(value) if key in ("latency", "answer_delay") else int(value)
+        options[key] = float(value) if key == "latency" else int(value)
     return route or "*", options
 
 
@@ -38,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="ROUTE:key=value,...",
-        help="inject a fault, e.g. 'users.organizations:status=503,every=2' or '*:latency=0.2'",
+        help="inject a fault, e.g. 'users.organizations:status=503,every=2' or '*:latency=0.2'; "
+        "with after_work=1 the call is made before the fault answers",
     )
     parser.add_argument(
         "--no-email-connector",

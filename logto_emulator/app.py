@@ -25,12 +25,12 @@ class Fault:
 
     latency: float = 0.0
     status: int | None = None
-    # Apply the call, then wait this long before answering: a client with a shorter timeout
-    # gives up although Logto did the work ("outcome unknown").
-    answer_delay: float = 0.0
     every: int = 1  # act on every Nth matching call
     times: int | None = None  # stop after acting this many times
     retry_after: int | None = None
+    # Do the work first, then answer late and/or with `status`: the change happened although
+    # the client timed out or read a gateway error (an outcome it cannot know).
+    after_work: bool = False
     seen: int = 0
     acted: int = 0
 
@@ -117,7 +117,8 @@ class Emulator:
             return exc
         except HTTPException as exc:  # e.g. a redirect for a trailing slash
             return exc
-        forced, answer_delay = self._apply_fault(name)
+        fault = self._acting_fault(name)
+        forced = self._apply_fault(fault) if fault and not fault.after_work else None
         if forced is not None:
             response = forced
         else:
@@ -133,36 +134,36 @@ class Emulator:
                         queue_events(response)
             except (ApiError, OAuthError) as exc:
                 response = exc.response()
+            if fault and fault.after_work:
+                response = self._apply_fault(fault) or response
+        # In-process callers see a late answer as the timeout it is over HTTP (inprocess.py).
+        self._local.answer_delayed = bool(fault and fault.after_work and fault.latency)
         # Added: deliveries start after the answer is made and outside the lock (webhooks.py).
         self.webhooks.release()
         self.calls.append((request.method, name, response.status_code))
-        self._local.answer_delayed = bool(answer_delay)
-        if answer_delay:
-            time.sleep(answer_delay)  # the work is done; the answer comes late
         return response
 
     def answer_was_delayed(self) -> bool:
-        """Whether this thread's last call had its answer held back (see Fault.answer_delay):
-        in-process callers then see the client's timeout, as over HTTP."""
+        """Whether this thread's last call did its work and then answered late (a fault with
+        `after_work` and `latency`): a client would have timed out without knowing."""
         return getattr(self._local, "answer_delayed", False)
 
-    def _apply_fault(self, name: str) -> tuple[Response | None, float]:
-        """The forced answer (None: run the handler) and how long to hold the answer back."""
+    def _acting_fault(self, name: str) -> Fault | None:
         fault = self.faults.get(name) or self.faults.get("*")
-        if fault is None or not fault.should_act():
-            return None, 0.0
+        return fault if fault is not None and fault.should_act() else None
+
+    def _apply_fault(self, fault: Fault) -> Response | None:
         if fault.latency:
             time.sleep(fault.latency)
         if fault.status is None:
-            return None, fault.answer_delay
+            return None
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
         code = "request.too_many_requests" if fault.status == 429 else "emulator.injected_fault"
-        forced = json_response(
+        return json_response(
             {"code": code, "message": f"Injected fault ({fault.status})."},
             status=fault.status,
             headers=headers,
         )
-        return forced, 0.0
 
     def _outbox_page(self, request: Request) -> Response:
         from logto_emulator.pages import outbox_page

@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -82,3 +84,90 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_label} ({self.outcome})"
+
+
+class InvitationBatch(models.Model):
+    """Addresses one person invited at once, worked through by a background task.
+
+    Logto stays the source of truth for the invitations themselves; this row and its items
+    only say how far the work got, so the inviter can watch it and a restarted worker can
+    finish it (`services/invitation_batches.py`)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitation_batches")
+    organization_id = models.CharField(max_length=64, db_index=True)
+    organization_name = models.CharField(max_length=255)
+    role_ids = models.JSONField(default=list)
+    role_names = models.JSONField(default=list)
+    expires_at = models.DateTimeField(help_text="When the invitations expire")
+    message = models.TextField(blank=True)
+    # The request that started the batch, for the audit events the task writes.
+    request_id = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    # Who is working on it: a runner's token and its last sign of life (also set when the
+    # batch is queued, so a batch no worker ever took becomes stale too).
+    runner = models.CharField(max_length=32, blank=True)
+    heartbeat_at = models.DateTimeField()
+    runs = models.PositiveSmallIntegerField(default=0, help_text="Times a worker took it up")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    stopped_reason = models.TextField(
+        blank=True, help_text="Why the remaining addresses were not tried, when it stopped early"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "invitation batches"
+
+    def __str__(self) -> str:
+        return f"invitation batch {self.pk} in {self.organization_name}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.finished_at is not None
+
+
+class InvitationBatchItem(models.Model):
+    """One address of a batch and the step it reached. Each step is saved before the Logto
+    call it guards, so a resumed run knows what may already have happened."""
+
+    class Step(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        CREATING = "creating", "Creating"  # the create call went out; its outcome is unknown
+        CREATED = "created", "Created"  # the invitation exists (invitation_id); no email yet
+        DELIVERING = "delivering", "Delivering"  # the email may or may not have gone out
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    FINAL = frozenset({Step.SENT, Step.SKIPPED, Step.FAILED})
+    WORKING = frozenset({Step.CREATING, Step.CREATED, Step.DELIVERING})
+
+    batch = models.ForeignKey(InvitationBatch, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    email = models.TextField(help_text="As typed")
+    address = models.CharField(max_length=254, blank=True, help_text="Normalised, when valid")
+    step = models.CharField(max_length=12, choices=Step.choices, default=Step.QUEUED)
+    reason = models.TextField(blank=True)
+    invitation_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Create calls made")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["batch", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "position"], name="batch_item_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.step}"
+
+    @property
+    def status(self) -> str:
+        """What the inviter reads: queued, working, sent, skipped or failed."""
+        return "working" if self.step in self.WORKING else str(self.step)
+
+    @property
+    def is_final(self) -> bool:
+        return self.step in self.FINAL

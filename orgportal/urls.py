@@ -44,6 +44,11 @@ urlpatterns = [
     ),
     path("orgs/<logto_id:org_id>/invitations/", invitations.invitations_page, name="invitations"),
     path(
+        "orgs/<logto_id:org_id>/invitations/batches/<uuid:batch_id>/",
+        invitations.invitation_batch_view,
+        name="invitation_batch",
+    ),
+    path(
         "orgs/<logto_id:org_id>/invitations/<logto_id:invitation_id>/revoke/",
         invitations.invitation_revoke_view,
         name="invitation_revoke",

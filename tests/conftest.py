@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -137,3 +138,44 @@ def bob(emulator, db):
 @pytest.fixture
 def carol(emulator, db):
     return local_user(emulator, "carol@example.com")
+
+
+# -- background tasks ------------------------------------------------------------------------
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+@pytest.fixture
+def db_tasks(settings):
+    """Tasks go to the database queue (as in production) instead of running inline."""
+    settings.TASKS = DB_TASKS
+
+
+@pytest.fixture
+def worker_thread(db_tasks):
+    """A real `db_worker` loop in a thread, with its own connection to the test database
+    (tests using it need `django_db(transaction=True)`), polling every 50 ms."""
+    from django.db import connections
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    worker = Worker(
+        queue_names=["default"],
+        interval=0.05,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+
+    def run() -> None:
+        try:
+            worker.run()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield worker
+    worker.running = False
+    thread.join(timeout=10)

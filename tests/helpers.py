@@ -44,3 +44,10 @@ def sign_in(client: Client, emulator: Emulator, email: str, **kwargs) -> str:
     response = client.get(emulator_path(callback))
     assert response.status_code == 302, response.content
     return callback
+
+
+def page_text(html: str) -> str:
+    """The text of an HTML page or fragment, tags dropped and spaces collapsed."""
+    import re
+
+    return " ".join(re.sub(r"<[^>]+>", "", html).split())

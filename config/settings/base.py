@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "mozilla_django_oidc",
     "django_htmx",
     "template_partials",
+    "django_tasks",
+    "django_tasks_db",
     "orgportal",
 ]
 # Development tools (`rundev`, `api_token`) come with the emulator, which production lacks.
@@ -130,6 +132,12 @@ TEMPLATES = [
         },
     },
 ]
+
+# Background tasks (invitation batches, and later other bulk work) with django-tasks, the API
+# Django 6 ships as `django.tasks`, on its database backend: no extra server to run, and it
+# works on the SQLite file of `make run` as on PostgreSQL in production. A worker process runs
+# them: `manage.py run_worker` (it first resumes batches a dead worker left behind).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # SQLite is the embedded default for `make run`; production uses PostgreSQL
 # (DATABASE_URL=postgres://user:password@host:5432/name, through psycopg 3).

@@ -103,6 +103,30 @@ class InviteOutcomeOut(Out):
     invitation_id: str
 
 
+class BatchOutcomeOut(Out):
+    email: str
+    status: Literal["queued", "working", "sent", "skipped", "failed"] = Field(
+        description="`queued` and `working` only while the batch runs."
+    )
+    reason: str
+    invitation_id: str
+
+
+class InvitationBatchOut(Out):
+    """An invitation batch that takes longer than a request: poll it until `done`."""
+
+    id: str
+    status: Literal["running", "done"]
+    total: int = Field(description="Addresses in the batch.")
+    finished: int = Field(description="Addresses with their final outcome so far.")
+    created_at: Timestamp
+    finished_at: Timestamp
+    outcomes: list[BatchOutcomeOut] = Field(
+        description="One per address, in the order sent; when done, as the 200 answer of "
+        "`POST /organizations/{org_id}/invitations`."
+    )
+
+
 def error_responses(*statuses: int) -> dict[frozenset[int], type[ErrorOut]]:
     """The error statuses an operation documents, all with the one error body."""
     return {frozenset(statuses): ErrorOut}

@@ -1,8 +1,10 @@
 """Invitation use cases of an organization: invite by email, list, revoke, resend.
 
 Logto enforces its own rules (DESIGN.md §3); these services check first so people get a
-clear sentence, and never leave an invitation pending without its email. The invitee's side
-is `invitee.py`; the email itself, `invitation_delivery.py`.
+clear sentence, and never leave an invitation pending without its email. Inviting checks the
+request here (`invitation_plan`) and leaves the Logto work to a background batch
+(`invitation_batches.py`); creating and emailing one invitation is `invitation_steps.py`.
+The invitee's side is `invitee.py`; the email itself, `invitation_delivery.py`.
 """
 
 from __future__ import annotations
@@ -15,15 +17,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 
 from orgportal import logto
-from orgportal.logto.errors import (
-    InvalidInput,
-    LogtoError,
-    NotConfigured,
-    NotFound,
-    RateLimited,
-    Unavailable,
-    is_foreign_key_missing,
-)
+from orgportal.logto.errors import InvalidInput, LogtoError, NotFound
 from orgportal.logto.models import Invitation, InvitationStatus, Organization
 from orgportal.logto.rules import is_invitee_email
 from orgportal.models import AuditEvent, User
@@ -33,7 +27,6 @@ from orgportal.services.access import (
     organization_access,
     refuse_escalation,
     require_known_roles,
-    require_organization_exists,
 )
 from orgportal.services.audit import audit_in_organization, audited
 from orgportal.services.errors import (
@@ -43,7 +36,18 @@ from orgportal.services.errors import (
     ServiceUnavailable,
     refusal_from,
 )
-from orgportal.services.invitation_delivery import invitation_deliver
+from orgportal.services.invitation_steps import (
+    NOT_CONFIGURED_REASON,
+    NOT_CONFIGURED_SENTENCE,
+    CreateFailed,
+    DeliveryFailed,
+    DeliveryNotConfigured,
+    InvitationSpec,
+    Pace,
+    create_exactly_once,
+    deliver,
+    deliver_or_withdraw,
+)
 from orgportal.services.users import user_label
 
 logger = logging.getLogger(__name__)
@@ -98,7 +102,7 @@ def invitee_problem(address: str) -> str | None:
     return "not a valid email address"
 
 
-def _sent_last_hour(actor: User, organization_id: str) -> int:
+def sent_last_hour(actor: User, organization_id: str) -> int:
     since = datetime.now(tz=UTC) - timedelta(hours=1)
     return AuditEvent.objects.filter(
         actor=actor,
@@ -133,8 +137,21 @@ def _check_roles(access: OrganizationAccess, role_ids: list[str]) -> list[str]:
     return [roles[rid].name for rid in role_ids]
 
 
-# -- invite ---------------------------------------------------------------------------------
-def invitation_send(
+# -- invite: what the request checks at once; the Logto work is a batch ---------------------
+@dataclass(frozen=True)
+class InvitePlan:
+    """A checked invitation request: every address with its outcome when the request alone
+    decides it (invalid, listed twice), else the normalised address to invite."""
+
+    organization: Organization
+    role_ids: list[str]
+    role_names: list[str]
+    expires_at: datetime
+    personal_message: str
+    addresses: list[tuple[str, str, InviteOutcome | None]]  # (as typed, normalised, outcome)
+
+
+def invitation_plan(
     *,
     actor: User,
     organization_id: str,
@@ -142,11 +159,10 @@ def invitation_send(
     role_ids: list[str],
     expires_in_days: int | None = None,
     personal_message: str = "",
-) -> list[InviteOutcome]:
-    """Invite each address; every address gets an outcome and one failure loses no other."""
+) -> InvitePlan:
+    """Check an invitation request (permission, limits, roles, addresses); nothing is sent."""
     access = organization_access(user=actor, organization_id=organization_id)
     access.require(Perm.INVITE_MEMBER, "You are not allowed to invite people here.")
-    organization = access.organization
     days = expires_in_days or settings.ORGPORTAL_INVITATION_EXPIRY_DAYS
     if not EXPIRY_DAYS_RANGE[0] <= days <= EXPIRY_DAYS_RANGE[1]:
         raise ApplicationError("Choose an expiry between 1 and 30 days.")
@@ -161,58 +177,39 @@ def invitation_send(
         raise ApplicationError("Enter at least one email address.")
     role_names = _check_roles(access, role_ids)
 
-    slots: list[InviteOutcome | None] = [None] * len(emails)
     seen: set[str] = set()
-    to_invite: list[tuple[int, str]] = []
-    for position, raw in enumerate(emails):
+    addresses: list[tuple[str, str, InviteOutcome | None]] = []
+    for raw in emails:
         # Logto's member and pending checks are case-sensitive; lower-case avoids duplicates.
         email = raw.strip().lower()
         problem = invitee_problem(email)
         if email in seen:
-            slots[position] = InviteOutcome(raw, "skipped", "listed twice")
+            addresses.append((raw, "", InviteOutcome(raw, "skipped", "listed twice")))
         elif problem:
-            slots[position] = InviteOutcome(raw, "failed", problem)
+            addresses.append((raw, "", InviteOutcome(raw, "failed", problem)))
         else:
             seen.add(email)
-            to_invite.append((position, email))
-
-    client = logto.get_client()
-    pending = {
-        i.invitee.lower()
-        for i in client.list_organization_invitations(organization_id=organization_id)
-        if i.is_pending
-    }
-    budget = settings.ORGPORTAL_INVITATIONS_PER_HOUR - _sent_last_hour(actor, organization_id)
-    expires_at = datetime.now(tz=UTC) + timedelta(days=days)
-    delivery_broken = False
-    for position, email in to_invite:
-        if delivery_broken:
-            # Every further email would fail the same way: don't create and withdraw each.
-            slots[position] = InviteOutcome(email, "failed", NOT_CONFIGURED_REASON)
-        elif email in pending:
-            slots[position] = InviteOutcome(email, "skipped", "already has a pending invitation")
-        elif _is_member(organization_id, email):
-            slots[position] = InviteOutcome(email, "skipped", "already a member")
-        elif budget <= 0:
-            slots[position] = InviteOutcome(
-                email,
-                "skipped",
-                f"you reached the limit of {settings.ORGPORTAL_INVITATIONS_PER_HOUR} "
-                "invitations an hour; try again later",
-            )
-        else:
-            outcome = _invite_one(
-                actor, organization, email, role_ids, role_names, expires_at, personal_message
-            )
-            slots[position] = outcome
-            budget -= outcome.status == "sent"
-            delivery_broken = outcome.reason == NOT_CONFIGURED_REASON
-    return [outcome for outcome in slots if outcome is not None]
+            addresses.append((raw, email, None))
+    return InvitePlan(
+        organization=access.organization,
+        role_ids=list(role_ids),
+        role_names=role_names,
+        expires_at=datetime.now(tz=UTC) + timedelta(days=days),
+        personal_message=personal_message,
+        addresses=addresses,
+    )
 
 
-def _is_member(organization_id: str, email: str) -> bool:
+def is_member(organization_id: str, email: str) -> bool:
     page = logto.get_client().list_organization_users(organization_id, q=email, page_size=20)
     return any((m.user.primary_email or "").lower() == email for m in page)
+
+
+def limit_reason() -> str:
+    return (
+        f"you reached the limit of {settings.ORGPORTAL_INVITATIONS_PER_HOUR} "
+        "invitations an hour; try again later"
+    )
 
 
 def _invite_one(
@@ -224,131 +221,18 @@ def _invite_one(
     expires_at: datetime,
     personal_message: str,
 ) -> InviteOutcome:
-    client = logto.get_client()
+    """Create and email one invitation here, in the request (a re-issue)."""
+    spec = InvitationSpec(
+        actor, organization, email, role_ids, role_names, expires_at, personal_message
+    )
     try:
-        # With Logto delivery the email goes out in the same transaction as the invitation
-        # (Logto rolls it back if sending fails), but the link needs the id: create first,
-        # then ask Logto to send the message.
-        invitation = client.create_organization_invitation(
-            organization_id=organization.id,
-            invitee=email,
-            expires_at=expires_at,
-            inviter_id=actor.logto_id,
-            role_ids=role_ids,
-        )
-    except LogtoError as error:
-        audit_in_organization(
-            actor=actor,
-            organization=organization,
-            action="invitation.sent",
-            target_type="invitation",
-            target_id="",
-            target_label=email,
-            error=error,
-        )
-        if is_foreign_key_missing(error):
-            # The organization (or a role) was deleted meanwhile: no address can go out.
-            require_organization_exists(organization.id)
-        return InviteOutcome(email, "failed", _create_failure(error))
-    try:
-        with _audited(
-            actor,
-            organization,
-            "invitation.sent",
-            invitation.id,
-            email,
-            after={"invitee": email, "roles": role_names, "message": personal_message},
-        ):
-            _deliver(actor, organization, invitation, role_names, personal_message)
-    except DeliveryNotConfigured:
-        # Like Logto's own rollback: no email went out, so no trace of it is left either.
-        _withdraw(invitation.id, delete=True)
-        return InviteOutcome(email, "failed", NOT_CONFIGURED_REASON)
-    except ApplicationError as error:  # never leave it pending without its email
-        withdrawn = _withdraw(invitation.id)
-        logger.warning("Invitation email to %s failed: %s", email, error.__cause__)
-        return InviteOutcome(
-            email,
-            "failed",
-            "the email could not be sent, so the invitation was withdrawn; try again"
-            if withdrawn
-            else "the email could not be sent; revoke the invitation and try again",
-        )
+        invitation = create_exactly_once(spec, Pace(), maybe_created=False)
+    except CreateFailed as failed:
+        return InviteOutcome(email, "failed", failed.reason)
+    reason = deliver_or_withdraw(spec, invitation, Pace())
+    if reason:
+        return InviteOutcome(email, "failed", reason)
     return InviteOutcome(email, "sent", invitation_id=invitation.id)
-
-
-def _create_failure(error: LogtoError) -> str:
-    if isinstance(error, Unavailable):
-        return "Logto could not be reached; nothing was sent"
-    if isinstance(error, RateLimited):
-        return "Logto is limiting requests right now; try again in a few minutes"
-    if isinstance(error, InvalidInput):
-        if error.code == "entity.unique_integrity_violation":
-            return "already has a pending invitation"
-        if "already a member" in (error.message or ""):
-            return "already a member"
-        return f"Logto did not accept it ({error.message})"
-    return "Logto refused it"
-
-
-class DeliveryFailed(ServiceUnavailable):
-    """The invitation email did not go out (its cause says why)."""
-
-
-class DeliveryNotConfigured(DeliveryFailed):
-    """Email delivery is not set up (no email connector): no retry can help."""
-
-
-NOT_CONFIGURED_SENTENCE = (
-    "Invitation emails are not set up yet, so nothing was sent. "
-    "Please tell the people who run this portal."
-)
-NOT_CONFIGURED_REASON = "not sent: invitation emails are not set up"
-
-
-def _deliver(
-    actor: User,
-    organization: Organization,
-    invitation: Invitation,
-    role_names: list[str],
-    personal_message: str,
-) -> None:
-    try:
-        invitation_deliver(
-            invitation=invitation,
-            organization_name=organization.name,
-            inviter_name=actor.display_name,
-            role_names=role_names,
-            personal_message=personal_message,
-        )
-    except NotConfigured as error:
-        logger.error(
-            "Invitation emails cannot be sent: %s. Add an email connector in the Logto "
-            "Console, or set ORGPORTAL_INVITATION_DELIVERY=django.",
-            error,
-        )
-        raise DeliveryNotConfigured(NOT_CONFIGURED_SENTENCE) from error
-    except RateLimited as error:
-        raise LimitReached(
-            "Too many emails went to this address recently. Try again in ten minutes."
-        ) from error
-    except Exception as error:  # SMTP, connector or network: any way the email did not go out
-        raise DeliveryFailed("The email could not be sent. Try again in a moment.") from error
-
-
-def _withdraw(invitation_id: str, *, delete: bool = False) -> bool:
-    client = logto.get_client()
-    try:
-        if delete:
-            client.delete_organization_invitation(invitation_id)
-        else:
-            client.set_organization_invitation_status(invitation_id, InvitationStatus.REVOKED)
-    except LogtoError as error:
-        logger.error(
-            "Could not withdraw invitation %s after a failed email: %s", invitation_id, error
-        )
-        return False
-    return True
 
 
 # -- manage ---------------------------------------------------------------------------------
@@ -422,7 +306,7 @@ def invitation_resend(*, actor: User, organization_id: str, invitation_id: str) 
     organization = access.organization
     if invitation.status in (InvitationStatus.ACCEPTED, InvitationStatus.REVOKED):
         raise ApplicationError(f"This invitation cannot be resent. {ENDED[invitation.status]}")
-    if _sent_last_hour(actor, organization_id) >= settings.ORGPORTAL_INVITATIONS_PER_HOUR:
+    if sent_last_hour(actor, organization_id) >= settings.ORGPORTAL_INVITATIONS_PER_HOUR:
         raise LimitReached(
             f"You reached the limit of {settings.ORGPORTAL_INVITATIONS_PER_HOUR} invitations "
             "an hour. Try again later."
@@ -430,7 +314,7 @@ def invitation_resend(*, actor: User, organization_id: str, invitation_id: str) 
     if invitation.status == InvitationStatus.EXPIRED:
         return _reissue(actor, access, invitation)
     with _audited(actor, organization, "invitation.resent", invitation_id, invitation.invitee):
-        _deliver(
+        deliver(
             actor,
             organization,
             invitation,
@@ -477,3 +361,11 @@ def _reissue(actor: User, access: OrganizationAccess, old: Invitation) -> Invita
         after={"replaced_by": outcome.invitation_id},
     )
     return logto.get_client().get_organization_invitation(outcome.invitation_id)
+
+
+__all__ = [  # re-exported: where the pages and the API have always imported them from
+    "NOT_CONFIGURED_REASON",
+    "NOT_CONFIGURED_SENTENCE",
+    "DeliveryFailed",
+    "DeliveryNotConfigured",
+]

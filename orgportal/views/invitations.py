@@ -17,6 +17,13 @@ from orgportal.logto.errors import LogtoError
 from orgportal.logto.oidc import provider_logout_url
 from orgportal.services.access import Perm, grantable_role_ids
 from orgportal.services.errors import ApplicationError
+from orgportal.services.invitation_batches import (
+    BatchNotFound,
+    BatchProgress,
+    invitation_batch_progress,
+    invitation_batch_start,
+    invitation_batch_wait,
+)
 from orgportal.services.invitations import (
     NOT_CONFIGURED_REASON,
     NOT_CONFIGURED_SENTENCE,
@@ -24,7 +31,6 @@ from orgportal.services.invitations import (
     invitation_list,
     invitation_resend,
     invitation_revoke,
-    invitation_send,
 )
 from orgportal.services.invitee import (
     invitation_accept,
@@ -57,48 +63,86 @@ def _default_roles(choices: list[tuple[str, str]]) -> list[str]:
     return member or [choices[0][0]] if choices else []
 
 
+# Small batches usually finish while the page waits this long, and answer like before.
+WAIT_SECONDS = 1.5
+
+
 def _page_context(
-    request: OrganizationRequest, org_id: str, form: InviteForm, outcomes=None
+    request: OrganizationRequest, org_id: str, form: InviteForm, progress=None
 ) -> dict:
     status = request.GET.get("status") or ""
     status = status if status in STATUSES else ""
-    not_configured = any(o.reason == NOT_CONFIGURED_REASON for o in outcomes or ())
     return {
         "access": request.access,
         "form": form,
-        "outcomes": outcomes,
-        "outcomes_sentence": NOT_CONFIGURED_SENTENCE if not_configured else "",
+        **_batch_context(org_id, progress),
         "rows": invitation_list(actor=request.user, organization_id=org_id, status=status or None),
         "status": status,
         "statuses": STATUSES,
     }
 
 
-@organization_view(Perm.INVITE_MEMBER)
-@require_http_methods(["GET", "HEAD", "POST"])
-def invitations_page(request: OrganizationRequest, org_id: str) -> HttpResponse:
+def _batch_context(org_id: str, progress: BatchProgress | None) -> dict:
+    if progress is None:
+        return {"progress": None}
+    not_configured = progress.done and any(
+        item.reason == NOT_CONFIGURED_REASON for item in progress.items
+    )
+    batch_id = progress.batch.pk
+    return {
+        "progress": progress,
+        "outcomes_sentence": NOT_CONFIGURED_SENTENCE if not_configured else "",
+        "status_url": reverse("orgportal:invitation_batch", args=[org_id, batch_id]),
+        "reload_url": f"{reverse('orgportal:invitations', args=[org_id])}?batch={batch_id}",
+    }
+
+
+def _invite_form(request: OrganizationRequest, progress: BatchProgress | None) -> InviteForm:
+    """A fresh form; after a batch it keeps its roles, expiry and (when addresses failed) its
+    message, with the failed addresses in the box, ready to fix and resend."""
     choices = _role_choices(request.access)
     initial = {
         "roles": _default_roles(choices),
         "expires_in_days": settings.ORGPORTAL_INVITATION_EXPIRY_DAYS,
     }
+    if progress is not None:
+        batch = progress.batch
+        retry = [item.email for item in progress.items if item.status == "failed"]
+        days = max(1, round((batch.expires_at - batch.created_at).total_seconds() / 86400))
+        initial.update(
+            emails="\n".join(retry) if progress.done else "",
+            roles=list(batch.role_ids),
+            expires_in_days=days,
+            message=batch.message if retry or not progress.done else "",
+        )
+    return InviteForm(roles=choices, initial=initial)
+
+
+def _announce(request: OrganizationRequest, progress: BatchProgress, response: HttpResponse):
+    sent = progress.count("sent")
+    if sent:
+        messages.success(request, f"{sent} invitation{'s' if sent != 1 else ''} sent.")
+    if request.htmx:
+        trigger_client_event(response, "invitations-changed")
+
+
+@organization_view(Perm.INVITE_MEMBER)
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitations_page(request: OrganizationRequest, org_id: str) -> HttpResponse:
+    template = "orgportal/invitations/page.html"
     if request.method != "POST":
-        form = InviteForm(roles=choices, initial=initial)
+        progress = _progress_from_query(request, org_id)
+        form = _invite_form(request, progress)
         if request.htmx and request.htmx.target == "invitation-list":
             return render_page_or_partial(
-                request,
-                "orgportal/invitations/page.html",
-                _page_context(request, org_id, form),
-                partial="invitation-list",
+                request, template, _page_context(request, org_id, form), partial="invitation-list"
             )
-        return render(
-            request, "orgportal/invitations/page.html", _page_context(request, org_id, form)
-        )
-    form = InviteForm(request.POST, request.FILES, roles=choices)
-    outcomes, status = None, 200
+        return render(request, template, _page_context(request, org_id, form, progress))
+    form = InviteForm(request.POST, request.FILES, roles=_role_choices(request.access))
+    progress, status = None, 200
     if form.is_valid():
         try:
-            outcomes = invitation_send(
+            batch = invitation_batch_start(
                 actor=request.user,
                 organization_id=org_id,
                 emails=form.cleaned_data["addresses"],
@@ -109,32 +153,59 @@ def invitations_page(request: OrganizationRequest, org_id: str) -> HttpResponse:
         except (ApplicationError, LogtoError) as error:
             status = form_error_from(form, error)
         else:
-            sent = sum(1 for o in outcomes if o.status == "sent")
-            if sent:
-                messages.success(request, f"{sent} invitation{'s' if sent != 1 else ''} sent.")
-            # Keep the addresses that did not go out in the box, ready to fix and resend.
-            retry = [o.email for o in outcomes if o.status == "failed"]
-            form = InviteForm(
-                roles=choices,
-                initial={
-                    **initial,
-                    "emails": "\n".join(retry),
-                    "roles": form.cleaned_data["roles"],
-                    "expires_in_days": form.cleaned_data["expires_in_days"],
-                    "message": form.cleaned_data["message"] if retry else "",
-                },
+            invitation_batch_wait(batch.pk, WAIT_SECONDS)
+            progress = invitation_batch_progress(
+                actor=request.user, organization_id=org_id, batch_id=batch.pk
             )
+            form = _invite_form(request, progress)
     else:
         status = 422
     response = render_page_or_partial(
         request,
-        "orgportal/invitations/page.html",
-        _page_context(request, org_id, form, outcomes),
+        template,
+        _page_context(request, org_id, form, progress),
         partial="invite-panel",
         status=status,
     )
-    if outcomes and request.htmx:
-        trigger_client_event(response, "invitations-changed")
+    if progress is not None and progress.done:
+        _announce(request, progress, response)
+    return response
+
+
+def _progress_from_query(request: OrganizationRequest, org_id: str) -> BatchProgress | None:
+    """The batch named in `?batch=` (a reload while it runs, without JavaScript)."""
+    batch_id = request.GET.get("batch")
+    if not batch_id:
+        return None
+    try:
+        return invitation_batch_progress(
+            actor=request.user, organization_id=org_id, batch_id=batch_id
+        )
+    except BatchNotFound:
+        return None
+
+
+@organization_view(Perm.INVITE_MEMBER)
+@require_safe
+def invitation_batch_view(request: OrganizationRequest, org_id: str, batch_id) -> HttpResponse:
+    """The batch's progress for the page's polling; the whole page for anyone else."""
+    if not request.htmx:
+        url = f"{reverse('orgportal:invitations', args=[org_id])}?batch={batch_id}"
+        return HttpResponseRedirect(url)
+    progress = invitation_batch_progress(
+        actor=request.user, organization_id=org_id, batch_id=batch_id
+    )
+    context = {
+        "access": request.access,
+        **_batch_context(org_id, progress),
+        # The failed addresses go back into the box only if nothing was typed there meanwhile.
+        "form": _invite_form(request, progress)
+        if progress.done and not request.GET.get("emails", "").strip()
+        else None,
+    }
+    response = render(request, "orgportal/invitations/_batch.html#batch-update", context)
+    if progress.done:
+        _announce(request, progress, response)
     return response
 
 

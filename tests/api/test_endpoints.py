@@ -286,6 +286,17 @@ def test_repeated_requests(client, emulator, acme, org_token):
     assert len(emulator.state.invitations) == 1
 
 
+def concrete_path(path: str) -> str:
+    for name, value in (
+        ("{org_id}", "o1"),
+        ("{user_id}", "u1"),
+        ("{invitation_id}", "i1"),
+        ("{batch_id}", "b1"),
+    ):
+        path = path.replace(name, value)
+    return path
+
+
 def routed_operations(client) -> set[tuple[str, str]]:
     """(method, path) of every API route, asked of the running app: a TRACE to each route
     answers 405 with the methods it serves in `Allow`."""
@@ -300,8 +311,8 @@ def routed_operations(client) -> set[tuple[str, str]]:
         if route in ("", "openapi.json", "<path:rest>") or route.endswith("/"):
             continue  # ninja's root, the document itself, the 404 and the slash aliases
         path = "/" + route.replace("<", "{").replace(">", "}")
-        concrete = path.replace("{org_id}", "o1").replace("{user_id}", "u1")
-        answer = client.generic("TRACE", "/api/v1" + concrete.replace("{invitation_id}", "i1"))
+        concrete = concrete_path(path)
+        answer = client.generic("TRACE", "/api/v1" + concrete)
         assert answer.status_code == 405, path
         routed |= {(method.strip(), path) for method in answer["Allow"].split(",")}
     return routed
@@ -318,14 +329,12 @@ def test_the_openapi_document_matches_the_routes(client, emulator):
         for method in operations
     }
     assert documented == routed_operations(client)
-    assert len(documented) == 16
+    assert len(documented) == 17
     # Every documented path resolves to the API's views, with or without the slash, never to
     # the catch-all 404.
     resolver = get_resolver()
     for _, path in documented:
-        concrete = "/api/v1" + path.replace("{org_id}", "o1").replace("{user_id}", "u1").replace(
-            "{invitation_id}", "i1"
-        )
+        concrete = "/api/v1" + concrete_path(path)
         assert resolver.resolve(concrete).url_name != "not_found", path
         assert resolver.resolve(concrete + "/").url_name != "not_found", path
 

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from logto_emulator import defaults as dev_defaults
-from orgportal.services.invitations import invitation_send
+from orgportal.services.invitation_batches import invitation_send
 from tests.conftest import local_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

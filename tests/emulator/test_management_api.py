@@ -368,6 +368,24 @@ def test_faults_can_stop_after_a_number_of_times(client, emulator, acme):
     assert emulator.calls_to("organizations.get") == 2
 
 
+def test_a_fault_after_the_work_leaves_the_change_made(client, emulator, acme):
+    """A create that "timed out" at a gateway: the client cannot know it happened."""
+    emulator.set_fault("invitations.create", status=504, times=1, after_work=True)
+    with pytest.raises(errors.Unavailable):
+        invite(client, acme, "dave@example.com")
+    [made] = emulator.state.invitations.values()
+    assert (made.invitee, made.status) == ("dave@example.com", "Pending")
+
+
+def test_the_fault_option_after_work_parses_from_the_command_line():
+    from logto_emulator.__main__ import parse_fault
+
+    assert parse_fault("invitations.create:status=504,after_work=1") == (
+        "invitations.create",
+        {"status": 504, "after_work": 1},
+    )
+
+
 def test_the_outbox_is_visible_on_a_page(client, emulator, acme):
     invite(client, acme, "dave@example.com", message_link="http://portal.test/invitations/1/")
     page = requests.get(f"{emulator.endpoint}/emulator/outbox", timeout=5)

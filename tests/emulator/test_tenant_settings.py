@@ -203,7 +203,7 @@ def test_answer_delay_applies_the_change_and_answers_after_the_clients_timeout()
     from tests.conftest import make_emulator
 
     emulator = make_emulator([])
-    emulator.set_fault("organizations.create", answer_delay=1.0)
+    emulator.set_fault("organizations.create", after_work=True, latency=1.0)
     before = len(emulator.state.organizations)
     with EmulatorServer(emulator) as server:
         base = f"http://127.0.0.1:{server.port}"

@@ -10,7 +10,7 @@ import pytest
 
 from orgportal.services.access import ORGANIZATION_GONE
 from orgportal.services.errors import Gone, OrganizationNotFound
-from orgportal.services.invitations import invitation_send
+from orgportal.services.invitation_batches import invitation_send
 from orgportal.services.members import (
     MemberGone,
     member_list,

@@ -18,7 +18,7 @@ def named(emulator, name):
 
 @pytest.mark.django_db
 def test_a_create_whose_answer_was_lost_is_found_and_finished(emulator, alice):
-    emulator.set_fault("organizations.create", answer_delay=0.01, times=1)
+    emulator.set_fault("organizations.create", after_work=True, latency=0.01, times=1)
     organization = organization_create(actor=alice, name="Zeta")
     [zeta] = named(emulator, "Zeta")  # created once, not twice
     assert organization.id == zeta.id
@@ -30,7 +30,7 @@ def test_a_create_whose_answer_was_lost_is_found_and_finished(emulator, alice):
 
 @pytest.mark.django_db
 def test_a_lost_answer_while_adding_the_creator_is_made_good(emulator, alice):
-    emulator.set_fault("organizations.users.add", answer_delay=0.01, times=1)
+    emulator.set_fault("organizations.users.add", after_work=True, latency=0.01, times=1)
     organization_create(actor=alice, name="Zeta")
     [zeta] = named(emulator, "Zeta")
     assert zeta.members[alice.logto_id] == [emulator.state.role_by_name("admin").id]

@@ -250,7 +250,7 @@ def test_a_superuser_override(super_client, emulator, acme):
 
 def test_invitations_from_the_admin(staff_client, emulator, acme):
     alice = local_user(emulator, "alice@example.com")
-    from orgportal.services.invitations import invitation_send
+    from orgportal.services.invitation_batches import invitation_send
 
     [outcome] = invitation_send(
         actor=alice,

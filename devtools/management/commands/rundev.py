@@ -1,7 +1,8 @@
-"""`manage.py rundev`: the Logto emulator and the portal together, for `make run`."""
+"""`manage.py rundev`: the Logto emulator, the portal and its task worker, for `make run`."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,7 +17,10 @@ from logto_emulator import defaults as dev_defaults
 
 
 class Command(BaseCommand):
-    help = "Run the Logto emulator (demo data) and the portal's development server on 127.0.0.1."
+    help = (
+        "Run the Logto emulator (demo data), the portal's development server on 127.0.0.1 "
+        "and the background task worker (invitation batches)."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--port", type=int, default=8000)
@@ -38,12 +42,20 @@ class Command(BaseCommand):
                     env={"PORTAL_BASE_URL": portal_url, **os.environ, **_UNBUFFERED},
                 )
             )
+            # The worker reads the same settings, so the same SQLite file, as the portal.
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "run_worker", "--interval", "0.5"],
+                    start_new_session=True,
+                    env={"PORTAL_BASE_URL": portal_url, **os.environ},
+                )
+            )
             self._banner(portal_url, uses_emulator)
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
             raise CommandError("A server stopped; see its output above.")
         except KeyboardInterrupt:
-            self.stdout.write("\nStopping the portal and the emulator.")
+            self.stdout.write("\nStopping the portal, the emulator and the worker.")
             self.stdout.flush()
         finally:
             # Each child leads its own process group (runserver's reloader has a child too).
@@ -54,7 +66,11 @@ class Command(BaseCommand):
                 try:
                     child.wait(timeout=10)
                 except subprocess.TimeoutExpired:
-                    child.kill()
+                    # E.g. the worker finishing a long batch: stop it and its reloader's child;
+                    # the batch is resumed when the worker starts again.
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(child.pid, signal.SIGKILL)
+                    child.wait()
 
     def _start_emulator(self, port: int) -> subprocess.Popen:
         discovery = dev_defaults.ENDPOINT + "/oidc/.well-known/openid-configuration"
@@ -92,7 +108,11 @@ class Command(BaseCommand):
         raise CommandError("The Logto emulator did not answer within 15 seconds.")
 
     def _banner(self, portal_url: str, uses_emulator: bool) -> None:
-        lines = ["", f"  orgportal:       {portal_url}/"]
+        lines = [
+            "",
+            f"  orgportal:       {portal_url}/",
+            "  task worker:     running (invitation batches)",
+        ]
         if uses_emulator:
             lines += [
                 f"  Logto emulator:  {dev_defaults.ENDPOINT}/  (demo data, in memory)",

@@ -1,0 +1,304 @@
+"""One run of an invitation batch: a worker's hold on it, and each address taken from the
+step it reached to sent, skipped or failed.
+
+A runner claims the batch with a token and keeps a heartbeat on it; every change it makes to
+an address is saved together with a heartbeat that also checks the token, so a runner that
+was taken for dead (and replaced) changes nothing more. Each step is saved before the Logto
+call it guards, which is what lets a later run continue where a dead one stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from orgportal import logto, request_context
+from orgportal.logto.errors import LogtoError, NotFound
+from orgportal.logto.models import Invitation, InvitationStatus
+from orgportal.models import InvitationBatch, InvitationBatchItem
+from orgportal.services.access import Perm, organization_access
+from orgportal.services.errors import OrganizationNotFound
+from orgportal.services.invitation_steps import (
+    NOT_CONFIGURED_REASON,
+    CreateFailed,
+    InvitationSpec,
+    OrganizationRef,
+    Pace,
+    create_exactly_once,
+    create_failure,
+    deliver_or_withdraw,
+    pending_invitation,
+    with_retries,
+    withdraw,
+)
+from orgportal.services.invitations import is_member, limit_reason, sent_last_hour
+
+logger = logging.getLogger(__name__)
+
+Step = InvitationBatchItem.Step
+STALE_AFTER = timedelta(seconds=90)  # well above the longest single Logto call with retries
+BEAT_EVERY = 5.0  # seconds: the heartbeat while waiting between retries
+MAX_RUNS = 5  # a batch that keeps stopping its worker is ended rather than retried forever
+INTERRUPTED_REASON = "not sent: sending was interrupted too often; try again"
+WITHDRAWN_MEANWHILE = "the invitation was withdrawn meanwhile; try again"
+NOT_ALLOWED_REASON = "not sent: you are no longer allowed to invite people here"
+
+
+class LeaseLost(Exception):
+    """Another runner took the batch over (this one looked dead): stop touching it."""
+
+
+def invitation_batch_run(batch_id: str) -> None:
+    run = BatchRun.claim(batch_id)
+    if run is None:
+        return  # finished, or another runner is alive and working on it
+    try:
+        with run.as_the_request():
+            run.work()
+    except LeaseLost:
+        logger.warning("Invitation batch %s was taken over by another runner", batch_id)
+    except Exception:
+        # A bug or a database hiccup: let the next look at it resume it at once (MAX_RUNS
+        # bounds the retries). A killed process never gets here; its heartbeat goes stale.
+        InvitationBatch.objects.filter(pk=batch_id, runner=run.token).update(
+            heartbeat_at=timezone.now() - STALE_AFTER
+        )
+        raise
+
+
+class BatchRun:
+    """One runner's hold on a batch: the heartbeat, and every item change made under it."""
+
+    def __init__(self, batch: InvitationBatch, token: str) -> None:
+        self.batch = batch
+        self.token = token
+        self.delivery_broken = False
+
+    @classmethod
+    def claim(cls, batch_id: str) -> BatchRun | None:
+        token = uuid.uuid4().hex
+        now = timezone.now()
+        claimed = (
+            InvitationBatch.objects.filter(pk=batch_id, finished_at=None)
+            .filter(Q(runner="") | Q(heartbeat_at__lt=now - STALE_AFTER))
+            .update(runner=token, heartbeat_at=now)
+        )
+        if not claimed:
+            return None
+        batch = InvitationBatch.objects.select_related("actor").get(pk=batch_id)
+        batch.runs += 1
+        batch.started_at = batch.started_at or now
+        batch.save(update_fields=["runs", "started_at"])
+        return cls(batch, token)
+
+    @contextmanager
+    def as_the_request(self) -> Iterator[None]:
+        """Audit events carry the request id and address of the request that started it."""
+        tokens = (
+            request_context.request_id.set(self.batch.request_id or None),
+            request_context.client_ip.set(self.batch.ip),
+        )
+        try:
+            yield
+        finally:
+            request_context.request_id.reset(tokens[0])
+            request_context.client_ip.reset(tokens[1])
+
+    def beat(self) -> None:
+        alive = InvitationBatch.objects.filter(pk=self.batch.pk, runner=self.token).update(
+            heartbeat_at=timezone.now()
+        )
+        if not alive:
+            raise LeaseLost(str(self.batch.pk))
+
+    def sleep(self, seconds: float) -> None:
+        while seconds > 0:
+            time.sleep(min(seconds, BEAT_EVERY))
+            seconds -= BEAT_EVERY
+            self.beat()
+
+    def save(self, item: InvitationBatchItem, **fields: object) -> None:
+        with transaction.atomic():
+            self.beat()  # first: a runner that lost the batch changes nothing more
+            for name, value in fields.items():
+                setattr(item, name, value)
+            item.save(update_fields=[*fields, "updated_at"])
+
+    def work(self) -> None:
+        batch = self.batch
+        items = batch.items.exclude(step__in=InvitationBatchItem.FINAL).order_by("position")
+        self.delivery_broken = batch.items.filter(reason=NOT_CONFIGURED_REASON).exists()
+        try:
+            if batch.runs > MAX_RUNS:
+                raise Stop(INTERRUPTED_REASON)
+            if batch.runs > 1:  # resumed, maybe much later: may the inviter still invite?
+                self._still_allowed()
+            for item in items:
+                _process(self, item)
+        except Stop as stop:
+            self._withdraw_unsent()
+            self._end_items(stop.reason)
+        except OrganizationNotFound as gone:  # its invitations went with it
+            batch.stopped_reason = gone.message
+            batch.save(update_fields=["stopped_reason"])
+            self._end_items("not sent: the organization no longer exists")
+        InvitationBatch.objects.filter(pk=batch.pk, runner=self.token).update(
+            finished_at=timezone.now(), runner=""
+        )
+
+    def _still_allowed(self) -> None:
+        try:
+            access = organization_access(
+                user=self.batch.actor, organization_id=self.batch.organization_id
+            )
+        except OrganizationNotFound:  # no longer a member (or the organization is gone)
+            access = None
+        if access is None or not access.can(Perm.INVITE_MEMBER):
+            raise Stop(NOT_ALLOWED_REASON)
+
+    def _withdraw_unsent(self) -> None:
+        """Before giving up: an address stopped mid-way may have an invitation in Logto
+        whose email never went out; withdraw it rather than leave it pending (best effort)."""
+        working = self.batch.items.filter(step__in=InvitationBatchItem.WORKING)
+        for item in working:
+            invitation_id = item.invitation_id
+            if not invitation_id:  # "creating": made or not, nobody knows yet
+                try:
+                    found = pending_invitation(self.batch.organization_id, item.address)
+                except LogtoError as error:
+                    logger.error("Could not look for %s's invitation: %s", item.address, error)
+                    continue
+                invitation_id = found.id if found else ""
+            if invitation_id:
+                withdraw(invitation_id)
+
+    def _end_items(self, reason: str) -> None:
+        self.beat()
+        self.batch.items.exclude(step__in=InvitationBatchItem.FINAL).update(
+            step=Step.FAILED, reason=reason, updated_at=timezone.now()
+        )
+
+    def organization(self) -> OrganizationRef:
+        return _Organization(self.batch.organization_id, self.batch.organization_name)
+
+    def spec(self, item: InvitationBatchItem) -> InvitationSpec:
+        batch = self.batch
+        return InvitationSpec(
+            actor=batch.actor,
+            organization=self.organization(),
+            address=item.address,
+            role_ids=list(batch.role_ids),
+            role_names=list(batch.role_names),
+            expires_at=batch.expires_at,
+            message=batch.message,
+        )
+
+
+@dataclass(frozen=True)
+class _Organization:
+    id: str
+    name: str
+
+
+class Stop(Exception):
+    """The rest of the batch cannot go out (`reason` says why for each address)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ItemPace(Pace):
+    """Waits keep the batch's heartbeat; attempts and the sent mark are saved on the item."""
+
+    def __init__(self, run: BatchRun, item: InvitationBatchItem) -> None:
+        self.run = run
+        self.item = item
+
+    def sleep(self, seconds: float) -> None:
+        self.run.sleep(seconds)
+
+    def attempt(self) -> None:
+        self.run.save(self.item, step=Step.CREATING, attempts=self.item.attempts + 1)
+
+    def sent(self) -> None:
+        self.run.save(self.item, step=Step.SENT, reason="")
+
+
+# -- one address ----------------------------------------------------------------------------
+def _process(run: BatchRun, item: InvitationBatchItem) -> None:
+    """Take `item` from the step it reached to sent, skipped or failed."""
+    pace = ItemPace(run, item)
+    spec = run.spec(item)
+    if item.step == Step.QUEUED:
+        verdict = _verdict(run, spec, pace)
+        if verdict:
+            run.save(item, step=verdict[0], reason=verdict[1])
+            return
+    if item.step in (Step.QUEUED, Step.CREATING):
+        try:
+            # "creating" on arrival: a run stopped with the create call's outcome unknown.
+            created = create_exactly_once(spec, pace, maybe_created=item.step == Step.CREATING)
+        except CreateFailed as failed:
+            run.save(item, step=Step.FAILED, reason=failed.reason)
+            return
+        run.save(item, step=Step.CREATED, invitation_id=created.id)
+        invitation = created
+    else:  # created or delivering: the invitation exists; whether its email went out, not
+        pending = _still_pending(run, item, pace)
+        if pending is None:
+            return
+        invitation = pending
+    run.save(item, step=Step.DELIVERING)
+    reason = deliver_or_withdraw(spec, invitation, pace)
+    if reason:
+        run.save(item, step=Step.FAILED, reason=reason)
+        run.delivery_broken = run.delivery_broken or reason == NOT_CONFIGURED_REASON
+
+
+def _verdict(run: BatchRun, spec: InvitationSpec, pace: Pace) -> tuple[str, str] | None:
+    """Why the address is skipped or fails before any invitation is made; None to go on."""
+    if run.delivery_broken:
+        # Every further email would fail the same way: don't create and withdraw each.
+        return Step.FAILED, NOT_CONFIGURED_REASON
+    organization_id = spec.organization.id
+    try:
+        if with_retries(lambda: pending_invitation(organization_id, spec.address), pace):
+            return Step.SKIPPED, "already has a pending invitation"
+        if with_retries(lambda: is_member(organization_id, spec.address), pace):
+            return Step.SKIPPED, "already a member"
+    except LogtoError as error:
+        return Step.FAILED, create_failure(error)
+    if sent_last_hour(spec.actor, organization_id) >= settings.ORGPORTAL_INVITATIONS_PER_HOUR:
+        return Step.SKIPPED, limit_reason()
+    return None
+
+
+def _still_pending(run: BatchRun, item: InvitationBatchItem, pace: Pace) -> Invitation | None:
+    """The item's invitation if it still waits for its email; else the item is settled."""
+    try:
+        invitation = with_retries(
+            lambda: logto.get_client().get_organization_invitation(item.invitation_id), pace
+        )
+    except NotFound:
+        run.save(item, step=Step.FAILED, reason=WITHDRAWN_MEANWHILE)
+        return None
+    # Other failures end this run: marking the item failed could leave the invitation pending
+    # without its email, so it is settled when the batch is resumed.
+    if invitation.status == InvitationStatus.ACCEPTED:  # the email evidently arrived
+        run.save(item, step=Step.SENT)
+        return None
+    if not invitation.is_pending:
+        run.save(item, step=Step.FAILED, reason=WITHDRAWN_MEANWHILE)
+        return None
+    return invitation
