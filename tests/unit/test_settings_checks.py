@@ -152,9 +152,11 @@ POSTGRES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "port
     ],
 )
 def test_sqlite_outside_debug_is_a_deploy_error(
-    settings, databases, debug, single_process, reported
+    settings, monkeypatch, databases, debug, single_process, reported
 ):
-    settings.DATABASES = databases
+    # The check only reads the setting: swapped without override_settings, whose signal warns
+    # that open connections keep the old databases.
+    monkeypatch.setattr("orgportal.checks.settings.DATABASES", databases, raising=False)
     settings.DEBUG = debug
     settings.ORGPORTAL_SINGLE_PROCESS = single_process
     findings = check_shared_database()
