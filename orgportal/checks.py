@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
 from orgportal.deployment import unshared_cache_problem
+from orgportal.logto import dev_defaults
 
 
 def endpoint_problem(endpoint: str) -> str | None:
@@ -73,3 +74,45 @@ def check_shared_cache(app_configs=None, **kwargs) -> list:
     """The refusal of config/wsgi.py, also reported by `check` (and so by `migrate`)."""
     problem = unshared_cache_problem()
     return [Error(problem, id="orgportal.E003")] if problem else []
+
+
+@register(Tags.database, Tags.security, deploy=True)
+def check_shared_database(app_configs=None, **kwargs) -> list:
+    """SQLite is one file on one machine: instances on other machines would each keep their own
+    users, sessions and audit trail, and several processes on one machine queue behind its
+    write lock. Right for `make run`, not for production (README: 'Run it in production')."""
+    if settings.DEBUG or settings.ORGPORTAL_SINGLE_PROCESS:
+        return []
+    findings = []
+    for alias, config in settings.DATABASES.items():
+        if config.get("ENGINE") == "django.db.backends.sqlite3":
+            which = "The database" if alias == "default" else f"The database {alias!r}"
+            findings.append(
+                Error(
+                    f"{which} is SQLite, a file on this machine: other instances would not see "
+                    "its users, sessions and audit trail.",
+                    hint="Set DATABASE_URL=postgres://user:password@host:5432/name (or "
+                    "ORGPORTAL_SINGLE_PROCESS=true if exactly one process serves the portal).",
+                    id="orgportal.E004",
+                )
+            )
+    return findings
+
+
+@register(Tags.security, deploy=True)
+def check_api_resource(app_configs=None, **kwargs) -> list:
+    """Without LOGTO_API_RESOURCE the JSON API expects tokens for the development emulator's
+    resource, which no real tenant issues: every user endpoint would answer 401, silently."""
+    resource = settings.LOGTO.api_resource
+    if settings.DEBUG or (resource and resource != dev_defaults.API_RESOURCE):
+        return []
+    return [
+        Warning(
+            "LOGTO_API_RESOURCE is not set, so the JSON API (/api/v1/) refuses every token "
+            f"your Logto tenant issues: it expects tokens for {dev_defaults.API_RESOURCE}, the "
+            "development emulator's resource.",
+            hint="In Logto, create an API resource (API resources > Create) and set "
+            "LOGTO_API_RESOURCE to its indicator, e.g. https://portal.example.com/api.",
+            id="orgportal.W002",
+        )
+    ]

@@ -4,31 +4,50 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 
 from django import forms
 
-from orgportal.services.organizations import DESCRIPTION_MAX, NAME_MAX
+from orgportal.services.errors import ApplicationError
+from orgportal.services.organizations import (
+    DESCRIPTION_MAX,
+    DESCRIPTION_TOO_LONG,
+    NAME_MAX,
+    NAME_REQUIRED,
+    NAME_TOO_LONG,
+    organization_description_clean,
+    organization_name_clean,
+)
 
 
 class OrganizationForm(forms.Form):
     name = forms.CharField(
         max_length=NAME_MAX,
         strip=True,
-        error_messages={
-            "required": "Give the organization a name.",
-            "max_length": f"Keep the name to {NAME_MAX} characters or fewer.",
-        },
+        error_messages={"required": NAME_REQUIRED, "max_length": NAME_TOO_LONG},
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     description = forms.CharField(
         max_length=DESCRIPTION_MAX,
         required=False,
         strip=True,
-        error_messages={
-            "max_length": f"Keep the description to {DESCRIPTION_MAX} characters or fewer."
-        },
+        error_messages={"max_length": DESCRIPTION_TOO_LONG},
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    # The service's rules, so the page says at once what the service would refuse.
+    def clean_name(self) -> str:
+        return _service_rule(organization_name_clean, self.cleaned_data["name"])
+
+    def clean_description(self) -> str:
+        return _service_rule(organization_description_clean, self.cleaned_data["description"])
+
+
+def _service_rule(rule: Callable[[str], str], value: str) -> str:
+    try:
+        return rule(value)
+    except ApplicationError as error:
+        raise forms.ValidationError(error.message) from None
 
 
 class OrganizationSettingsForm(OrganizationForm):

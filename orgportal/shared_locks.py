@@ -49,6 +49,19 @@ def release(name: str, token: str) -> None:
         cache.delete(_lock_key(name))
 
 
+def throttle_key(name: str) -> str:
+    return f"orgportal:throttle:{name}"
+
+
+def at_most_once_per(name: str, *, seconds: int) -> bool:
+    """True for one caller per `seconds` for `name` across all instances, False for the rest.
+
+    For work an outsider can trigger at will (e.g. refetching keys for a token with an unknown
+    key id): the mark is never removed, its expiry ends the pause.
+    """
+    return cache.add(throttle_key(name), 1, timeout=max(1, seconds))
+
+
 def acquire(name: str, *, hold: float, wait: float) -> str:
     """Wait up to `wait` seconds for the lock `name`; its token, or LockTimeout."""
     deadline = time.monotonic() + wait

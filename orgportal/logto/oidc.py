@@ -15,24 +15,37 @@ from django.http import HttpRequest
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from orgportal.logto.models import Profile
+from orgportal.shared_locks import at_most_once_per, cached_or_filled
 
 logger = logging.getLogger(__name__)
 
 JWKS_CACHE_KEY = "orgportal:logto:jwks"
 JWKS_CACHE_SECONDS = 3600
+# Anyone can send a token with a made-up `kid`; each one asks for a refetch. At most one such
+# refetch per minute across all instances keeps a flood from reaching Logto, and still follows
+# a real rotation within a minute.
+JWKS_FORCED_REFRESH = "logto-jwks-refresh"
+JWKS_FORCED_REFRESH_SECONDS = 60
 CLOCK_LEEWAY_SECONDS = 30
 _KEY_TYPES = {"ES": "EC", "RS": "RSA"}
 
 
+def _download_jwks() -> dict[str, Any]:
+    response = requests.get(settings.OIDC_OP_JWKS_ENDPOINT, timeout=settings.OIDC_TIMEOUT)
+    response.raise_for_status()
+    return response.json()
+
+
 def fetch_jwks(*, force: bool = False) -> dict[str, Any]:
-    """Logto's signing keys, cached; `force` refetches (a new `kid` appeared after rotation)."""
-    jwks = None if force else cache.get(JWKS_CACHE_KEY)
-    if jwks is None:
-        response = requests.get(settings.OIDC_OP_JWKS_ENDPOINT, timeout=settings.OIDC_TIMEOUT)
-        response.raise_for_status()
-        jwks = response.json()
+    """Logto's signing keys, cached; `force` asks for a refetch (a new `kid` appeared after a
+    rotation), which happens at most once per JWKS_FORCED_REFRESH_SECONDS: otherwise the
+    cached keys come back."""
+    if force and at_most_once_per(JWKS_FORCED_REFRESH, seconds=JWKS_FORCED_REFRESH_SECONDS):
+        jwks = _download_jwks()
         cache.set(JWKS_CACHE_KEY, jwks, JWKS_CACHE_SECONDS)
-    return jwks
+        return jwks
+    # One download at a time across instances when the cached keys expire.
+    return cached_or_filled(JWKS_CACHE_KEY, _download_jwks, ttl=JWKS_CACHE_SECONDS)
 
 
 def signing_key_for(token: str) -> Any:

@@ -87,10 +87,12 @@ def audit_in_organization(
 
 @dataclass
 class AuditEntry:
-    """What an `audited` block records; the block may fill in `after` once it knows it."""
+    """What an `audited` block records; the block may fill in `after` once it knows it, and
+    `error` when a failure has more to it than the exception says (e.g. a failed undo)."""
 
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+    error: str = ""
 
 
 @contextmanager
@@ -127,6 +129,6 @@ def audited(
     try:
         yield entry
     except (ApplicationError, LogtoError) as error:
-        record(error.__cause__ or getattr(error, "message", None) or error)
+        record(entry.error or error.__cause__ or getattr(error, "message", None) or error)
         raise
     record()

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 
 from orgportal import logto
 from orgportal.logto.models import Invitation
+from orgportal.services.text import one_line
 
 
 def invitation_deliver(
@@ -71,7 +72,9 @@ def invitation_email_send(
         "expires_at": expires_at,
         "personal_message": personal_message,
     }
-    subject = f"{inviter_name} invited you to join {organization_name}"
+    # Both names come from Logto, where anyone may have put a line break (a header
+    # injection, and Django refuses the whole email) or a direction mark (a spoofed subject).
+    subject = f"{one_line(inviter_name)} invited you to join {one_line(organization_name)}"
     text = render_to_string("orgportal/email/invitation.txt", context)
     html = render_to_string("orgportal/email/invitation.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])

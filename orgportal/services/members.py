@@ -25,7 +25,7 @@ from orgportal.services.access import (
     require_organization_exists,
     role_names,
 )
-from orgportal.services.audit import audit_in_organization, audited
+from orgportal.services.audit import AuditEntry, audit_in_organization, audited
 from orgportal.services.errors import (
     UNREACHABLE,
     ApplicationError,
@@ -339,7 +339,8 @@ def member_add_by_email(
     *, actor: User, organization_id: str, email: str, role_ids: list[str]
 ) -> Member:
     """Add an existing Logto user as a member with roles; people without an account are
-    invited instead. If the role assignment fails, the membership is undone."""
+    invited instead. If the role assignment fails, the membership is undone; if the undo
+    fails too, the refusal and the audit trail say which roles the member now holds."""
     access = organization_access(user=actor, organization_id=organization_id)
     access.require(Perm.MANAGE_MEMBER, "You are not allowed to add members here.")
     roles = require_known_roles(role_ids)
@@ -361,7 +362,7 @@ def member_add_by_email(
         raise ApplicationError(f"{label} is already a member.")
     with _audited(
         actor, access, "member.added", user.id, label, after={"roles": role_names(role_ids)}
-    ):
+    ) as entry:
         try:
             client.add_organization_users(organization_id, [user.id])
         except LogtoError as error:
@@ -373,14 +374,81 @@ def member_add_by_email(
             if role_ids:
                 client.add_organization_user_roles(organization_id, user.id, role_ids)
         except LogtoError as error:
-            try:
-                client.remove_organization_user(organization_id, user.id)
-            except LogtoError:
-                logger.error(
-                    "Member %s added to %s without roles; removal failed", user.id, organization_id
-                )
-            raise ServiceUnavailable(
-                "The roles could not be given, so the member was not added."
-            ) from error
+            _undo_member_add(organization_id, user.id, label, role_ids, error, entry)
     _forget_member(organization_id, user.id)
     return Member(user=user, roles=tuple(RoleRef(rid, roles[rid].name) for rid in role_ids))
+
+
+def _undo_member_add(
+    organization_id: str,
+    user_id: str,
+    label: str,
+    role_ids: list[str],
+    grant_error: LogtoError,
+    entry: AuditEntry,
+) -> None:
+    """The roles were not given: take the membership back. When that fails too, say (and
+    audit) what the organization now holds, read back rather than assumed. Returns only when
+    the grant went through after all (its answer was lost), so the add succeeded."""
+    not_added = ServiceUnavailable(
+        f"The roles could not be given, so {label} was not added. Try again in a moment."
+    )
+    try:
+        logto.get_client().remove_organization_user(organization_id, user_id)
+    except LogtoError as undo_error:
+        logger.error(
+            "Member %s added to %s but the roles failed (%s) and the removal too (%s)",
+            user_id,
+            organization_id,
+            grant_error,
+            undo_error,
+        )
+        now = _membership_now(organization_id, user_id)
+        if now is not None and not now.member:
+            raise not_added from grant_error  # the removal went through after all
+        held = None if now is None else now.roles
+        if held is not None and set(role_ids) <= {role.id for role in held}:
+            return
+        _forget_member(organization_id, user_id)  # they may see the organization now
+        entry.error = f"{grant_error}; the removal failed too: {undo_error}"
+        entry.after = {
+            **(entry.after or {}),
+            "held_roles": "unknown" if held is None else [role.name for role in held],
+        }
+        raise ServiceUnavailable(_held_sentence(label, held)) from grant_error
+    raise not_added from grant_error
+
+
+def _held_sentence(label: str, held: list[RoleRef] | None) -> str:
+    """What a member left behind by a failed add and a failed undo now holds."""
+    if held is None:
+        return (
+            f"The roles could not be given and {label} could not be removed again, so they "
+            "may now be a member without a role. Check the member list in a moment."
+        )
+    if not held:
+        return (
+            f"The roles could not be given and {label} could not be removed again: they are "
+            "now a member without any role. Give them a role or remove them."
+        )
+    names = ", ".join(role.name for role in held)
+    return (
+        f"Not all the roles could be given and {label} could not be removed again: they are "
+        f"now a member with only the role{'s' if len(held) > 1 else ''} {names}."
+    )
+
+
+@dataclass(frozen=True)
+class _Membership:
+    member: bool
+    roles: list[RoleRef]
+
+
+def _membership_now(organization_id: str, user_id: str) -> _Membership | None:
+    """Whether the person is a member now and with which roles; None when that cannot be
+    read."""
+    try:
+        roles = logto.get_client().list_organization_user_roles(organization_id, user_id)
+    except LogtoError as error:
+        return _Membership(False, []) if _not_a_member(error) else None
+    return _Membership(True, [RoleRef(role.id, role.name) for role in roles])

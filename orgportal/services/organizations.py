@@ -35,12 +35,41 @@ from orgportal.services.memberships import (
     organization_remember,
 )
 from orgportal.services.template import template_role
+from orgportal.services.text import has_unsafe_characters
 from orgportal.shared_locks import shared_lock
 
 logger = logging.getLogger(__name__)
 
 NAME_MAX = 128
 DESCRIPTION_MAX = 256
+NAME_REQUIRED = "Give the organization a name."
+NAME_TOO_LONG = f"Keep the name to {NAME_MAX} characters or fewer."
+DESCRIPTION_TOO_LONG = f"Keep the description to {DESCRIPTION_MAX} characters or fewer."
+_UNSAFE = "{} cannot contain line breaks, tabs or invisible control characters."
+
+
+# -- the fields' rules: the forms, the JSON API and the admin all end up here ---------------
+def organization_name_clean(name: str) -> str:
+    """The name as it is stored (trimmed), or ApplicationError with the sentence to show."""
+    name = name.strip()
+    if not name:
+        raise ApplicationError(NAME_REQUIRED)
+    if len(name) > NAME_MAX:
+        raise ApplicationError(NAME_TOO_LONG)
+    if has_unsafe_characters(name):
+        # The name goes into email subjects and on other members' screens.
+        raise ApplicationError(_UNSAFE.format("The name"))
+    return name
+
+
+def organization_description_clean(description: str) -> str:
+    """The description as it is stored (trimmed; may be empty), or ApplicationError."""
+    description = description.strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise ApplicationError(DESCRIPTION_TOO_LONG)
+    if has_unsafe_characters(description):
+        raise ApplicationError(_UNSAFE.format("The description"))
+    return description
 
 
 def _forget(user: User, organization_id: str) -> None:
@@ -81,7 +110,7 @@ def organization_create(*, actor: User, name: str, description: str = "") -> Org
     never an organization without its creator or a creator without their role. A create that
     timed out is read back (by the marker it carries) before anything is reported.
     """
-    name, description = name.strip(), description.strip()
+    name, description = organization_name_clean(name), organization_description_clean(description)
     if not actor.logto_id:
         raise NotAllowed("Only people who signed in with Logto can create organizations.")
     if not organization_can_create(actor=actor):
@@ -221,7 +250,7 @@ def organization_update(
     access = organization_access(user=actor, organization_id=organization_id)
     access.require(Perm.MANAGE_ORGANIZATION, "You are not allowed to change this organization.")
     before = access.organization
-    name, description = name.strip(), description.strip()
+    name, description = organization_name_clean(name), organization_description_clean(description)
     changes = {
         "name": name,
         "description": description or None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,10 +33,21 @@ def user_for_subject(subject: str) -> User:
     if user is None:
         user = User(username=subject, logto_id=subject)
         user.set_unusable_password()
-    user.apply_profile(profile)
+    user.apply_profile(_verification_kept(user, profile))
     user.save()
     cache.set(fresh_key, True, PROFILE_REFRESH_SECONDS)
     return user
+
+
+def _verification_kept(user: User, profile: Profile) -> Profile:
+    """The Management API cannot say whether an address is verified; a sign-in's ID token
+    can. So a refresh from it keeps the verdict already held for the same address (a JSON API
+    call must not turn an address the sign-in called unverified into a verified one, and so
+    pass the invitee rule the page refuses). A new address takes the Management API's reading:
+    Logto makes an address primary only once it is verified (or an admin set it)."""
+    if user.email and profile.email.lower() == user.email.lower():
+        return replace(profile, email_verified=user.email_verified and profile.email_verified)
+    return profile
 
 
 def user_label(user_id: str) -> str:

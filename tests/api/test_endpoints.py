@@ -372,3 +372,40 @@ def test_a_blank_name_in_a_patch_is_refused_not_an_outage(client, emulator, acme
     assert (response.status_code, response.json()["code"]) == (422, "rejected")
     assert response.json()["message"] == "Give the organization a name."
     assert acme.name == "Acme"
+
+
+@pytest.mark.parametrize(
+    ("body", "sentence"),
+    [
+        ({"name": "   "}, "Give the organization a name."),
+        (
+            {"name": "Acme\nBcc: eve@example.com"},
+            "The name cannot contain line breaks, tabs or invisible control characters.",
+        ),
+        (
+            {"name": "Zeta", "description": "\u2066x\u2069"},
+            "The description cannot contain line breaks, tabs or invisible control characters.",
+        ),
+    ],
+)
+def test_a_create_with_a_blank_or_unsafe_name_is_refused_in_the_pages_words(
+    client, emulator, mint, body, sentence
+):
+    count = len(emulator.state.organizations)
+    response = send(client, "POST", "/api/v1/organizations", mint("carol@example.com"), body)
+    assert (response.status_code, response.json()["code"]) == (422, "rejected")
+    assert response.json()["message"] == sentence
+    assert len(emulator.state.organizations) == count
+
+
+def test_a_patch_with_a_direction_mark_is_refused(client, emulator, acme, org_token):
+    response = send(
+        client,
+        "PATCH",
+        f"/api/v1/organizations/{acme.id}",
+        org_token("alice@example.com", ADMIN_SCOPES),
+        {"description": "evil\u202etxt.exe"},
+    )
+    assert response.status_code == 422
+    assert response.json()["message"].startswith("The description cannot contain")
+    assert acme.description == "The demo organization"

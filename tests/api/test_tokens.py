@@ -11,7 +11,8 @@ import pytest
 from django.core.cache import cache
 
 from logto_emulator.keys import SigningKey
-from orgportal.logto.oidc import JWKS_CACHE_KEY
+from orgportal.logto.oidc import JWKS_CACHE_KEY, JWKS_FORCED_REFRESH
+from orgportal.shared_locks import throttle_key
 from tests.api.conftest import bearer
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +181,27 @@ def test_only_the_permissions_in_the_tokens_scope_count(client, emulator, acme, 
     allowed = client.delete(url, headers=bearer(org_token("alice@example.com", "delete:member")))
     assert allowed.status_code == 204
     assert bob not in acme.members
+
+
+def test_a_flood_of_unknown_kids_refetches_the_keys_at_most_once(client, emulator, mint):
+    """An unknown `kid` may mean Logto rotated its key, but a flood of random ones must cost
+    Logto one refetch, not one per request."""
+    client.get(URL, headers=bearer(mint("alice@example.com")))  # JWKS now cached
+    claims = jwt.decode(mint("alice@example.com"), options={"verify_signature": False})
+    before = emulator.calls_to("oidc.jwks")
+    for _ in range(50):
+        forged = SigningKey("ES384").sign(claims)  # a new random kid each time
+        assert_invalid(client.get(URL, headers=bearer(forged)))
+    assert emulator.calls_to("oidc.jwks") - before <= 1
+
+
+def test_after_a_refused_flood_a_rotation_is_followed_once_the_pause_is_over(
+    client, emulator, mint
+):
+    client.get(URL, headers=bearer(mint("alice@example.com")))
+    claims = jwt.decode(mint("alice@example.com"), options={"verify_signature": False})
+    assert_invalid(client.get(URL, headers=bearer(SigningKey("ES384").sign(claims))))
+    emulator.keys = [SigningKey("ES384")]  # Logto rotates right after the refetch
+    assert_invalid(client.get(URL, headers=bearer(mint("alice@example.com"))))
+    cache.delete(throttle_key(JWKS_FORCED_REFRESH))  # as when the pause has run out
+    assert client.get(URL, headers=bearer(mint("alice@example.com"))).status_code == 200

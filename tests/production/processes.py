@@ -45,6 +45,7 @@ def production_env(**variables: str) -> dict[str, str]:
         LOGTO_M2M_APP_ID="orgportal-m2m",
         LOGTO_M2M_APP_SECRET="orgportal-m2m-dev-secret",
         LOGTO_MANAGEMENT_API_RESOURCE="https://default.logto.app/api",
+        LOGTO_API_RESOURCE="https://portal.example.test/api",
     )
     env.update(variables)
     return env

@@ -58,6 +58,15 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "System check identified no issues (1 silenced)." in result.stdout
 
 
+def test_check_deploy_names_sqlite_and_a_missing_api_resource(sqlite_env):
+    env = {**sqlite_env, "REDIS_URL": "redis://cache.internal:6379/0"}
+    del env["LOGTO_API_RESOURCE"]
+    result = manage(env, "check", "--deploy")
+    assert result.returncode != 0
+    assert "(orgportal.E004) The database is SQLite" in result.stderr
+    assert "(orgportal.W002) LOGTO_API_RESOURCE is not set" in result.stderr
+
+
 def test_forms_from_the_public_address_are_trusted_and_more_origins_can_be_added():
     env = production_env(
         REDIS_URL="redis://cache.internal:6379/0",

@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from orgportal.checks import check_logto_settings, check_shared_cache
+from orgportal.checks import (
+    check_api_resource,
+    check_logto_settings,
+    check_shared_cache,
+    check_shared_database,
+)
 from orgportal.deployment import ensure_safe_to_serve, unshared_cache_problem
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,3 +135,49 @@ def test_the_refusal_is_one_sentence_that_names_the_fix(settings):
         "made in one process would not reach the others; set REDIS_URL=redis://host:6379/0 "
         "(or ORGPORTAL_SINGLE_PROCESS=true if exactly one process serves the portal)."
     )
+
+
+SQLITE = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+POSTGRES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "portal"}}
+
+
+@pytest.mark.parametrize(
+    ("databases", "debug", "single_process", "reported"),
+    [
+        (SQLITE, False, False, True),
+        (SQLITE, True, False, False),  # make run
+        (SQLITE, False, True, False),  # the operator's explicit one-process promise
+        (POSTGRES, False, False, False),
+        ({**POSTGRES, "archive": SQLITE["default"]}, False, False, True),
+    ],
+)
+def test_sqlite_outside_debug_is_a_deploy_error(
+    settings, monkeypatch, databases, debug, single_process, reported
+):
+    # The check only reads the setting: swapped without override_settings, whose signal warns
+    # that open connections keep the old databases.
+    monkeypatch.setattr("orgportal.checks.settings.DATABASES", databases, raising=False)
+    settings.DEBUG = debug
+    settings.ORGPORTAL_SINGLE_PROCESS = single_process
+    findings = check_shared_database()
+    assert [finding.id for finding in findings] == (["orgportal.E004"] if reported else [])
+    if reported:
+        assert "SQLite" in findings[0].msg and "DATABASE_URL=postgres://" in findings[0].hint
+
+
+@pytest.mark.parametrize(
+    ("resource", "debug", "reported"),
+    [
+        ("https://api.orgportal.local", False, True),  # the default: the emulator's resource
+        ("", False, True),
+        ("https://portal.example.com/api", False, False),
+        ("https://api.orgportal.local", True, False),  # make run, against the emulator
+    ],
+)
+def test_a_missing_api_resource_is_a_deploy_warning(settings, resource, debug, reported):
+    settings.DEBUG = debug
+    settings.LOGTO = dataclasses.replace(settings.LOGTO, api_resource=resource)
+    findings = check_api_resource()
+    assert [finding.id for finding in findings] == (["orgportal.W002"] if reported else [])
+    if reported:
+        assert findings[0].msg.startswith("LOGTO_API_RESOURCE is not set")

@@ -10,7 +10,14 @@ import pytest
 from django.core.cache import cache
 
 from orgportal import logto
-from orgportal.shared_locks import LockTimeout, cached_or_filled, shared_lock, try_lock
+from orgportal.shared_locks import (
+    LockTimeout,
+    at_most_once_per,
+    cached_or_filled,
+    shared_lock,
+    throttle_key,
+    try_lock,
+)
 
 
 def test_one_fill_for_many_concurrent_misses():
@@ -51,6 +58,15 @@ def test_a_shared_lock_excludes_and_times_out():
     with shared_lock("org:1", hold=5, wait=0.1):
         order.append("again")
     assert order == ["held", "again"]
+
+
+def test_at_most_once_per_lets_one_caller_through_per_period():
+    with ThreadPoolExecutor(8) as pool:
+        passed = list(pool.map(lambda _: at_most_once_per("t", seconds=60), range(20)))
+    assert passed.count(True) == 1
+    assert at_most_once_per("other", seconds=60)  # each name has its own period
+    cache.delete(throttle_key("t"))  # the period ran out
+    assert at_most_once_per("t", seconds=60)
 
 
 def test_a_dead_holders_lock_expires():

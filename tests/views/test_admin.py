@@ -336,3 +336,14 @@ def test_users_in_the_admin_link_to_their_organizations(staff_client, emulator):
         ).status_code
         == 403
     )
+
+
+def test_a_rename_with_a_line_break_is_refused(staff_client, emulator, acme):
+    url = f"/admin/logto/organizations/{acme.id}/"
+    response = staff_client.post(
+        url, {"action": "rename", "name": "Acme\nBcc: eve@example.com", "description": ""}
+    )
+    assert flashes(response) == [
+        "The name cannot contain line breaks, tabs or invisible control characters."
+    ]
+    assert acme.name == "Acme"

@@ -201,3 +201,24 @@ def test_a_rate_limited_page_answers_at_once_and_says_when_to_try_again(client, 
     assert response.status_code == 429
     assert "Try again in 7 seconds." in response.content.decode()
     assert emulator.calls_to("organizations.users.list") == 1  # no waiting it out in here
+
+
+def test_only_https_pictures_are_shown_as_images(client, emulator, acme):
+    """Pictures are whatever people set in Logto: no `javascript:` or plain-http trackers."""
+    emulator.state.user_by_email("bob@example.com").avatar = "javascript:alert(1)"
+    emulator.state.user_by_email("alice@example.com").avatar = "https://cdn.example.com/a.png"
+    login_as(client, emulator, "alice@example.com")
+    body = client.get(f"/orgs/{acme.id}/members/").content.decode()
+    assert "javascript:" not in body
+    assert '<span class="avatar avatar-initial" aria-hidden="true">B</span>' in body
+    assert 'src="https://cdn.example.com/a.png"' in body
+    assert 'referrerpolicy="no-referrer"' in body
+
+
+def test_my_own_picture_in_the_top_bar_is_checked_too(client, emulator, acme):
+    user = login_as(client, emulator, "alice@example.com")
+    user.picture = "http://tracker.example.com/pixel.gif"
+    user.save()
+    body = client.get("/").content.decode()
+    assert "tracker.example.com" not in body
+    assert '<span class="avatar avatar-initial" aria-hidden="true">A</span>' in body

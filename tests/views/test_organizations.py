@@ -248,3 +248,26 @@ def test_the_dashboard_offers_the_last_used_organization_first(client, emulator,
     body = client.get("/").content.decode()
     assert body.index("Acme") < body.index("Beta")
     assert "Last used" in body
+
+
+UNSAFE_SENTENCE = "cannot contain line breaks, tabs or invisible control characters."
+
+
+def test_a_direction_mark_in_a_new_name_is_refused_on_the_field(client, emulator):
+    login_as(client, emulator, "alice@example.com")
+    count = len(emulator.state.organizations)
+    response = client.post("/orgs/new/", {"name": "Acme\u202eCorp", "description": "kept"})
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert f"The name {UNSAFE_SENTENCE}" in body and "kept" in body
+    assert len(emulator.state.organizations) == count
+
+
+def test_a_line_break_in_the_description_is_refused_in_settings(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    response = client.post(
+        f"/orgs/{acme.id}/settings/", {"name": "Acme", "description": "one\ntwo"}
+    )
+    assert response.status_code == 422
+    assert f"The description {UNSAFE_SENTENCE}" in response.content.decode()
+    assert acme.description == "The demo organization"

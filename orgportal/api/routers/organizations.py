@@ -11,7 +11,6 @@ from orgportal.api.inputs import OrganizationCreateIn, OrganizationUpdateIn
 from orgportal.api.outputs import OrganizationOut, error_responses
 from orgportal.logto.models import Organization
 from orgportal.services.access import Perm, organization_access
-from orgportal.services.errors import ApplicationError
 from orgportal.services.organizations import (
     organization_create,
     organization_delete,
@@ -59,9 +58,6 @@ def update_organization(
     sent = payload.model_dump(exclude_none=True)
     if not sent:
         raise ApiError(400, "invalid_input", "Send at least one field to change.")
-    if payload.name is not None and not payload.name.strip():
-        # The service strips it; refuse here in the form's words, not Logto's after a round trip.
-        raise ApplicationError("Give the organization a name.")
     return organization_update(
         actor=actor,
         organization_id=org_id,
