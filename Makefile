@@ -42,6 +42,7 @@ test: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/members_page.py
 	$(BIN)/python benchmarks/instances.py
+	$(BIN)/python benchmarks/invitation_batch.py
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .

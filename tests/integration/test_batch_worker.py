@@ -27,7 +27,7 @@ from orgportal.services.invitation_batches import (
     invitation_batch_start,
     invitation_batches_resume_stale,
 )
-from tests.conftest import local_user, login_as
+from tests.conftest import ON_SERVERS, local_user, login_as
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -179,6 +179,9 @@ def wait_for(condition, seconds: float = 30) -> None:
 
 
 @pytest.mark.live
+@pytest.mark.skipif(
+    ON_SERVERS, reason="the worker process shares the SQLite tier's database file; run there"
+)
 def test_a_worker_process_killed_mid_create_is_made_good_by_the_next(
     db_tasks, live_server, live_emulator, settings
 ):
