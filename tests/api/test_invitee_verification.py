@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from orgportal.services.invitations import invitation_send
+from orgportal.services.invitation_batches import invitation_send
 from orgportal.services.users import user_for_subject
 from tests.api.conftest import bearer
 from tests.conftest import local_user
