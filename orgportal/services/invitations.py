@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 
@@ -56,6 +58,7 @@ BATCH_MAX = 100
 EMAIL_MAX = 254
 MESSAGE_MAX = 500
 EXPIRY_DAYS_RANGE = (1, 30)
+T = TypeVar("T")
 _SPLIT = re.compile(r"[\s,;]+")
 
 
@@ -135,6 +138,29 @@ def _check_roles(access: OrganizationAccess, role_ids: list[str]) -> list[str]:
         "You cannot invite people as {roles}: that role has permissions you do not have.",
     )
     return [roles[rid].name for rid in role_ids]
+
+
+def _refused_audited(
+    actor: User,
+    access: OrganizationAccess,
+    invitation: Invitation,
+    action: str,
+    check: Callable[[], T],
+) -> T:
+    """`check()`'s value; a refusal it raises is audited as a failed `action`, then raised."""
+    try:
+        return check()
+    except ApplicationError as error:
+        audit_in_organization(
+            actor=actor,
+            organization=access.organization,
+            action=action,
+            target_type="invitation",
+            target_id=invitation.id,
+            target_label=invitation.invitee,
+            error=error.message,
+        )
+        raise
 
 
 # -- invite: what the request checks at once; the Logto work is a batch ---------------------
@@ -278,6 +304,19 @@ def invitation_revoke(*, actor: User, organization_id: str, invitation_id: str) 
     invitation = _organization_invitation(organization_id, invitation_id)
     if not invitation.is_pending:
         raise ApplicationError(f"This invitation cannot be revoked. {ENDED[invitation.status]}")
+    # Revoking decides who gets that role, so the same rule as granting it applies.
+    _refused_audited(
+        actor,
+        access,
+        invitation,
+        "invitation.revoked",
+        lambda: refuse_escalation(
+            access,
+            [role.id for role in invitation.roles],
+            "You cannot revoke an invitation as {roles}: that role has permissions you do "
+            "not have.",
+        ),
+    )
     return revoke(actor, access.organization, invitation, "invitation.revoked")
 
 
@@ -337,13 +376,18 @@ def _personal_message(invitation_id: str) -> str:
 
 
 def _reissue(actor: User, access: OrganizationAccess, old: Invitation) -> Invitation:
+    """A fresh invitation with the old one's roles, made by `actor`: a new invitation, so the
+    same escalation rule applies as to any other (the old inviter may have held more)."""
     role_ids = [role.id for role in old.roles]
+    role_names = _refused_audited(
+        actor, access, old, "invitation.reissued", lambda: _check_roles(access, role_ids)
+    )
     outcome = _invite_one(
         actor,
         access.organization,
         old.invitee.lower(),
         role_ids,
-        [role.name for role in old.roles],
+        role_names,
         datetime.now(tz=UTC) + timedelta(days=settings.ORGPORTAL_INVITATION_EXPIRY_DAYS),
         _personal_message(old.id),
     )
