@@ -50,6 +50,7 @@ from orgportal.services.invitation_steps import (
     deliver,
     deliver_or_withdraw,
 )
+from orgportal.services.outcomes import confirmed
 from orgportal.services.users import user_label
 
 logger = logging.getLogger(__name__)
@@ -325,9 +326,15 @@ def revoke(
 ) -> Invitation:
     """Set Revoked in Logto (revoke or decline), audited; a race becomes one sentence."""
     with _audited(actor, organization, action, invitation.id, invitation.invitee):
+        client = logto.get_client()
         try:
-            return logto.get_client().set_organization_invitation_status(
-                invitation.id, InvitationStatus.REVOKED
+            return confirmed(
+                lambda: client.set_organization_invitation_status(
+                    invitation.id, InvitationStatus.REVOKED
+                ),
+                lambda: invitation_in_status(invitation.id, InvitationStatus.REVOKED),
+                # A transport retry of a revoke that was applied gets "it has ended" (422).
+                retried=(InvalidInput,),
             )
         except InvalidInput as error:
             raise ApplicationError(
@@ -335,6 +342,18 @@ def revoke(
             ) from error
         except LogtoError as error:
             raise refusal_from(error, "the change") from error
+
+
+def invitation_in_status(
+    invitation_id: str, status: InvitationStatus, accepted_user_id: str | None = None
+) -> Invitation | None:
+    """The invitation if Logto holds it in `status` (accepted by that user), else None."""
+    now = logto.get_client().get_organization_invitation(invitation_id)
+    if now.status != status:
+        return None
+    if accepted_user_id is not None and now.accepted_user_id != accepted_user_id:
+        return None
+    return now
 
 
 def invitation_resend(*, actor: User, organization_id: str, invitation_id: str) -> Invitation:
