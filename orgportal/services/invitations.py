@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
 
-from orgportal import logto
+from orgportal import logto, request_context
 from orgportal.logto.errors import InvalidInput, LogtoError, NotFound
 from orgportal.logto.models import Invitation, InvitationStatus, Organization
 from orgportal.logto.rules import is_invitee_email
-from orgportal.models import AuditEvent, User
+from orgportal.models import AuditEvent, InvitationBatchItem, User
 from orgportal.services.access import (
     OrganizationAccess,
     Perm,
@@ -52,6 +53,7 @@ from orgportal.services.invitation_steps import (
 )
 from orgportal.services.outcomes import confirmed
 from orgportal.services.users import user_label
+from orgportal.shared_locks import shared_lock
 
 logger = logging.getLogger(__name__)
 
@@ -106,15 +108,72 @@ def invitee_problem(address: str) -> str | None:
     return "not a valid email address"
 
 
-def sent_last_hour(actor: User, organization_id: str) -> int:
+# -- hourly limits -----------------------------------------------------------------------------
+QUOTA_ACTIONS = ("invitation.sent", "invitation.resent")
+
+
+class QuotaUsed(LimitReached):
+    """An hourly invitation limit is reached; `reason` is the short form shown beside an
+    address of a batch."""
+
+    def __init__(self, reason: str) -> None:
+        sentences = ". ".join(part[:1].upper() + part[1:] for part in reason.split("; "))
+        super().__init__(sentences + ".")
+        self.reason = reason
+
+
+def _used_last_hour(*, actor: User | None = None, ip: str | None = None) -> int:
+    """Invitations sent in the last hour by `actor` (any organization) or from `ip`: the
+    emails that went out, plus batch addresses holding a reservation (working on it)."""
     since = datetime.now(tz=UTC) - timedelta(hours=1)
-    return AuditEvent.objects.filter(
-        actor=actor,
-        organization_id=organization_id,
-        action__in=("invitation.sent", "invitation.resent"),
-        outcome=AuditEvent.Outcome.SUCCESS,
-        created_at__gte=since,
-    ).count()
+    sent = AuditEvent.objects.filter(
+        action__in=QUOTA_ACTIONS, outcome=AuditEvent.Outcome.SUCCESS, created_at__gte=since
+    )
+    working = InvitationBatchItem.objects.filter(
+        step__in=InvitationBatchItem.WORKING, updated_at__gte=since
+    )
+    if actor is not None:
+        sent, working = sent.filter(actor=actor), working.filter(batch__actor=actor)
+    else:
+        sent, working = sent.filter(ip=ip), working.filter(batch__ip=ip)
+    # An address goes from working to sent (its audit event) in one transaction, and only in
+    # that direction; counting the working ones first can count it twice, never miss it.
+    reserved = working.count()
+    return reserved + sent.count()
+
+
+def limit_reason(*, actor: User, ip: str | None) -> str:
+    """Why one more invitation would pass an hourly limit, as a reason; "" when it would not."""
+    if _used_last_hour(actor=actor) >= settings.ORGPORTAL_INVITATIONS_PER_HOUR:
+        return (
+            f"you reached the limit of {settings.ORGPORTAL_INVITATIONS_PER_HOUR} "
+            "invitations an hour; try again later"
+        )
+    if ip and _used_last_hour(ip=ip) >= settings.ORGPORTAL_INVITATIONS_PER_HOUR_PER_IP:
+        return "too many invitations were sent from your network this hour; try again later"
+    return ""
+
+
+@contextmanager
+def invitation_quota(*, actor: User, ip: str | None) -> Iterator[None]:
+    """One invitation's share of the hourly limits, counted and taken atomically.
+
+    The count happens under locks for the person and for the client IP (`ip`: the address of
+    the request that asked, passed down explicitly because batches run in a worker), held
+    until the block has recorded its invitation (a batch address marked as working, or the
+    "sent" audit event). Parallel requests thus cannot all pass the same count, on any
+    instance. QuotaUsed when a limit is reached."""
+    names = [f"invitation-quota:user:{actor.pk}"]
+    if ip:
+        names.append(f"invitation-quota:ip:{ip}")  # always after the person's: no deadlock
+    with ExitStack() as locks:
+        for name in names:
+            # `hold` covers a re-issue's create and email with their retries.
+            locks.enter_context(shared_lock(name, hold=120, wait=60))
+        reason = limit_reason(actor=actor, ip=ip)
+        if reason:
+            raise QuotaUsed(reason)
+        yield
 
 
 def _audited(
@@ -230,13 +289,6 @@ def invitation_plan(
 def is_member(organization_id: str, email: str) -> bool:
     page = logto.get_client().list_organization_users(organization_id, q=email, page_size=20)
     return any((m.user.primary_email or "").lower() == email for m in page)
-
-
-def limit_reason() -> str:
-    return (
-        f"you reached the limit of {settings.ORGPORTAL_INVITATIONS_PER_HOUR} "
-        "invitations an hour; try again later"
-    )
 
 
 def _invite_one(
@@ -364,21 +416,18 @@ def invitation_resend(*, actor: User, organization_id: str, invitation_id: str) 
     organization = access.organization
     if invitation.status in (InvitationStatus.ACCEPTED, InvitationStatus.REVOKED):
         raise ApplicationError(f"This invitation cannot be resent. {ENDED[invitation.status]}")
-    if sent_last_hour(actor, organization_id) >= settings.ORGPORTAL_INVITATIONS_PER_HOUR:
-        raise LimitReached(
-            f"You reached the limit of {settings.ORGPORTAL_INVITATIONS_PER_HOUR} invitations "
-            "an hour. Try again later."
-        )
-    if invitation.status == InvitationStatus.EXPIRED:
-        return _reissue(actor, access, invitation)
-    with _audited(actor, organization, "invitation.resent", invitation_id, invitation.invitee):
-        deliver(
-            actor,
-            organization,
-            invitation,
-            [role.name for role in invitation.roles],
-            _personal_message(invitation_id),
-        )
+    # The request's address, as the batch records it (`invitation_batches._record`).
+    with invitation_quota(actor=actor, ip=request_context.client_ip.get()):
+        if invitation.status == InvitationStatus.EXPIRED:
+            return _reissue(actor, access, invitation)
+        with _audited(actor, organization, "invitation.resent", invitation_id, invitation.invitee):
+            deliver(
+                actor,
+                organization,
+                invitation,
+                [role.name for role in invitation.roles],
+                _personal_message(invitation_id),
+            )
     return invitation
 
 
