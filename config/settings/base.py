@@ -61,10 +61,14 @@ ORGPORTAL_MAX_ORGANIZATIONS_PER_USER = env.int("ORGPORTAL_MAX_ORGANIZATIONS_PER_
 # The role a creator gets in the organization they create.
 ORGPORTAL_CREATOR_ROLE = env.str("ORGPORTAL_CREATOR_ROLE", default="admin")
 # Invitations: who delivers the email ("django": our templates through EMAIL_*; "logto": the
-# tenant's email connector), default expiry, and a per-inviter, per-organization hourly limit.
+# tenant's email connector), default expiry, and hourly limits per person (across all their
+# organizations) and per client IP address (several accounts behind one address).
 ORGPORTAL_INVITATION_DELIVERY = env.str("ORGPORTAL_INVITATION_DELIVERY", default="django")
 ORGPORTAL_INVITATION_EXPIRY_DAYS = env.int("ORGPORTAL_INVITATION_EXPIRY_DAYS", default=7)
 ORGPORTAL_INVITATIONS_PER_HOUR = env.int("ORGPORTAL_INVITATIONS_PER_HOUR", default=50)
+ORGPORTAL_INVITATIONS_PER_HOUR_PER_IP = env.int(
+    "ORGPORTAL_INVITATIONS_PER_HOUR_PER_IP", default=200
+)
 # Logto global roles that make someone staff (Django admin) or superuser, checked at sign-in.
 ORGPORTAL_STAFF_ROLE = env.str("ORGPORTAL_STAFF_ROLE", default="portal-staff")
 ORGPORTAL_SUPERUSER_ROLE = env.str("ORGPORTAL_SUPERUSER_ROLE", default="portal-superuser")

@@ -53,6 +53,10 @@ NOT_SET_UP = (
     "This is not set up yet, so nothing was changed. Please tell the people who run this portal."
 )
 UNREACHABLE = "We could not reach Logto, so nothing was changed. Try again in a moment."
+UNCONFIRMED = (
+    "Our sign-in service did not answer in time, so we cannot tell whether {doing} was made. "
+    "Reload the page to see, then try again if needed."
+)
 
 
 def busy_sentence(retry_after: float | None) -> str:
@@ -87,6 +91,9 @@ def refusal_from(error: LogtoError, doing: str) -> ApplicationError:
     fix (ApplicationError); Logto being unreachable, busy or misconfigured is not
     (ServiceUnavailable). `doing` names the change, e.g. "the change"."""
     if isinstance(error, Unavailable):
+        # Outcome unknown here means even reading back failed: "nothing changed" may be false.
+        if error.outcome_unknown:
+            return ServiceUnavailable(UNCONFIRMED.format(doing=doing))
         return ServiceUnavailable(UNREACHABLE)
     if isinstance(error, RateLimited | AuthError | NotConfigured):
         return ServiceUnavailable(logto_failure_sentence(error))

@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -41,7 +40,7 @@ from orgportal.services.invitation_steps import (
     with_retries,
     withdraw,
 )
-from orgportal.services.invitations import is_member, limit_reason, sent_last_hour
+from orgportal.services.invitations import QuotaUsed, invitation_quota, is_member
 
 logger = logging.getLogger(__name__)
 
@@ -241,14 +240,16 @@ def _process(run: BatchRun, item: InvitationBatchItem) -> None:
     pace = ItemPace(run, item)
     spec = run.spec(item)
     if item.step == Step.QUEUED:
-        verdict = _verdict(run, spec, pace)
+        verdict = _verdict(run, item, spec, pace)
         if verdict:
             run.save(item, step=verdict[0], reason=verdict[1])
             return
     if item.step in (Step.QUEUED, Step.CREATING):
         try:
             # "creating" on arrival: a run stopped with the create call's outcome unknown.
-            created = create_exactly_once(spec, pace, maybe_created=item.step == Step.CREATING)
+            created = create_exactly_once(
+                spec, pace, maybe_created=item.step == Step.CREATING and item.attempts > 0
+            )
         except CreateFailed as failed:
             run.save(item, step=Step.FAILED, reason=failed.reason)
             return
@@ -266,8 +267,11 @@ def _process(run: BatchRun, item: InvitationBatchItem) -> None:
         run.delivery_broken = run.delivery_broken or reason == NOT_CONFIGURED_REASON
 
 
-def _verdict(run: BatchRun, spec: InvitationSpec, pace: Pace) -> tuple[str, str] | None:
-    """Why the address is skipped or fails before any invitation is made; None to go on."""
+def _verdict(
+    run: BatchRun, item: InvitationBatchItem, spec: InvitationSpec, pace: Pace
+) -> tuple[str, str] | None:
+    """Why the address is skipped or fails before any invitation is made; None to go on,
+    with the address's share of the hourly limits reserved."""
     if run.delivery_broken:
         # Every further email would fail the same way: don't create and withdraw each.
         return Step.FAILED, NOT_CONFIGURED_REASON
@@ -279,8 +283,13 @@ def _verdict(run: BatchRun, spec: InvitationSpec, pace: Pace) -> tuple[str, str]
             return Step.SKIPPED, "already a member"
     except LogtoError as error:
         return Step.FAILED, create_failure(error)
-    if sent_last_hour(spec.actor, organization_id) >= settings.ORGPORTAL_INVITATIONS_PER_HOUR:
-        return Step.SKIPPED, limit_reason()
+    try:
+        with invitation_quota(actor=spec.actor, ip=run.batch.ip):
+            # The reservation: a working address counts against the limits from now on (no
+            # create call yet: attempts stays 0, so a resumed run knows none went out).
+            run.save(item, step=Step.CREATING)
+    except QuotaUsed as used:
+        return Step.SKIPPED, used.reason
     return None
 
 

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 
-from orgportal import logto
+from orgportal import logto, request_context
 from orgportal.logto.errors import InvalidInput, LogtoError, NotFound
 from orgportal.logto.models import Invitation, InvitationStatus, Organization
 from orgportal.logto.rules import is_invitee_email
-from orgportal.models import AuditEvent, User
+from orgportal.models import AuditEvent, InvitationBatchItem, User
 from orgportal.services.access import (
     OrganizationAccess,
     Perm,
@@ -48,7 +51,9 @@ from orgportal.services.invitation_steps import (
     deliver,
     deliver_or_withdraw,
 )
+from orgportal.services.outcomes import confirmed
 from orgportal.services.users import user_label
+from orgportal.shared_locks import shared_lock
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +61,7 @@ BATCH_MAX = 100
 EMAIL_MAX = 254
 MESSAGE_MAX = 500
 EXPIRY_DAYS_RANGE = (1, 30)
+T = TypeVar("T")
 _SPLIT = re.compile(r"[\s,;]+")
 
 
@@ -102,15 +108,72 @@ def invitee_problem(address: str) -> str | None:
     return "not a valid email address"
 
 
-def sent_last_hour(actor: User, organization_id: str) -> int:
+# -- hourly limits -----------------------------------------------------------------------------
+QUOTA_ACTIONS = ("invitation.sent", "invitation.resent")
+
+
+class QuotaUsed(LimitReached):
+    """An hourly invitation limit is reached; `reason` is the short form shown beside an
+    address of a batch."""
+
+    def __init__(self, reason: str) -> None:
+        sentences = ". ".join(part[:1].upper() + part[1:] for part in reason.split("; "))
+        super().__init__(sentences + ".")
+        self.reason = reason
+
+
+def _used_last_hour(*, actor: User | None = None, ip: str | None = None) -> int:
+    """Invitations sent in the last hour by `actor` (any organization) or from `ip`: the
+    emails that went out, plus batch addresses holding a reservation (working on it)."""
     since = datetime.now(tz=UTC) - timedelta(hours=1)
-    return AuditEvent.objects.filter(
-        actor=actor,
-        organization_id=organization_id,
-        action__in=("invitation.sent", "invitation.resent"),
-        outcome=AuditEvent.Outcome.SUCCESS,
-        created_at__gte=since,
-    ).count()
+    sent = AuditEvent.objects.filter(
+        action__in=QUOTA_ACTIONS, outcome=AuditEvent.Outcome.SUCCESS, created_at__gte=since
+    )
+    working = InvitationBatchItem.objects.filter(
+        step__in=InvitationBatchItem.WORKING, updated_at__gte=since
+    )
+    if actor is not None:
+        sent, working = sent.filter(actor=actor), working.filter(batch__actor=actor)
+    else:
+        sent, working = sent.filter(ip=ip), working.filter(batch__ip=ip)
+    # An address goes from working to sent (its audit event) in one transaction, and only in
+    # that direction; counting the working ones first can count it twice, never miss it.
+    reserved = working.count()
+    return reserved + sent.count()
+
+
+def limit_reason(*, actor: User, ip: str | None) -> str:
+    """Why one more invitation would pass an hourly limit, as a reason; "" when it would not."""
+    if _used_last_hour(actor=actor) >= settings.ORGPORTAL_INVITATIONS_PER_HOUR:
+        return (
+            f"you reached the limit of {settings.ORGPORTAL_INVITATIONS_PER_HOUR} "
+            "invitations an hour; try again later"
+        )
+    if ip and _used_last_hour(ip=ip) >= settings.ORGPORTAL_INVITATIONS_PER_HOUR_PER_IP:
+        return "too many invitations were sent from your network this hour; try again later"
+    return ""
+
+
+@contextmanager
+def invitation_quota(*, actor: User, ip: str | None) -> Iterator[None]:
+    """One invitation's share of the hourly limits, counted and taken atomically.
+
+    The count happens under locks for the person and for the client IP (`ip`: the address of
+    the request that asked, passed down explicitly because batches run in a worker), held
+    until the block has recorded its invitation (a batch address marked as working, or the
+    "sent" audit event). Parallel requests thus cannot all pass the same count, on any
+    instance. QuotaUsed when a limit is reached."""
+    names = [f"invitation-quota:user:{actor.pk}"]
+    if ip:
+        names.append(f"invitation-quota:ip:{ip}")  # always after the person's: no deadlock
+    with ExitStack() as locks:
+        for name in names:
+            # `hold` covers a re-issue's create and email with their retries.
+            locks.enter_context(shared_lock(name, hold=120, wait=60))
+        reason = limit_reason(actor=actor, ip=ip)
+        if reason:
+            raise QuotaUsed(reason)
+        yield
 
 
 def _audited(
@@ -135,6 +198,29 @@ def _check_roles(access: OrganizationAccess, role_ids: list[str]) -> list[str]:
         "You cannot invite people as {roles}: that role has permissions you do not have.",
     )
     return [roles[rid].name for rid in role_ids]
+
+
+def _refused_audited(
+    actor: User,
+    access: OrganizationAccess,
+    invitation: Invitation,
+    action: str,
+    check: Callable[[], T],
+) -> T:
+    """`check()`'s value; a refusal it raises is audited as a failed `action`, then raised."""
+    try:
+        return check()
+    except ApplicationError as error:
+        audit_in_organization(
+            actor=actor,
+            organization=access.organization,
+            action=action,
+            target_type="invitation",
+            target_id=invitation.id,
+            target_label=invitation.invitee,
+            error=error.message,
+        )
+        raise
 
 
 # -- invite: what the request checks at once; the Logto work is a batch ---------------------
@@ -205,13 +291,6 @@ def is_member(organization_id: str, email: str) -> bool:
     return any((m.user.primary_email or "").lower() == email for m in page)
 
 
-def limit_reason() -> str:
-    return (
-        f"you reached the limit of {settings.ORGPORTAL_INVITATIONS_PER_HOUR} "
-        "invitations an hour; try again later"
-    )
-
-
 def _invite_one(
     actor: User,
     organization: Organization,
@@ -278,6 +357,19 @@ def invitation_revoke(*, actor: User, organization_id: str, invitation_id: str) 
     invitation = _organization_invitation(organization_id, invitation_id)
     if not invitation.is_pending:
         raise ApplicationError(f"This invitation cannot be revoked. {ENDED[invitation.status]}")
+    # Revoking decides who gets that role, so the same rule as granting it applies.
+    _refused_audited(
+        actor,
+        access,
+        invitation,
+        "invitation.revoked",
+        lambda: refuse_escalation(
+            access,
+            [role.id for role in invitation.roles],
+            "You cannot revoke an invitation as {roles}: that role has permissions you do "
+            "not have.",
+        ),
+    )
     return revoke(actor, access.organization, invitation, "invitation.revoked")
 
 
@@ -286,9 +378,15 @@ def revoke(
 ) -> Invitation:
     """Set Revoked in Logto (revoke or decline), audited; a race becomes one sentence."""
     with _audited(actor, organization, action, invitation.id, invitation.invitee):
+        client = logto.get_client()
         try:
-            return logto.get_client().set_organization_invitation_status(
-                invitation.id, InvitationStatus.REVOKED
+            return confirmed(
+                lambda: client.set_organization_invitation_status(
+                    invitation.id, InvitationStatus.REVOKED
+                ),
+                lambda: invitation_in_status(invitation.id, InvitationStatus.REVOKED),
+                # A transport retry of a revoke that was applied gets "it has ended" (422).
+                retried=(InvalidInput,),
             )
         except InvalidInput as error:
             raise ApplicationError(
@@ -296,6 +394,18 @@ def revoke(
             ) from error
         except LogtoError as error:
             raise refusal_from(error, "the change") from error
+
+
+def invitation_in_status(
+    invitation_id: str, status: InvitationStatus, accepted_user_id: str | None = None
+) -> Invitation | None:
+    """The invitation if Logto holds it in `status` (accepted by that user), else None."""
+    now = logto.get_client().get_organization_invitation(invitation_id)
+    if now.status != status:
+        return None
+    if accepted_user_id is not None and now.accepted_user_id != accepted_user_id:
+        return None
+    return now
 
 
 def invitation_resend(*, actor: User, organization_id: str, invitation_id: str) -> Invitation:
@@ -306,21 +416,18 @@ def invitation_resend(*, actor: User, organization_id: str, invitation_id: str) 
     organization = access.organization
     if invitation.status in (InvitationStatus.ACCEPTED, InvitationStatus.REVOKED):
         raise ApplicationError(f"This invitation cannot be resent. {ENDED[invitation.status]}")
-    if sent_last_hour(actor, organization_id) >= settings.ORGPORTAL_INVITATIONS_PER_HOUR:
-        raise LimitReached(
-            f"You reached the limit of {settings.ORGPORTAL_INVITATIONS_PER_HOUR} invitations "
-            "an hour. Try again later."
-        )
-    if invitation.status == InvitationStatus.EXPIRED:
-        return _reissue(actor, access, invitation)
-    with _audited(actor, organization, "invitation.resent", invitation_id, invitation.invitee):
-        deliver(
-            actor,
-            organization,
-            invitation,
-            [role.name for role in invitation.roles],
-            _personal_message(invitation_id),
-        )
+    # The request's address, as the batch records it (`invitation_batches._record`).
+    with invitation_quota(actor=actor, ip=request_context.client_ip.get()):
+        if invitation.status == InvitationStatus.EXPIRED:
+            return _reissue(actor, access, invitation)
+        with _audited(actor, organization, "invitation.resent", invitation_id, invitation.invitee):
+            deliver(
+                actor,
+                organization,
+                invitation,
+                [role.name for role in invitation.roles],
+                _personal_message(invitation_id),
+            )
     return invitation
 
 
@@ -337,13 +444,18 @@ def _personal_message(invitation_id: str) -> str:
 
 
 def _reissue(actor: User, access: OrganizationAccess, old: Invitation) -> Invitation:
+    """A fresh invitation with the old one's roles, made by `actor`: a new invitation, so the
+    same escalation rule applies as to any other (the old inviter may have held more)."""
     role_ids = [role.id for role in old.roles]
+    role_names = _refused_audited(
+        actor, access, old, "invitation.reissued", lambda: _check_roles(access, role_ids)
+    )
     outcome = _invite_one(
         actor,
         access.organization,
         old.invitee.lower(),
         role_ids,
-        [role.name for role in old.roles],
+        role_names,
         datetime.now(tz=UTC) + timedelta(days=settings.ORGPORTAL_INVITATION_EXPIRY_DAYS),
         _personal_message(old.id),
     )

@@ -13,11 +13,17 @@ from orgportal.models import User
 from orgportal.services.access import permissions_forget
 from orgportal.services.audit import audited
 from orgportal.services.errors import ApplicationError, NotAllowed, refusal_from
-from orgportal.services.invitations import ENDED, InvitationNotFound, revoke
+from orgportal.services.invitations import (
+    ENDED,
+    InvitationNotFound,
+    invitation_in_status,
+    revoke,
+)
 from orgportal.services.memberships import (
     organization_list_for_user_forget,
     organization_remember,
 )
+from orgportal.services.outcomes import confirmed
 from orgportal.services.users import user_label
 from orgportal.shared_locks import cached_or_filled
 
@@ -96,9 +102,17 @@ def invitation_accept(*, actor: User, invitation_id: str) -> Invitation:
         target_label=invitation.invitee,
         after={"roles": [role.name for role in invitation.roles]},
     ):
+        client = logto.get_client()
         try:
-            accepted = logto.get_client().set_organization_invitation_status(
-                invitation_id, InvitationStatus.ACCEPTED, accepted_user_id=actor.subject
+            accepted = confirmed(
+                lambda: client.set_organization_invitation_status(
+                    invitation_id, InvitationStatus.ACCEPTED, accepted_user_id=actor.subject
+                ),
+                lambda: invitation_in_status(
+                    invitation_id, InvitationStatus.ACCEPTED, accepted_user_id=actor.subject
+                ),
+                # A transport retry of an acceptance that was applied gets "it has ended".
+                retried=(InvalidInput,),
             )
         except InvalidInput as error:
             raise ApplicationError(

@@ -35,6 +35,7 @@ from orgportal.services.errors import (
     refusal_from,
 )
 from orgportal.services.memberships import organization_list_for_user_forget
+from orgportal.services.outcomes import applied
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +90,17 @@ def _target(organization_id: str, user_id: str) -> tuple[LogtoUser, set[str]]:
         raise
     current = {role.id for role in roles}
     return user, current
+
+
+def _role_ids(organization_id: str, user_id: str) -> set[str] | None:
+    """The member's role ids as Logto holds them now; None when they are not a member."""
+    try:
+        roles = logto.get_client().list_organization_user_roles(organization_id, user_id)
+    except InvalidInput as error:
+        if _not_a_member(error):
+            return None
+        raise
+    return {role.id for role in roles}
 
 
 def _audited(actor: User, access: OrganizationAccess, action: str, user_id: str, label: str, **kw):
@@ -156,7 +168,12 @@ def member_roles_set(
             ),
         ):
             try:
-                client.replace_organization_user_roles(organization_id, user_id, sorted(wanted))
+                applied(
+                    lambda: client.replace_organization_user_roles(
+                        organization_id, user_id, sorted(wanted)
+                    ),
+                    lambda: _role_ids(organization_id, user_id) == wanted,
+                )
             except LogtoError as error:
                 if _not_a_member(error):
                     _raise_member_gone(organization_id, label)
@@ -193,7 +210,10 @@ def member_remove(*, actor: User, organization_id: str, user_id: str) -> str:
             restore=partial(member_readd, organization_id, user_id, current),
         ):
             try:
-                client.remove_organization_user(organization_id, user_id)
+                applied(
+                    lambda: client.remove_organization_user(organization_id, user_id),
+                    lambda: _role_ids(organization_id, user_id) is None,
+                )
             except NotFound:
                 _raise_member_gone(
                     organization_id, label, f"{label} was already removed a moment ago."
@@ -297,8 +317,16 @@ def _bulk_add_role(
     )
     role_name = roles[role_id].name
     organization_id = access.organization.id
+    client = logto.get_client()
+
+    def everyone_has_it() -> bool:
+        return all(role_id in (_role_ids(organization_id, uid) or ()) for uid in user_ids)
+
     try:
-        logto.get_client().add_organization_users_roles(organization_id, user_ids, [role_id])
+        applied(
+            lambda: client.add_organization_users_roles(organization_id, user_ids, [role_id]),
+            everyone_has_it,
+        )
     except LogtoError as error:
         failure: LogtoError | None = error
     else:

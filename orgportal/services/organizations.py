@@ -34,6 +34,7 @@ from orgportal.services.memberships import (
     organization_list_for_user_forget,
     organization_remember,
 )
+from orgportal.services.outcomes import confirmed
 from orgportal.services.template import template_role
 from orgportal.services.text import has_unsafe_characters
 from orgportal.shared_locks import shared_lock
@@ -251,14 +252,23 @@ def organization_update(
     access.require(Perm.MANAGE_ORGANIZATION, "You are not allowed to change this organization.")
     before = access.organization
     name, description = organization_name_clean(name), organization_description_clean(description)
-    changes = {
+    changes: dict[str, object] = {
         "name": name,
         "description": description or None,
         "is_mfa_required": is_mfa_required,
     }
+    wanted = {"name": name, "description": description, "is_mfa_required": is_mfa_required}
     with _audited(actor, "organization.updated", before, after=changes) as entry:
+        client = logto.get_client()
+
+        def held() -> Organization | None:
+            now = client.get_organization(organization_id)
+            return now if _settings_of(now) == wanted else None
+
         try:
-            updated = logto.get_client().update_organization(organization_id, **changes)
+            updated = confirmed(
+                lambda: client.update_organization(organization_id, **changes), held
+            )
         except NotFound as error:
             raise OrganizationNotFound(ORGANIZATION_GONE) from error
         except LogtoError as error:

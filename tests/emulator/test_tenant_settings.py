@@ -197,7 +197,7 @@ def test_without_the_mandatory_policy_the_setup_page_can_be_skipped(emulator):
 
 
 # -- fault injection ---------------------------------------------------------------------------
-def test_answer_delay_applies_the_change_and_answers_after_the_clients_timeout():
+def test_after_work_applies_the_change_and_answers_after_the_clients_timeout():
     from logto_emulator import defaults as dev_defaults
     from logto_emulator.server import EmulatorServer
     from tests.conftest import make_emulator

@@ -317,3 +317,35 @@ def test_decline_is_recorded_as_declined(emulator, acme, alice, carol):
 def test_mask_email():
     assert mask_email("carol@example.com") == "c***l@example.com"
     assert mask_email("al@example.com") == "a***@example.com"
+
+
+def _inviter(emulator, acme):
+    """Ivy may invite members, nothing more."""
+    from tests.conftest import local_user
+
+    emulator.state.add_role("inviter", ["invite:member"])
+    user = emulator.state.add_user("ivy@example.com", "pw")
+    emulator.state.add_member(acme, user, ["inviter"])
+    return local_user(emulator, "ivy@example.com")
+
+
+def test_reissuing_an_expired_admin_invitation_needs_the_admin_permissions(emulator, acme, alice):
+    [outcome] = send(alice, acme, emulator, ["dave@example.com"], role="admin")
+    emulator.state.invitations[outcome.invitation_id].expires_at = 1
+    ivy = _inviter(emulator, acme)
+    with pytest.raises(NotAllowed, match="as admin"):
+        invitation_resend(actor=ivy, organization_id=acme.id, invitation_id=outcome.invitation_id)
+    assert [i.id for i in emulator.state.invitations.values()] == [outcome.invitation_id]
+    refused = AuditEvent.objects.get(action="invitation.reissued")
+    assert refused.outcome == "failure" and refused.actor.email == "ivy@example.com"
+
+
+def test_revoking_an_admin_invitation_needs_the_admin_permissions(emulator, acme, alice):
+    [admin] = send(alice, acme, emulator, ["dave@example.com"], role="admin")
+    [member] = send(alice, acme, emulator, ["erin@example.com"], role="member")
+    ivy = _inviter(emulator, acme)
+    with pytest.raises(NotAllowed, match="as admin"):
+        invitation_revoke(actor=ivy, organization_id=acme.id, invitation_id=admin.invitation_id)
+    assert emulator.state.invitations[admin.invitation_id].status == "Pending"
+    invitation_revoke(actor=ivy, organization_id=acme.id, invitation_id=member.invitation_id)
+    assert emulator.state.invitations[member.invitation_id].status == "Revoked"

@@ -84,7 +84,7 @@ def test_when_nothing_can_be_read_back_the_sentence_does_not_guess(emulator, sam
 
 
 def test_a_grant_whose_answer_was_lost_is_a_success(emulator, sam, acme):
-    emulator.set_fault("organizations.users.roles.add", answer_delay=0.01, times=1)
+    emulator.set_fault("organizations.users.roles.add", after_work=True, latency=0.01, times=1)
     emulator.set_fault("organizations.users.remove", status=503)
     member = add_carol(emulator, sam, acme, "member")
     assert [role.name for role in member.roles] == ["member"]
