@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django_htmx.http import HttpResponseClientRedirect
 from mozilla_django_oidc.middleware import SessionRefresh
+
+from orgportal.logto import deadline
 
 _NAVIGATION_HEADERS = ("HX-Redirect", "HX-Location", "HX-Refresh")
 
@@ -61,3 +65,15 @@ class HtmxMessagesMiddleware:
             trigger["messages"] = pending
             response["HX-Trigger"] = json.dumps(trigger)
         return response
+
+
+class LogtoDeadlineMiddleware:
+    """Each request's Logto calls share one time budget (ORGPORTAL_REQUEST_DEADLINE): a slow
+    Logto makes a page answer late by at most that, never hold a worker for long."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with deadline.within(settings.ORGPORTAL_REQUEST_DEADLINE):
+            return self.get_response(request)

@@ -63,6 +63,8 @@ ORGPORTAL_CREATOR_ROLE = env.str("ORGPORTAL_CREATOR_ROLE", default="admin")
 # Invitations: who delivers the email ("django": our templates through EMAIL_*; "logto": the
 # tenant's email connector), default expiry, and hourly limits per person (across all their
 # organizations) and per client IP address (several accounts behind one address).
+# Seconds all Logto calls of one request may take together (the task worker has no limit).
+ORGPORTAL_REQUEST_DEADLINE = env.float("ORGPORTAL_REQUEST_DEADLINE", default=8.0)
 ORGPORTAL_INVITATION_DELIVERY = env.str("ORGPORTAL_INVITATION_DELIVERY", default="django")
 ORGPORTAL_INVITATION_EXPIRY_DAYS = env.int("ORGPORTAL_INVITATION_EXPIRY_DAYS", default=7)
 ORGPORTAL_INVITATIONS_PER_HOUR = env.int("ORGPORTAL_INVITATIONS_PER_HOUR", default=50)
@@ -111,6 +113,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "orgportal.middleware.LogtoDeadlineMiddleware",
     "orgportal.middleware.HtmxSessionRefresh",
     "orgportal.session_guard.SessionGuardMiddleware",
     "orgportal.middleware.HtmxMessagesMiddleware",

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import requests
 
+from orgportal.logto import deadline
 from orgportal.logto.errors import (
     NOT_CONFIGURED_CODES,
     AuthError,
@@ -830,6 +831,7 @@ class LogtoClient:
             # about one thing into a call about all of them (e.g. every invitation).
             raise NotFound("No such id.", method=method, path=template)
         path = template.format(*(quote(str(arg), safe="") for arg in path_args))
+        self._timeout_within_deadline(method, template)  # no token fetch once time is up
         token = self.tokens.get()
         response = self._send(method, template, path, token, params, json)
         if response.status_code == 401:
@@ -857,7 +859,7 @@ class LogtoClient:
                 params=params,
                 json=json,
                 headers={"Authorization": f"Bearer {token}"},
-                timeout=self._timeout,
+                timeout=self._timeout_within_deadline(method, template),
             )
         except requests.Timeout as exc:
             raise Unavailable(
@@ -879,6 +881,23 @@ class LogtoClient:
             (time.monotonic() - started) * 1000,
         )
         return response
+
+    def _timeout_within_deadline(self, method: str, template: str) -> tuple[float, float]:
+        """This call's (connect, read) timeouts, cut to what is left of the request's budget,
+        shared by the transport's tries; Unavailable when nothing is left."""
+        left = deadline.remaining()
+        if left is None:
+            return self._timeout
+        if left <= 0.05:
+            raise Unavailable("The request's time for Logto ran out.", method=method, path=template)
+        per_try = left / (self._tries or 1)
+        return (min(self._timeout[0], per_try), min(self._timeout[1], per_try))
+
+    @property
+    def _tries(self) -> int:
+        adapter = self._session.get_adapter(self.endpoint)
+        retries = getattr(adapter, "max_retries", None)
+        return 1 + (getattr(retries, "total", 0) or 0)
 
     @staticmethod
     def _error(response: requests.Response, method: str, template: str) -> LogtoError:

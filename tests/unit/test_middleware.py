@@ -51,3 +51,21 @@ def test_messages_wait_for_the_next_page_when_htmx_navigates(rf):
     response = HtmxMessagesMiddleware(view)(request)
     assert "HX-Trigger" not in response
     assert [str(m) for m in messages.get_messages(request)] == ["Created."]
+
+
+def test_every_request_gets_one_budget_for_its_logto_calls(settings, rf):
+    from django.http import HttpResponse
+
+    from orgportal.logto import deadline
+    from orgportal.middleware import LogtoDeadlineMiddleware
+
+    settings.ORGPORTAL_REQUEST_DEADLINE = 5.0
+    seen = []
+
+    def view(request):
+        seen.append(deadline.remaining())
+        return HttpResponse()
+
+    LogtoDeadlineMiddleware(view)(rf.get("/"))
+    assert 4.5 < seen[0] <= 5.0
+    assert deadline.remaining() is None  # gone after the request
