@@ -72,6 +72,10 @@ class Unavailable(LogtoError):
         self.outcome_unknown = outcome_unknown
 
 
+class UnexpectedAnswer(LogtoError):
+    """Logto's answer did not have the shape the call documents (a bug or a proxy in between)."""
+
+
 class NotConfigured(LogtoError):
     """Logto lacks a part of its configuration the call needs (e.g. no email connector: 501
     `connector.not_found`). An operator must fix it; retrying does not help."""

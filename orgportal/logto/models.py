@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
+from orgportal.logto.errors import UnexpectedAnswer
+
 T = TypeVar("T")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def expects_object(parse: F) -> F:
+    """Parsing refuses anything but a JSON object: an answer of the wrong shape (a list where
+    one thing was expected) becomes a LogtoError, never a crash further up."""
+
+    @functools.wraps(parse)
+    def checked(cls: Any, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise UnexpectedAnswer(
+                f"Logto answered with {type(data).__name__} where one {cls.__name__} was expected."
+            )
+        return parse(cls, data)
+
+    return checked  # type: ignore[return-value]
 
 
 def _from_ms(value: Any) -> datetime | None:
@@ -23,6 +44,7 @@ class RoleRef:
     name: str
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> RoleRef:
         return cls(id=data["id"], name=data["name"])
 
@@ -38,6 +60,7 @@ class Organization:
     member_count: int | None = None  # only when asked for (showFeatured)
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> Organization:
         return cls(
             id=data["id"],
@@ -58,6 +81,7 @@ class UserOrganization:
     roles: tuple[RoleRef, ...]
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> UserOrganization:
         return cls(
             organization=Organization.from_api(data),
@@ -110,6 +134,7 @@ class User:
     is_suspended: bool
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> User:
         return cls(
             id=data["id"],
@@ -135,6 +160,7 @@ class Member:
     roles: tuple[RoleRef, ...]
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> Member:
         return cls(
             user=User.from_api(data),
@@ -155,6 +181,7 @@ class OrganizationScope:
     description: str | None
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> OrganizationScope:
         return cls(id=data["id"], name=data["name"], description=data.get("description"))
 
@@ -170,6 +197,7 @@ class OrganizationRole:
     scope_names: tuple[str, ...] | None = None
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> OrganizationRole:
         scopes = data.get("scopes")
         return cls(
@@ -204,6 +232,7 @@ class Invitation:
     roles: tuple[RoleRef, ...]
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> Invitation:
         return cls(
             id=data["id"],
@@ -233,6 +262,7 @@ class Application:
     description: str | None = None
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> Application:
         metadata = data.get("oidcClientMetadata") or {}
         return cls(
@@ -256,6 +286,7 @@ class ApplicationSecret:
     expires_at: datetime | None
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> ApplicationSecret:
         return cls(
             application_id=data["applicationId"],
@@ -274,6 +305,7 @@ class OrganizationApplication:
     roles: tuple[RoleRef, ...]
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> OrganizationApplication:
         return cls(
             application=Application.from_api(data),
@@ -289,6 +321,7 @@ class ApplicationOrganization:
     roles: tuple[RoleRef, ...]
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> ApplicationOrganization:
         return cls(
             organization=Organization.from_api(data),
@@ -316,6 +349,7 @@ class OneTimeToken:
     expires_at: datetime | None
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> OneTimeToken:
         context = data.get("context") or {}
         return cls(
@@ -343,6 +377,7 @@ class Hook:
     created_at: datetime | None
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> Hook:
         config = data.get("config") or {}
         events = data.get("events") or ([data["event"]] if data.get("event") else [])
@@ -370,6 +405,7 @@ class HookDelivery:
     created_at: datetime | None
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> HookDelivery:
         payload = data.get("payload") or {}
         return cls(
@@ -391,6 +427,7 @@ class Connector:
     connector_id: str
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> Connector:
         return cls(id=data["id"], type=data["type"], connector_id=data.get("connectorId", ""))
 
@@ -405,6 +442,7 @@ class MfaSettings:
     organization_required_mfa_policy: str | None
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> MfaSettings:
         return cls(
             factors=tuple(data.get("factors") or ()),
@@ -421,6 +459,7 @@ class MfaVerification:
     type: str
 
     @classmethod
+    @expects_object
     def from_api(cls, data: dict[str, Any]) -> MfaVerification:
         return cls(id=data["id"], type=data["type"])
 

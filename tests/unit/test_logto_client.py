@@ -383,3 +383,10 @@ def test_dot_ids_are_refused_before_any_call(emulator, odd_id):
     with pytest.raises(errors.NotFound):
         client.list_organization_users(odd_id)
     assert [c for c in emulator.calls[before:] if not c[1].startswith("oidc.")] == []
+
+
+def test_an_answer_of_the_wrong_shape_is_a_logto_error_not_a_crash(mocked):
+    token_response(mocked)
+    mocked.get(f"{E}/api/organization-invitations/inv1", json=[{"id": "a"}, {"id": "b"}])
+    with pytest.raises(errors.UnexpectedAnswer, match="where one Invitation was expected"):
+        make_client().get_organization_invitation("inv1")
