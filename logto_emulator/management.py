@@ -14,7 +14,10 @@ import jwt
 from werkzeug.wrappers import Request, Response
 
 from logto_emulator import tenant_settings
-from logto_emulator.applications import require_role_type  # added: M2M roles are for apps
+from logto_emulator.applications import (
+    application_json,
+    require_role_type,
+)  # added: M2M roles are for apps
 from logto_emulator.errors import (
     ApiError,
     json_response,
@@ -612,26 +615,7 @@ class ManagementApi:
         app = self.state.applications.get(app_id)
         if app is None:
             raise not_exists_with_id("application", app_id)
-        return json_response(
-            {
-                "tenantId": "default",
-                "id": app.id,
-                "name": app.name,
-                "description": app.description,  # added: apps made by POST /applications
-                "type": app.type,
-                "oidcClientMetadata": {
-                    "redirectUris": app.redirect_uris,
-                    "postLogoutRedirectUris": app.post_logout_redirect_uris,
-                },
-                "customClientMetadata": {},
-                "protectedAppMetadata": None,
-                "customData": {},
-                "isThirdParty": False,
-                "appLevelAccessControlEnabled": False,
-                "createdAt": app.created_at,
-                "isAdmin": False,
-            }
-        )
+        return json_response({**application_json(app), "isAdmin": False})
 
 
 def _unique_violation() -> ApiError:
