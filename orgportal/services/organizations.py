@@ -34,7 +34,7 @@ from orgportal.services.memberships import (
     organization_list_for_user_forget,
     organization_remember,
 )
-from orgportal.services.outcomes import confirmed
+from orgportal.services.outcomes import applied, confirmed
 from orgportal.services.template import template_role
 from orgportal.services.text import has_unsafe_characters
 from orgportal.shared_locks import shared_lock
@@ -64,7 +64,11 @@ def organization_name_clean(name: str) -> str:
 
 
 def organization_description_clean(description: str) -> str:
-    """The description as it is stored (trimmed; may be empty), or ApplicationError."""
+    """The description as it is stored (trimmed; may be empty), or ApplicationError.
+
+    Its box is a textarea, so Enter is natural there: line breaks become spaces (the pages show
+    it as one paragraph), while other control and direction characters are refused."""
+    description = " ".join(description.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     description = description.strip()
     if len(description) > DESCRIPTION_MAX:
         raise ApplicationError(DESCRIPTION_TOO_LONG)
@@ -153,24 +157,19 @@ def _create_marked(actor: User, name: str, description: str) -> Organization:
     client = logto.get_client()
     marker = {"orgportal": {"createdBy": actor.logto_id, "creationId": secrets.token_hex(8)}}
     try:
-        return client.create_organization(
-            name=name, description=description or None, custom_data=marker
+        return confirmed(
+            lambda: client.create_organization(
+                name=name, description=description or None, custom_data=marker
+            ),
+            lambda: _find_marked(name, marker),  # Logto did create it: carry on with the setup
         )
-    except Unavailable as error:
-        if error.outcome_unknown and (found := _find_marked(name, marker)) is not None:
-            return found  # Logto did create it: carry on with the setup
-        _audit_create_failure(actor, name, error)
-        raise refusal_from(error, "the organization") from error
     except LogtoError as error:
         _audit_create_failure(actor, name, error)
         raise refusal_from(error, "the organization") from error
 
 
 def _find_marked(name: str, marker: dict) -> Organization | None:
-    try:
-        candidates = logto.get_client().list_organizations(q=name, page_size=100).items
-    except LogtoError:
-        return None
+    candidates = logto.get_client().list_organizations(q=name, page_size=100).items
     return next(
         (o for o in candidates if o.custom_data.get("orgportal") == marker["orgportal"]), None
     )
@@ -289,7 +288,10 @@ def organization_delete(*, actor: User, organization_id: str, confirm_name: str)
         )
     with _audited(actor, "organization.deleted", organization, before={"name": organization.name}):
         try:
-            logto.get_client().delete_organization(organization_id)
+            applied(
+                lambda: logto.get_client().delete_organization(organization_id),
+                partial(_organization_gone, organization_id),
+            )
         except NotFound:
             pass  # already gone: the outcome the user asked for
         except LogtoError as error:
@@ -323,7 +325,10 @@ def organization_leave(*, actor: User, organization_id: str) -> None:
         ),
     ):
         try:
-            logto.get_client().remove_organization_user(organization_id, actor.subject)
+            applied(
+                lambda: logto.get_client().remove_organization_user(organization_id, actor.subject),
+                partial(_not_a_member, organization_id, actor.subject),
+            )
         except NotFound:
             pass  # no longer a member: done
         except LogtoError as error:
@@ -331,6 +336,19 @@ def organization_leave(*, actor: User, organization_id: str) -> None:
     _forget(actor, organization_id)
     if actor.last_organization_id == organization_id:
         organization_remember(actor=actor, organization_id="")
+
+
+def _organization_gone(organization_id: str) -> bool:
+    try:
+        logto.get_client().get_organization(organization_id)
+    except NotFound:
+        return True
+    return False
+
+
+def _not_a_member(organization_id: str, user_id: str) -> bool:
+    organizations = logto.get_client().list_user_organizations(user_id)
+    return all(item.organization.id != organization_id for item in organizations)
 
 
 def _settings_of(organization: Organization) -> dict[str, object]:

@@ -47,7 +47,7 @@ def test_create_refuses_them_in_the_description(emulator, alice):
 
 @pytest.mark.parametrize("field", ["name", "description"])
 def test_update_refuses_them_too(emulator, acme, alice, field):
-    values = {"name": "Acme", "description": "", field: "Acme\n2"}
+    values = {"name": "Acme", "description": "", field: "Acme\u202e2"}
     with pytest.raises(ApplicationError):
         organization_update(actor=alice, organization_id=acme.id, **values)
     assert (acme.name, acme.description) == ("Acme", "The demo organization")
@@ -73,3 +73,10 @@ def test_a_name_too_long_after_trimming_is_refused(emulator, alice):
 def test_letters_of_every_script_and_punctuation_are_fine(emulator, alice):
     org = organization_create(actor=alice, name="  Ærø & Söhne \u2013 株式会社 (עברית)  ")
     assert org.name == "Ærø & Söhne \u2013 株式会社 (עברית)"
+
+
+def test_line_breaks_typed_into_the_description_become_spaces(emulator, acme, alice):
+    organization_update(
+        actor=alice, organization_id=acme.id, name="Acme", description="one\r\ntwo\nthree"
+    )
+    assert acme.description == "one two three"

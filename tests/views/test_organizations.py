@@ -263,10 +263,10 @@ def test_a_direction_mark_in_a_new_name_is_refused_on_the_field(client, emulator
     assert len(emulator.state.organizations) == count
 
 
-def test_a_line_break_in_the_description_is_refused_in_settings(client, emulator, acme):
+def test_a_direction_mark_in_the_description_is_refused_in_settings(client, emulator, acme):
     login_as(client, emulator, "alice@example.com")
     response = client.post(
-        f"/orgs/{acme.id}/settings/", {"name": "Acme", "description": "one\ntwo"}
+        f"/orgs/{acme.id}/settings/", {"name": "Acme", "description": "one\u202etwo"}
     )
     assert response.status_code == 422
     assert f"The description {UNSAFE_SENTENCE}" in response.content.decode()
