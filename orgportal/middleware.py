@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django_htmx.http import HttpResponseClientRedirect
 from mozilla_django_oidc.middleware import SessionRefresh
 
-from orgportal.logto import deadline
+from orgportal.logto import deadline, shared_reads
 
 _NAVIGATION_HEADERS = ("HX-Redirect", "HX-Location", "HX-Refresh")
 
@@ -69,11 +69,12 @@ class HtmxMessagesMiddleware:
 
 class LogtoDeadlineMiddleware:
     """Each request's Logto calls share one time budget (ORGPORTAL_REQUEST_DEADLINE): a slow
-    Logto makes a page answer late by at most that, never hold a worker for long."""
+    Logto makes a page answer late by at most that, never hold a worker for long. And the
+    request's identical reads are sent once (shared_reads)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with deadline.within(settings.ORGPORTAL_REQUEST_DEADLINE):
+        with deadline.within(settings.ORGPORTAL_REQUEST_DEADLINE), shared_reads.shared():
             return self.get_response(request)

@@ -60,11 +60,14 @@ ORGPORTAL_ORGANIZATION_CREATORS = env.str("ORGPORTAL_ORGANIZATION_CREATORS", def
 ORGPORTAL_MAX_ORGANIZATIONS_PER_USER = env.int("ORGPORTAL_MAX_ORGANIZATIONS_PER_USER", default=0)
 # The role a creator gets in the organization they create.
 ORGPORTAL_CREATOR_ROLE = env.str("ORGPORTAL_CREATOR_ROLE", default="admin")
+# Seconds all Logto calls of one request may take together (the task worker has no limit).
+ORGPORTAL_REQUEST_DEADLINE = env.float("ORGPORTAL_REQUEST_DEADLINE", default=8.0)
+# Threads per process for Logto calls that run at the same time (orgportal/concurrency.py):
+# the most one instance sends Logto at once, across all its requests.
+ORGPORTAL_UPSTREAM_THREADS = env.int("ORGPORTAL_UPSTREAM_THREADS", default=16)
 # Invitations: who delivers the email ("django": our templates through EMAIL_*; "logto": the
 # tenant's email connector), default expiry, and hourly limits per person (across all their
 # organizations) and per client IP address (several accounts behind one address).
-# Seconds all Logto calls of one request may take together (the task worker has no limit).
-ORGPORTAL_REQUEST_DEADLINE = env.float("ORGPORTAL_REQUEST_DEADLINE", default=8.0)
 ORGPORTAL_INVITATION_DELIVERY = env.str("ORGPORTAL_INVITATION_DELIVERY", default="django")
 ORGPORTAL_INVITATION_EXPIRY_DAYS = env.int("ORGPORTAL_INVITATION_EXPIRY_DAYS", default=7)
 ORGPORTAL_INVITATIONS_PER_HOUR = env.int("ORGPORTAL_INVITATIONS_PER_HOUR", default=50)

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import requests
 
-from orgportal.logto import deadline
+from orgportal.logto import deadline, shared_reads
 from orgportal.logto.errors import (
     NOT_CONFIGURED_CODES,
     AuthError,
@@ -825,7 +825,28 @@ class LogtoClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
     ) -> requests.Response:
-        """Send one call; map failures to `LogtoError`s. `template` is logged, not the ids."""
+        """Send one call; map failures to `LogtoError`s. `template` is logged, not the ids.
+
+        Identical reads within a request are sent once; a write forgets them (shared_reads)."""
+        if method != "GET":
+            shared_reads.forget()
+            try:
+                return self._request_now(method, template, *path_args, params=params, json=json)
+            finally:
+                shared_reads.forget()  # reads that ran meanwhile may predate the write
+        key = (template, path_args, _frozen(params))
+        return shared_reads.read(
+            key, lambda: self._request_now(method, template, *path_args, params=params)
+        )
+
+    def _request_now(
+        self,
+        method: str,
+        template: str,
+        *path_args: str,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+    ) -> requests.Response:
         if any(not str(arg).strip(".") for arg in path_args):
             # "", "." and ".." would be dropped from the URL as dot segments, turning a call
             # about one thing into a call about all of them (e.g. every invitation).
@@ -929,6 +950,13 @@ class LogtoClient:
                 "Check that the machine-to-machine app has the Management API role."
             )
         return cls(message, **kwargs)
+
+
+def _frozen(params: dict[str, Any] | None) -> tuple:
+    """`params` as a hashable key: lists (repeated parameters) become tuples."""
+    if not params:
+        return ()
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
 
 
 def _without_none(**values: Any) -> dict[str, Any]:

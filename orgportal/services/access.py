@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from orgportal import logto
+from orgportal.concurrency import together
 from orgportal.logto.errors import LogtoError, NotFound
 from orgportal.logto.models import Organization, OrganizationRole, RoleRef
 from orgportal.models import User
@@ -104,10 +105,24 @@ def organization_access(*, user: User, organization_id: str) -> OrganizationAcce
         return _staff_access(organization_id)
     if not user.logto_id:
         raise OrganizationNotFound("No such organization.")
-    membership = organization_get_for_user(user_id=user.logto_id, organization_id=organization_id)
+    user_id = user.logto_id
+
+    def scopes_or_error() -> frozenset[str] | LogtoError:
+        # Read at the same time as the membership; its error only counts for members.
+        try:
+            return user_scopes(organization_id=organization_id, user_id=user_id)
+        except LogtoError as error:
+            return error
+
+    membership, scopes = together(
+        lambda: organization_get_for_user(user_id=user_id, organization_id=organization_id),
+        scopes_or_error,
+    )
     if membership is None:
+        permissions_forget(organization_id=organization_id, user_id=user_id)  # read in vain
         raise OrganizationNotFound("No such organization.")
-    scopes = user_scopes(organization_id=organization_id, user_id=user.logto_id)
+    if isinstance(scopes, LogtoError):
+        raise scopes
     if user.token_scopes is not None:
         scopes &= user.token_scopes  # through the API, only what the token names counts
     return OrganizationAccess(
@@ -118,11 +133,13 @@ def organization_access(*, user: User, organization_id: str) -> OrganizationAcce
 def _staff_access(organization_id: str) -> OrganizationAccess:
     """Staff in the admin hold every organization permission, in any organization."""
     try:
-        organization = logto.get_client().get_organization(organization_id)
+        organization, roles = together(
+            lambda: logto.get_client().get_organization(organization_id), template_roles
+        )
     except NotFound:
         raise OrganizationNotFound(ORGANIZATION_GONE) from None
     scopes = set(settings.ORGPORTAL_PERMISSIONS.values())
-    for role in template_roles():
+    for role in roles:
         scopes.update(role.scope_names or ())
     return OrganizationAccess(organization=organization, roles=(), scopes=frozenset(scopes))
 
@@ -177,7 +194,9 @@ def refuse_escalation(access: OrganizationAccess, role_ids: Iterable[str], sente
         raise NotAllowed(sentence.format(roles=", ".join(above)))
 
 
-def _template_scope_names() -> frozenset[str]:
+def template_scope_names() -> frozenset[str]:
+    """The names of every permission the template defines (cached)."""
+
     def fetch() -> frozenset[str]:
         return frozenset(s.name for s in logto.get_client().list_organization_scopes())
 
@@ -189,7 +208,7 @@ def can_remove_members(access: OrganizationAccess) -> bool:
     if access.can(Perm.DELETE_MEMBER):
         return True
     return access.can(Perm.MANAGE_MEMBER) and (
-        permission_name(Perm.DELETE_MEMBER) not in _template_scope_names()
+        permission_name(Perm.DELETE_MEMBER) not in template_scope_names()
     )
 
 

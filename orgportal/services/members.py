@@ -56,17 +56,24 @@ def member_list(
 
     `q` is what the person typed, trimmed; `%` and `_` in it mean themselves."""
     organization_access(user=actor, organization_id=organization_id)
-    page_size = min(max(page_size, 1), max(PAGE_SIZES))
-    members = logto.get_client().list_organization_users(
-        organization_id,
-        q=q.strip()[:SEARCH_MAX] or None,
-        page=max(page, 1),
-        page_size=page_size,
-    )
+    members = member_page_read(organization_id=organization_id, q=q, page=page, page_size=page_size)
     if members.total == 0:
         # Logto lists a deleted organization's members as an empty page, not a 404.
         require_organization_exists(organization_id)
     return members
+
+
+def member_page_read(
+    *, organization_id: str, q: str = "", page: int = 1, page_size: int = 20
+) -> Page[Member]:
+    """The Logto read behind `member_list`, without the access check: a page prefetches it
+    beside that check (the read is shared within the request, so it is sent once)."""
+    return logto.get_client().list_organization_users(
+        organization_id,
+        q=q.strip()[:SEARCH_MAX] or None,
+        page=max(page, 1),
+        page_size=min(max(page_size, 1), max(PAGE_SIZES)),
+    )
 
 
 def _label(user: LogtoUser | None, user_id: str) -> str:

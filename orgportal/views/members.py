@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from orgportal.logto.errors import LogtoError
-from orgportal.services.access import Perm, can_remove_members, grantable_role_ids
+from orgportal.services.access import (
+    Perm,
+    can_remove_members,
+    grantable_role_ids,
+    template_scope_names,
+)
 from orgportal.services.errors import ApplicationError
 from orgportal.services.members import (
     DEFAULT_PAGE_SIZE,
     PAGE_SIZES,
     SEARCH_MAX,
     member_list,
+    member_page_read,
     member_remove,
     member_roles_set,
     members_bulk,
@@ -40,7 +48,7 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def _list_state(request: OrganizationRequest) -> dict:
+def _list_state(request: HttpRequest) -> dict:
     params = request.GET
     page_size = _int(params.get("page_size"), DEFAULT_PAGE_SIZE)
     return {
@@ -84,7 +92,16 @@ def _current_path(request: OrganizationRequest) -> str:
     return request.get_full_path()
 
 
-@organization_view()
+def _members_reads(request: HttpRequest, org_id: str) -> list[Callable[[], object]]:
+    state = _list_state(request)
+    return [
+        partial(member_page_read, organization_id=org_id, **state),
+        template_roles,
+        template_scope_names,
+    ]
+
+
+@organization_view(prefetch=_members_reads)
 @require_safe
 def members_page(request: OrganizationRequest, org_id: str) -> HttpResponse:
     context = _members_context(request, org_id, _list_state(request))

@@ -14,7 +14,7 @@ from django.core import mail
 from django.utils import timezone
 from werkzeug.wrappers import Response
 
-from orgportal import request_context
+from orgportal import request_context, shared_locks
 from orgportal.models import AuditEvent, InvitationBatch, InvitationBatchItem
 from orgportal.services import invitation_batch_runner, invitation_steps
 from orgportal.services.invitation_batch_runner import (
@@ -116,7 +116,9 @@ def test_a_rate_limited_create_is_retried_with_backoff(
     batch = start(alice, acme, emulator, ["dave@example.com"])
     assert steps(batch) == [("dave@example.com", Step.SENT)]
     assert batch.items.get().attempts == 3
-    assert waits == [0.5, 2.0]
+    # Other threads' short polls for a shared lock (the cold M2M token) go through the same
+    # patched sleep; the backoff is what is left.
+    assert [w for w in waits if w != shared_locks._POLL_SECONDS] == [0.5, 2.0]
     assert emulator.calls_to("invitations.create") == 3
     assert len(emulator.state.invitations) == 1 and len(mail.outbox) == 1
 
