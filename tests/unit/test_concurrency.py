@@ -161,3 +161,17 @@ def test_users_are_read_by_ids_in_one_call(emulator):
     found = logto.get_client().list_users_by_ids([*ids, "nosuchuser00"])
     assert sorted(user.id for user in found) == sorted(ids)
     assert emulator.calls_to("users.list") == 1
+
+
+def test_a_busy_pool_never_holds_a_request_back(settings):
+    """Every pool thread is taken by other requests: this request's calls run on its own
+    thread instead of queueing behind them."""
+    release = threading.Event()
+    busy = [start(lambda: release.wait(MEET)) for _ in range(settings.ORGPORTAL_UPSTREAM_THREADS)]
+    try:
+        assert together(lambda: "a", lambda: "b", lambda: "c") == ("a", "b", "c")
+        assert each(lambda n: n + 1, range(5)) == [1, 2, 3, 4, 5]
+    finally:
+        release.set()
+        for pending in busy:
+            pending.wait()
