@@ -54,6 +54,7 @@ import statistics
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -118,6 +119,7 @@ class Run:
     late_calls: int  # answered after the request's own answer (work it left running)
     seconds: float
     ok: bool
+    routes: Counter[str]
 
 
 @dataclass
@@ -350,8 +352,9 @@ def is_management_call(route: str) -> bool:
     return not route.startswith(("oidc.", "emulator."))
 
 
-def management_calls(emulator: Emulator, since: int) -> int:
-    return sum(1 for _, route, _ in emulator.calls[since:] if is_management_call(route))
+def management_calls(emulator: Emulator, since: int) -> Counter[str]:
+    """The Management API calls made since the `since`th call, by route name."""
+    return Counter(route for _, route, _ in emulator.calls[since:] if is_management_call(route))
 
 
 def set_latency(emulator: Emulator, seconds: float) -> None:
@@ -412,10 +415,10 @@ def measure(emulator: Emulator, in_flight: InFlight, scenario: Scenario, *, cold
     started = time.perf_counter()
     ok = scenario.act()
     seconds = time.perf_counter() - started
-    answered = management_calls(emulator, before)
+    answered = management_calls(emulator, before).total()
     in_flight.wait_idle()
-    calls = management_calls(emulator, before)
-    return Run(calls, calls - answered, seconds, ok)
+    routes = management_calls(emulator, before)
+    return Run(routes.total(), routes.total() - answered, seconds, ok, routes)
 
 
 def run_passes(
@@ -589,14 +592,29 @@ def call_notes(rows: list[Row]) -> list[str]:
     return notes
 
 
-def report(rows: list[Row], seconds: float) -> str:
+def by_route(rows: list[Row]) -> list[str]:
+    """Where the calls of the first run at L = 0 went, cold and warm."""
+
+    def spelled(routes: Counter[str]) -> str:
+        return ", ".join(f"{route} {n}" for route, n in routes.most_common()) or "none"
+
+    return [
+        f"- {row.label}: cold {spelled(row.runs[(0.0, True)][0].routes)}; "
+        f"warm {spelled(row.runs[(0.0, False)][0].routes)}"
+        for row in rows
+    ]
+
+
+def report(rows: list[Row], seconds: float, load_before: float) -> str:
     stamp = datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
     notes = call_notes(rows)
+    # Times at L = 0 are as good as the machine is idle: say how idle it was.
+    load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     return "\n".join(
         [
             "# Portal benchmark",
             "",
-            f"{stamp}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}. "
+            f"{stamp}, {os.cpu_count()} CPUs ({load}), Python {sys.version.split()[0]}. "
             "The Logto emulator over HTTP on 127.0.0.1, L added to every Management API call. "
             f"Medians of {RUNS} runs at L = 0, one run at L > 0; CPU: medians of {CPU_RUNS} "
             f"warm requests ({RUNS} of each action, one batch). Request deadline "
@@ -612,7 +630,14 @@ def report(rows: list[Row], seconds: float) -> str:
             "the worker; at L = 200 ms it is left to benchmarks/invitation_batch.py (a minute "
             "per run). CPU: the portal's own, the emulator's subtracted (emulator in-process, "
             "L = 0).",
-            *(["", "Calls:", *notes] if notes else []),
+            "",
+            "Calls by route (L = 0):",
+            *by_route(rows),
+            *(
+                ["", "Calls that changed with latency, or outlived the request:", *notes]
+                if notes
+                else []
+            ),
             "",
             f"Measured in {seconds:.0f} s by benchmarks/portal.py.",
             "",
@@ -626,7 +651,7 @@ def main() -> None:
     # marks those).
     for name in ("orgportal", "orgportal.access", "django.request", "urllib3"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
-    started = time.perf_counter()
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
     setup_test_environment()
     test_database = connection.creation.create_test_db(verbosity=0)  # a file of its own
     emulator = build_emulator(
@@ -657,7 +682,7 @@ def main() -> None:
         connections.close_all()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{test_database}{suffix}").unlink(missing_ok=True)
-    text = report(list(rows.values()), time.perf_counter() - started)
+    text = report(list(rows.values()), time.perf_counter() - started, load_before)
     OUTPUT.parent.mkdir(exist_ok=True)
     OUTPUT.write_text(text, encoding="utf-8")
     print()
