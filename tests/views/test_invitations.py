@@ -22,7 +22,7 @@ def rid(emulator, name):
 
 def invite(client, acme, emulator, emails, **extra):
     data = {"emails": emails, "roles": [rid(emulator, "member")], "expires_in_days": "7", **extra}
-    return client.post(f"/orgs/{acme.id}/invitations/", data)
+    return client.post(f"/orgs/{acme.id}/invitations/", data, follow=True)
 
 
 def test_the_invite_page_defaults_to_the_member_role_and_seven_days(client, emulator, acme):
