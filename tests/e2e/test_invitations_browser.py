@@ -88,6 +88,7 @@ def test_every_row_action_is_on_screen_with_thirty_long_pending_invitations(
     expect(first.get_by_role("button", name=re.compile("^Resend"))).to_be_in_viewport()
     expect(first.get_by_role("button", name=re.compile("^Revoke"))).to_be_in_viewport()
     look(page, f"invitations-30-pending-{width}")
+    page.screenshot(path=str(ARTIFACTS / f"invitations-first-screen-{width}.png"))
 
 
 def test_search_paging_and_the_status_filter(live_server, live_emulator, page, look):
@@ -158,6 +159,7 @@ def test_a_member_a_new_person_and_a_typo_each_get_their_outcome(
     look(page, "invite-result-1440")
     page.set_viewport_size({"width": 375, "height": 800})
     look(page, "invite-result-375")
+    page.screenshot(path=str(ARTIFACTS / "invite-result-first-screen-375.png"))
 
     # "Retry failed": the failed address, fixed in place, goes out in one click.
     retry = result.get_by_label(re.compile("Failed address"))
