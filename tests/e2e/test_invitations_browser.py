@@ -207,7 +207,9 @@ def test_without_javascript_invite_people_is_a_page(live_server, live_emulator, 
     look(page, "invite-no-js-result", run_axe=False)
     page.get_by_role("button", name="Retry failed").click()  # plain form: same one click
     expect(page.locator("#batch-summary")).to_have_text("Done: 1 failed.")
-    page.locator("tr", has_text="erin@example.com").get_by_role("button", name=re.compile("^Revoke")).click()
+    page.locator("tr", has_text="erin@example.com").get_by_role(
+        "button", name=re.compile("^Revoke")
+    ).click()
     expect(page.locator(".messages")).to_contain_text("Invitation revoked.")
     expect(page.locator("#invitation-list")).not_to_contain_text("erin@example.com")
 
