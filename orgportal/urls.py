@@ -44,6 +44,11 @@ urlpatterns = [
     ),
     path("orgs/<logto_id:org_id>/invitations/", invitations.invitations_page, name="invitations"),
     path(
+        "orgs/<logto_id:org_id>/invitations/new/",
+        invitations.invitation_new,
+        name="invitation_new",
+    ),
+    path(
         "orgs/<logto_id:org_id>/invitations/batches/<uuid:batch_id>/",
         invitations.invitation_batch_view,
         name="invitation_batch",

@@ -21,7 +21,7 @@ from django.conf import settings
 
 from orgportal import logto, request_context
 from orgportal.logto.errors import InvalidInput, LogtoError, NotFound
-from orgportal.logto.models import Invitation, InvitationStatus, Organization
+from orgportal.logto.models import Invitation, InvitationStatus, Organization, Page
 from orgportal.logto.rules import is_invitee_email
 from orgportal.models import AuditEvent, InvitationBatchItem, User
 from orgportal.services.access import (
@@ -331,6 +331,52 @@ def invitation_list(
         invitations = [i for i in invitations if i.status == status]
     names = user_labels(i.inviter_id for i in invitations if i.inviter_id)
     return [InvitationRow(i, names.get(i.inviter_id or "", "—")) for i in invitations]
+
+
+INVITATIONS_PER_PAGE = 50
+INVITATION_SEARCH_MAX = 100
+_LONG_AGO = datetime.min.replace(tzinfo=UTC)  # sorts invitations without a date last
+
+
+@dataclass(frozen=True)
+class InvitationListing:
+    """One page of an organization's invitations, newest first, and how many invitations
+    the search matches in any status (so a filtered page can point at the others)."""
+
+    page: Page[InvitationRow]
+    any_status: int
+
+
+def invitation_listing(
+    *,
+    actor: User,
+    organization_id: str,
+    status: InvitationStatus | None = InvitationStatus.PENDING,
+    search: str = "",
+    page: int = 1,
+    page_size: int = INVITATIONS_PER_PAGE,
+) -> InvitationListing:
+    """Invitations in `status` (None: any) whose address contains `search`, one page of them.
+
+    Logto lists an organization's invitations all at once, without paging or search, so this
+    reads that one list and filters, sorts and cuts it here. A page past the end shows the
+    last one. Inviters are named for the page's rows only (one call)."""
+    access = organization_access(user=actor, organization_id=organization_id)
+    access.require(Perm.INVITE_MEMBER, "You are not allowed to see invitations here.")
+    needle = search.strip()[:INVITATION_SEARCH_MAX].casefold()
+    found = [
+        i
+        for i in invitation_list_read(organization_id=organization_id)
+        if needle in i.invitee.casefold()
+    ]
+    matching = [i for i in found if status is None or i.status == status]
+    matching.sort(key=lambda i: i.created_at or _LONG_AGO, reverse=True)
+    page_count = max((len(matching) + page_size - 1) // page_size, 1)
+    page = min(max(page, 1), page_count)
+    shown = matching[(page - 1) * page_size : page * page_size]
+    names = user_labels(i.inviter_id for i in shown if i.inviter_id)
+    rows = tuple(InvitationRow(i, names.get(i.inviter_id or "", "—")) for i in shown)
+    return InvitationListing(Page(rows, len(matching), page, page_size), len(found))
 
 
 def invitation_list_read(*, organization_id: str) -> list[Invitation]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import auth, messages
@@ -19,6 +20,7 @@ from orgportal.concurrency import together
 from orgportal.context_processors import header_read
 from orgportal.forms import InviteForm
 from orgportal.logto.errors import LogtoError
+from orgportal.logto.models import InvitationStatus
 from orgportal.logto.oidc import provider_logout_url
 from orgportal.services.access import Perm, grantable_role_ids
 from orgportal.services.errors import ApplicationError
@@ -30,11 +32,12 @@ from orgportal.services.invitation_batches import (
     invitation_batch_wait,
 )
 from orgportal.services.invitations import (
+    INVITATION_SEARCH_MAX,
     NOT_CONFIGURED_REASON,
     NOT_CONFIGURED_SENTENCE,
     InvitationNotFound,
-    invitation_list,
     invitation_list_read,
+    invitation_listing,
     invitation_resend,
     invitation_revoke,
 )
@@ -48,7 +51,6 @@ from orgportal.services.invitee import (
 from orgportal.services.organization_names import organization_names
 from orgportal.services.template import template_roles
 from orgportal.services.users import identity_standing_prefetch
-from orgportal.views.common import render_page_or_partial
 from orgportal.views.decorators import (
     AuthenticatedRequest,
     HtmxRequest,
@@ -57,8 +59,17 @@ from orgportal.views.decorators import (
 )
 from orgportal.views.errors import error_sentence, form_error_from, refusal_response
 
-STATUSES = ("Pending", "Accepted", "Expired", "Revoked")
 SWITCH_COOKIE = "orgportal_invitation_after_signout"
+
+# The list's status filter: Logto's statuses, and "all". Pending first: it is the default,
+# so accepted and revoked invitations do not pile up in front of the ones still open.
+STATUS_FILTERS = (*(status.value for status in InvitationStatus), "all")
+DEFAULT_STATUS = InvitationStatus.PENDING.value
+ANY_STATUS = "all"
+# Events for the page's script (app.js, "invitations page"): show the result of a batch
+# (close the dialog, focus the result), or the refused form (open the dialog).
+BATCH_SHOWN_EVENT = "invitation-batch-shown"
+FORM_REFUSED_EVENT = "invite-form-refused"
 
 
 def _role_choices(access) -> list[tuple[str, str]]:
@@ -75,19 +86,76 @@ def _default_roles(choices: list[tuple[str, str]]) -> list[str]:
 WAIT_SECONDS = 1.5
 
 
+# -- the list: status, search, page ---------------------------------------------------------
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value or default)
+    except ValueError:
+        return default
+
+
+def _list_state(request: HttpRequest) -> dict:
+    """The list's filter as the query string asks (after a row action: the action's URL)."""
+    params = request.GET
+    status = params.get("status") or DEFAULT_STATUS
+    return {
+        "status": status if status in STATUS_FILTERS else DEFAULT_STATUS,
+        "q": params.get("q", "").strip()[:INVITATION_SEARCH_MAX],
+        "page": max(_int(params.get("page"), 1), 1),
+    }
+
+
+def _query(state: dict) -> str:
+    """The state as a query string, leaving out what is the default."""
+    return urlencode(
+        {
+            key: value
+            for key, value in state.items()
+            if value and (key, value) not in (("status", DEFAULT_STATUS), ("page", 1))
+        }
+    )
+
+
+def _list_context(request: OrganizationRequest, org_id: str, state: dict) -> dict:
+    status = state["status"]
+    listing = invitation_listing(
+        actor=request.user,
+        organization_id=org_id,
+        status=None if status == ANY_STATUS else InvitationStatus(status),
+        search=state["q"],
+        page=state["page"],
+    )
+    page = listing.page
+    state = {**state, "page": page.page}
+    return {
+        "listing": listing,
+        "page": page,
+        "state": state,
+        "status_label": "" if status == ANY_STATUS else status.lower(),
+        "statuses": STATUS_FILTERS,
+        "query": _query(state),
+        "previous_query": _query({**state, "page": page.page - 1}),
+        "next_query": _query({**state, "page": page.page + 1}),
+        "any_status_query": _query({**state, "status": ANY_STATUS, "page": 1}),
+    }
+
+
 def _page_context(
     request: OrganizationRequest, org_id: str, form: InviteForm, progress=None
 ) -> dict:
-    status = request.GET.get("status") or ""
-    status = status if status in STATUSES else ""
     return {
         "access": request.access,
         "form": form,
         **_batch_context(org_id, progress),
-        "rows": invitation_list(actor=request.user, organization_id=org_id, status=status or None),
-        "status": status,
-        "statuses": STATUSES,
+        **_list_context(request, org_id, _list_state(request)),
     }
+
+
+# -- a batch's result -----------------------------------------------------------------------
+def outcome_summary(progress: BatchProgress) -> str:
+    """Every outcome in one line, e.g. "1 sent · 1 skipped · 1 failed" (no zero counts)."""
+    counts = ((progress.sent, "sent"), (progress.skipped, "skipped"), (progress.failed, "failed"))
+    return " · ".join(f"{count} {word}" for count, word in counts if count)
 
 
 def _batch_context(org_id: str, progress: BatchProgress | None) -> dict:
@@ -99,41 +167,64 @@ def _batch_context(org_id: str, progress: BatchProgress | None) -> dict:
     batch_id = progress.batch.pk
     return {
         "progress": progress,
+        "summary": outcome_summary(progress),
+        "retry": _retry(progress),
         "outcomes_sentence": NOT_CONFIGURED_SENTENCE if not_configured else "",
         "status_url": reverse("orgportal:invitation_batch", args=[org_id, batch_id]),
         "reload_url": f"{reverse('orgportal:invitations', args=[org_id])}?batch={batch_id}",
     }
 
 
+def _expiry_days(progress: BatchProgress) -> int:
+    batch = progress.batch
+    return max(1, round((batch.expires_at - batch.created_at).total_seconds() / 86400))
+
+
+def _retry(progress: BatchProgress) -> dict | None:
+    """What "Retry failed" sends again: the failed addresses, with the batch's roles, expiry
+    and message. None while the batch runs, or when nothing failed."""
+    failed = [item.email for item in progress.items if item.status == "failed"]
+    if not progress.done or not failed:
+        return None
+    batch = progress.batch
+    return {
+        "emails": "\n".join(failed),
+        "count": len(failed),
+        "role_ids": list(batch.role_ids),
+        "expires_in_days": _expiry_days(progress),
+        "message": batch.message,
+    }
+
+
 def _invite_form(request: OrganizationRequest, progress: BatchProgress | None) -> InviteForm:
-    """A fresh form; after a batch it keeps its roles, expiry and (when addresses failed) its
-    message, with the failed addresses in the box, ready to fix and resend."""
+    """A fresh form; after a batch it keeps the batch's roles, expiry and message for the
+    next people (the failed addresses have their own "Retry failed" in the result)."""
     choices = _role_choices(request.access)
     initial = {
         "roles": _default_roles(choices),
         "expires_in_days": settings.ORGPORTAL_INVITATION_EXPIRY_DAYS,
     }
     if progress is not None:
-        batch = progress.batch
-        retry = [item.email for item in progress.items if item.status == "failed"]
-        days = max(1, round((batch.expires_at - batch.created_at).total_seconds() / 86400))
         initial.update(
-            emails="\n".join(retry) if progress.done else "",
-            roles=list(batch.role_ids),
-            expires_in_days=days,
-            message=batch.message if retry or not progress.done else "",
+            roles=list(progress.batch.role_ids),
+            expires_in_days=_expiry_days(progress),
+            message=progress.batch.message,
         )
     return InviteForm(roles=choices, initial=initial)
 
 
 def _announce(request: OrganizationRequest, progress: BatchProgress, response: HttpResponse):
-    sent = progress.count("sent")
-    if sent:
-        messages.success(request, f"{sent} invitation{'s' if sent != 1 else ''} sent.")
+    """The toast of a finished batch names every outcome, not only what was sent."""
+    sentence = f"Invitations: {outcome_summary(progress)}."
+    if progress.failed:
+        messages.error(request, sentence)
+    else:
+        messages.success(request, sentence)
     if request.htmx:
         trigger_client_event(response, "invitations-changed")
 
 
+# -- the organization's invitations page ----------------------------------------------------
 def _invitations_reads(request: HttpRequest, org_id: str) -> list[Callable[[], object]]:
     if request.method == "POST":
         return []  # the write comes first; reads before it would be thrown away
@@ -143,17 +234,26 @@ def _invitations_reads(request: HttpRequest, org_id: str) -> list[Callable[[], o
 @organization_view(Perm.INVITE_MEMBER, prefetch=_invitations_reads)
 @require_http_methods(["GET", "HEAD", "POST"])
 def invitations_page(request: OrganizationRequest, org_id: str) -> HttpResponse:
+    """The list first (pending, searchable, paged); "Invite people" opens the form in a
+    dialog. The form posts here; without JavaScript it lives on its own page."""
     template = "orgportal/invitations/page.html"
-    if request.method != "POST":
-        progress = _progress_from_query(request, org_id)
-        form = _invite_form(request, progress)
-        if request.htmx and request.htmx.target == "invitation-list":
-            return render_page_or_partial(
-                request, template, _page_context(request, org_id, form), partial="invitation-list"
-            )
-        return render(request, template, _page_context(request, org_id, form, progress))
+    if request.method == "POST":
+        return _invite(request, org_id)
+    if request.htmx and request.htmx.target == "invitation-list":
+        return render(
+            request,
+            f"{template}#invitation-list",
+            {"access": request.access, **_list_context(request, org_id, _list_state(request))},
+        )
+    progress = _progress_from_query(request, org_id)
+    return render(
+        request, template, _page_context(request, org_id, _invite_form(request, progress), progress)
+    )
+
+
+def _invite(request: OrganizationRequest, org_id: str) -> HttpResponse:
     form = InviteForm(request.POST, request.FILES, roles=_role_choices(request.access))
-    progress, status = None, 200
+    status = 422
     if form.is_valid():
         try:
             batch = invitation_batch_start(
@@ -171,19 +271,53 @@ def invitations_page(request: OrganizationRequest, org_id: str) -> HttpResponse:
             progress = invitation_batch_progress(
                 actor=request.user, organization_id=org_id, batch_id=batch.pk
             )
-            form = _invite_form(request, progress)
-    else:
-        status = 422
-    response = render_page_or_partial(
+            return _batch_started(request, org_id, progress)
+    if not request.htmx:
+        return render(
+            request,
+            "orgportal/invitations/new.html",
+            {"access": request.access, "form": form},
+            status=status,
+        )
+    # The form swaps in place whatever refused it (HTMX swaps no 5xx), with its sentence.
+    response = render(
         request,
-        template,
-        _page_context(request, org_id, form, progress),
-        partial="invite-panel",
-        status=status,
+        "orgportal/invitations/_invite_form.html",
+        {"access": request.access, "form": form, "in_dialog": True},
+        status=422,
     )
-    if progress is not None and progress.done:
+    return trigger_client_event(response, FORM_REFUSED_EVENT, after="settle")
+
+
+def _batch_started(
+    request: OrganizationRequest, org_id: str, progress: BatchProgress
+) -> HttpResponse:
+    """HTMX: a fresh form in the dialog and the result on the page, focused. Plain forms:
+    to the page showing the result (reloading it sends nothing twice)."""
+    if not request.htmx:
+        if progress.done:
+            _announce(request, progress, HttpResponse())
+        url = reverse("orgportal:invitations", args=[org_id])
+        return HttpResponseRedirect(f"{url}?batch={progress.batch.pk}#batch-card")
+    context = {
+        "access": request.access,
+        "form": _invite_form(request, progress),
+        "in_dialog": True,
+        **_batch_context(org_id, progress),
+    }
+    response = render(request, "orgportal/invitations/page.html#invite-sent", context)
+    trigger_client_event(response, BATCH_SHOWN_EVENT, after="settle")
+    if progress.done:
         _announce(request, progress, response)
     return response
+
+
+@organization_view(Perm.INVITE_MEMBER, prefetch=lambda request, org_id: [template_roles])
+@require_safe
+def invitation_new(request: OrganizationRequest, org_id: str) -> HttpResponse:
+    """The invite form on a page of its own: where "Invite people" leads without JavaScript."""
+    context = {"access": request.access, "form": _invite_form(request, None)}
+    return render(request, "orgportal/invitations/new.html", context)
 
 
 def _progress_from_query(request: OrganizationRequest, org_id: str) -> BatchProgress | None:
@@ -209,14 +343,7 @@ def invitation_batch_view(request: OrganizationRequest, org_id: str, batch_id) -
     progress = invitation_batch_progress(
         actor=request.user, organization_id=org_id, batch_id=batch_id
     )
-    context = {
-        "access": request.access,
-        **_batch_context(org_id, progress),
-        # The failed addresses go back into the box only if nothing was typed there meanwhile.
-        "form": _invite_form(request, progress)
-        if progress.done and not request.GET.get("emails", "").strip()
-        else None,
-    }
+    context = {"access": request.access, **_batch_context(org_id, progress)}
     response = render(request, "orgportal/invitations/_batch.html#batch-update", context)
     if progress.done:
         _announce(request, progress, response)
@@ -224,24 +351,26 @@ def invitation_batch_view(request: OrganizationRequest, org_id: str, batch_id) -
 
 
 def _manage_action(request: OrganizationRequest, org_id: str, change, done: str) -> HttpResponse:
+    """A row action; the list comes back as it was (its filter is in the action's URL)."""
+    state = _list_state(request)
     url = reverse("orgportal:invitations", args=[org_id])
+    back = f"{url}?{_query(state)}" if _query(state) else url
     try:
         change()
     except InvitationNotFound as error:
         if not request.htmx:
             raise Http404(error.message) from error
-        return refusal_response(request, error, url)
+        return refusal_response(request, error, back)
     except (ApplicationError, LogtoError) as error:
-        return refusal_response(request, error, url)
+        return refusal_response(request, error, back)
     else:
         messages.success(request, done)
     if not request.htmx:
-        return HttpResponseRedirect(url)
-    form = InviteForm(roles=_role_choices(request.access))
+        return HttpResponseRedirect(back)
     return render(
         request,
         "orgportal/invitations/page.html#invitation-list",
-        _page_context(request, org_id, form),
+        {"access": request.access, **_list_context(request, org_id, state)},
     )
 
 

@@ -62,3 +62,41 @@
     }
   }, true);
 })();
+
+// -- invitations page: the invite dialog and the result of a batch --------------------------
+(function () {
+  "use strict";
+  function dialog() { return document.getElementById("invite-dialog"); }
+
+  // Opening the dialog puts the cursor in the address box, not on the first control.
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest('[data-dialog-open="invite-dialog"]')) return;
+    var box = dialog() && dialog().open && document.getElementById("id_emails");
+    if (box) box.focus();
+  });
+
+  // A batch started: close the dialog and move the focus to its result (after the dialog's
+  // own close handler has given the focus back to the opener).
+  document.body.addEventListener("invitation-batch-shown", function () {
+    var result = document.getElementById("batch-card");
+    var open = dialog();
+    if (!result) return;
+    if (open && open.open) {
+      open.addEventListener("close", function () { result.focus(); }, { once: true });
+      open.close();
+    } else {
+      result.focus();
+    }
+  });
+
+  // The form was refused (sent from the dialog or from "Retry failed"): show it, at its
+  // first error.
+  document.body.addEventListener("invite-form-refused", function () {
+    var open = dialog();
+    if (open && !open.open && open.showModal) open.showModal();
+    var form = document.getElementById("invite-form");
+    var first = form && form.querySelector(".field-invalid input, .field-invalid textarea, .form-errors");
+    if (first && first.classList.contains("form-errors")) first.setAttribute("tabindex", "-1");
+    if (first) first.focus();
+  });
+})();

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from logto_emulator.state import Invitation, now_ms
+from orgportal.services.errors import ServiceUnavailable
+from orgportal.views import invitations as invitation_views
 from tests.conftest import login_as
 from tests.helpers import page_text
 
@@ -22,7 +26,29 @@ def rid(emulator, name):
 
 def invite(client, acme, emulator, emails, **extra):
     data = {"emails": emails, "roles": [rid(emulator, "member")], "expires_in_days": "7", **extra}
-    return client.post(f"/orgs/{acme.id}/invitations/", data)
+    return client.post(f"/orgs/{acme.id}/invitations/", data, follow=True)
+
+
+def add_invitation(emulator, org, email, *, status="Pending", minutes_ago=0):
+    state = emulator.state
+    created = now_ms() - minutes_ago * 60_000
+    invitation = Invitation(
+        id=f"inv{len(state.invitations) + 1:04}",
+        invitee=email,
+        organization_id=org.id,
+        expires_at=created + 7 * 86_400_000,
+        inviter_id=state.user_by_email("alice@example.com").id,
+        role_ids=[rid(emulator, "member")],
+        status=status,
+        created_at=created,
+    )
+    state.invitations[invitation.id] = invitation
+    return invitation
+
+
+def listed(body: str) -> list[str]:
+    """The invitees of the list's rows, in order."""
+    return re.findall(r'<span class="invitee-address">([^<]+)</span>', body)
 
 
 def test_the_invite_page_defaults_to_the_member_role_and_seven_days(client, emulator, acme):
@@ -31,6 +57,83 @@ def test_the_invite_page_defaults_to_the_member_role_and_seven_days(client, emul
     assert 'value="7"' in body
     assert f'value="{rid(emulator, "member")}"' in body and "checked" in body
     assert "No invitations yet." in body
+
+
+def test_the_list_comes_first_and_the_form_opens_in_a_dialog_or_on_its_own_page(
+    client, emulator, acme
+):
+    login_as(client, emulator, "alice@example.com")
+    body = client.get(f"/orgs/{acme.id}/invitations/").content.decode()
+    assert body.index('id="invitation-list"') < body.index('id="invite-form"')
+    assert body.index('<dialog id="invite-dialog"') < body.index('id="invite-form"')
+    assert f'href="/orgs/{acme.id}/invitations/new/" data-dialog-open="invite-dialog"' in body
+    page = client.get(f"/orgs/{acme.id}/invitations/new/")
+    assert page.status_code == 200
+    alone = page.content.decode()
+    assert 'id="invite-form"' in alone and "<dialog" not in alone
+    assert "hx-post" not in alone.split('id="invite-form"')[1].split("</form>")[0]  # plain POST
+    assert f'<a class="button button-quiet" href="/orgs/{acme.id}/invitations/">Cancel</a>' in alone
+
+
+def test_members_who_may_not_invite_do_not_get_the_form_page(client, emulator, acme):
+    login_as(client, emulator, "bob@example.com")
+    assert client.get(f"/orgs/{acme.id}/invitations/new/").status_code == 403
+
+
+def test_pending_is_the_default_and_the_others_are_one_link_away(client, emulator, acme):
+    add_invitation(emulator, acme, "old@example.com", status="Accepted", minutes_ago=30)
+    add_invitation(emulator, acme, "gone@example.com", status="Revoked", minutes_ago=20)
+    add_invitation(emulator, acme, "open@example.com", minutes_ago=10)
+    add_invitation(emulator, acme, "newest@example.com")
+    login_as(client, emulator, "alice@example.com")
+    body = client.get(f"/orgs/{acme.id}/invitations/").content.decode()
+    assert listed(body) == ["newest@example.com", "open@example.com"]
+    assert '<option value="Pending" selected>' in body
+    assert "2 pending invitations" in page_text(body)
+    assert f'href="/orgs/{acme.id}/invitations/?status=all">Show all 4</a>' in body
+    everything = client.get(f"/orgs/{acme.id}/invitations/?status=all").content.decode()
+    assert listed(everything) == [
+        "newest@example.com",
+        "open@example.com",
+        "gone@example.com",
+        "old@example.com",
+    ]
+    unknown = client.get(f"/orgs/{acme.id}/invitations/?status=Bogus").content.decode()
+    assert listed(unknown) == ["newest@example.com", "open@example.com"]
+
+
+def test_search_matches_part_of_the_address_in_any_case(client, emulator, acme):
+    add_invitation(emulator, acme, "Dave.Smith@example.com")
+    add_invitation(emulator, acme, "erin@example.com")
+    add_invitation(emulator, acme, "dave@old.example.com", status="Revoked")
+    login_as(client, emulator, "alice@example.com")
+    fragment = client.get(
+        f"/orgs/{acme.id}/invitations/?q=DAVE",
+        headers={**HTMX, "HX-Target": "invitation-list"},
+    ).content.decode()
+    assert "<html" not in fragment
+    assert listed(fragment) == ["Dave.Smith@example.com"]
+    assert "1 pending invitation matches “DAVE”" in page_text(fragment)
+    assert "Show all 2" in fragment  # the revoked one matches too
+    none = client.get(f"/orgs/{acme.id}/invitations/?q=zed").content.decode()
+    assert "No pending invitation matches “zed”." in page_text(none)
+
+
+def test_fifty_to_a_page_newest_first_with_one_read_per_page(client, emulator, acme):
+    for n in range(55):
+        add_invitation(emulator, acme, f"p{n:02}@example.com", minutes_ago=55 - n)
+    login_as(client, emulator, "alice@example.com")
+    first = client.get(f"/orgs/{acme.id}/invitations/").content.decode()
+    assert emulator.calls_to("invitations.list") == 1  # Logto's whole list, read once
+    assert emulator.calls_to("users.list") == 1  # the page's inviters, named at once
+    assert len(listed(first)) == 50 and listed(first)[0] == "p54@example.com"
+    assert "page 1 of 2" in page_text(first)
+    assert f'href="/orgs/{acme.id}/invitations/?page=2"' in first and 'rel="next"' in first
+    second = client.get(f"/orgs/{acme.id}/invitations/?page=2").content.decode()
+    assert listed(second) == [f"p{n:02}@example.com" for n in range(4, -1, -1)]
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    past_the_end = client.get(f"/orgs/{acme.id}/invitations/?page=9").content.decode()
+    assert listed(past_the_end) == listed(second)
 
 
 def test_the_role_picker_lists_roles_by_name_ignoring_case(client, emulator, acme):
@@ -43,26 +146,112 @@ def test_the_role_picker_lists_roles_by_name_ignoring_case(client, emulator, acm
     assert sorted(names, key=positions.__getitem__) == ["admin", "billing", "member", "Viewer"]
 
 
-def test_inviting_shows_a_result_per_address_and_keeps_failures(client, emulator, acme):
+def test_inviting_a_member_a_new_person_and_a_typo_summarises_every_outcome(client, emulator, acme):
     login_as(client, emulator, "alice@example.com")
     response = client.post(
         f"/orgs/{acme.id}/invitations/",
         {
             "emails": "dave@example.com, bob@example.com\nbroken@",
             "roles": [rid(emulator, "member")],
-            "expires_in_days": "7",
+            "expires_in_days": "5",
+            "message": "Hi!",
         },
         headers=HTMX,
     )
     body = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in body
+    # A fresh form for the dialog; the result replaces the page's result region.
+    assert body.lstrip().startswith('<form id="invite-form"')
+    assert '<div id="invite-result" hx-swap-oob="true">' in body
+    assert "Done: 1 sent · 1 skipped · 1 failed." in body
     assert "dave@example.com: sent" in page_text(body)
     assert "bob@example.com: skipped (already a member)" in page_text(body)
     assert "broken@: failed (not a valid email address)" in page_text(body)
-    assert "broken@</textarea>" in body  # the failed address stays, ready to fix
-    assert "invitations-changed" in response["HX-Trigger"]
+    assert 'id="batch-card" tabindex="-1"' in body
+    trigger = json.loads(response["HX-Trigger"])
+    assert "invitations-changed" in trigger
+    assert trigger["messages"] == [
+        {"message": "Invitations: 1 sent · 1 skipped · 1 failed.", "tags": "error"}
+    ]
+    assert "invitation-batch-shown" in json.loads(response["HX-Trigger-After-Settle"])
     assert len(mail.outbox) == 1
+    # "Retry failed": the failed address with the batch's roles, expiry and message.
+    retry = body.split('class="retry-form"')[1].split("</form>")[0]
+    assert ">broken@</textarea>" in retry
+    assert f'name="roles" value="{rid(emulator, "member")}"' in retry
+    assert 'name="expires_in_days" value="5"' in retry and 'name="message" value="Hi!"' in retry
+
+
+def test_retry_failed_sends_the_corrected_addresses(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    invite(client, acme, emulator, "broken@")
+    response = client.post(
+        f"/orgs/{acme.id}/invitations/",
+        {"emails": "fixed@example.com", "roles": [rid(emulator, "member")], "expires_in_days": "7"},
+        headers=HTMX,
+    )
+    assert "Done: 1 sent." in response.content.decode()
+    assert 'class="retry-form"' not in response.content.decode()
+    assert json.loads(response["HX-Trigger"])["messages"] == [
+        {"message": "Invitations: 1 sent.", "tags": "success"}
+    ]
+    assert [i.invitee for i in emulator.state.invitations.values()] == ["fixed@example.com"]
+
+
+def test_without_javascript_inviting_leads_to_the_result_on_the_page(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    response = client.post(
+        f"/orgs/{acme.id}/invitations/",
+        {"emails": "dave@example.com", "roles": [rid(emulator, "member")], "expires_in_days": "7"},
+    )
+    assert response.status_code == 302
+    assert re.fullmatch(
+        rf"/orgs/{acme.id}/invitations/\?batch=[0-9a-f-]+#batch-card", response["Location"]
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "Invitations: 1 sent." in page_text(page)  # the message, once
+    assert "Done: 1 sent." in page and "dave@example.com" in listed(page)
+    again = client.get(response["Location"]).content.decode()
+    assert "Invitations: 1 sent." not in page_text(again) and "Done: 1 sent." in again
+
+
+def test_a_refused_form_swaps_in_place_with_htmx_and_is_a_page_without(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    data = {"emails": "dave@example.com", "expires_in_days": "7"}  # no role
+    swapped = client.post(f"/orgs/{acme.id}/invitations/", data, headers=HTMX)
+    assert swapped.status_code == 422
+    body = swapped.content.decode()
+    assert body.lstrip().startswith('<form id="invite-form"') and "<html" not in body
+    assert "Choose at least one role." in body and "dave@example.com</textarea>" in body
+    assert "invite-form-refused" in json.loads(swapped["HX-Trigger-After-Settle"])
+    plain = client.post(f"/orgs/{acme.id}/invitations/", data)
+    assert plain.status_code == 422
+    page = plain.content.decode()
+    assert "<dialog" not in page and "Choose at least one role." in page
+    assert emulator.state.invitations == {}
+
+
+def test_a_refusal_with_any_status_reaches_the_dialog_as_a_sentence(
+    client, emulator, acme, monkeypatch
+):
+    def unavailable(**kwargs):
+        raise ServiceUnavailable("Invitations cannot be sent right now. Try again in a minute.")
+
+    monkeypatch.setattr(invitation_views, "invitation_batch_start", unavailable)
+    login_as(client, emulator, "alice@example.com")
+    data = {
+        "emails": "dave@example.com",
+        "roles": [rid(emulator, "member")],
+        "expires_in_days": "7",
+    }
+    swapped = client.post(f"/orgs/{acme.id}/invitations/", data, headers=HTMX)
+    assert swapped.status_code == 422  # HTMX swaps it in the dialog; a 503 would show nothing
+    assert "cannot be sent right now" in page_text(swapped.content.decode())
+    plain = client.post(f"/orgs/{acme.id}/invitations/", data)
+    assert plain.status_code == 503
+    assert "cannot be sent right now" in page_text(plain.content.decode())
+    assert "dave@example.com</textarea>" in plain.content.decode()
 
 
 def test_addresses_logto_would_refuse_are_explained_in_the_form(client, emulator, acme):
@@ -83,6 +272,7 @@ def test_a_csv_upload(client, emulator, acme):
     response = client.post(
         f"/orgs/{acme.id}/invitations/",
         {"csv_file": upload, "roles": [rid(emulator, "member")], "expires_in_days": "7"},
+        follow=True,
     )
     assert page_text(response.content.decode()).count(": sent") == 2
 
@@ -151,7 +341,8 @@ def test_revoke_and_resend_from_the_list(client, emulator, acme):
     assert resent.status_code == 200 and 'id="invitation-list"' in resent.content.decode()
     assert len(mail.outbox) == 2
     revoked = client.post(f"/orgs/{acme.id}/invitations/{invitation.id}/revoke/", headers=HTMX)
-    assert "Revoked" in revoked.content.decode()
+    assert "No pending invitations." in revoked.content.decode()  # gone from the default list
+    assert invitation.status == "Revoked"
     twice = client.post(f"/orgs/{acme.id}/invitations/{invitation.id}/revoke/", headers=HTMX)
     assert twice.status_code == 422
     assert "already revoked" in json.loads(twice["HX-Trigger"])["messages"][0]["message"]
@@ -169,6 +360,32 @@ def test_an_invitation_id_of_another_organization_is_404(client, emulator, acme)
     response = client.post(f"/orgs/{acme.id}/invitations/{invitation.id}/revoke/")
     assert response.status_code == 404
     assert invitation.status == "Pending"
+
+
+def test_row_actions_keep_the_list_as_it_was(client, emulator, acme):
+    for n in range(3):
+        add_invitation(emulator, acme, f"dave{n}@example.com", minutes_ago=n)
+    add_invitation(emulator, acme, "erin@example.com")
+    login_as(client, emulator, "alice@example.com")
+    page = client.get(f"/orgs/{acme.id}/invitations/?q=dave").content.decode()
+    target = emulator.state.invitations["inv0001"]
+    action = f"/orgs/{acme.id}/invitations/{target.id}/revoke/?q=dave"
+    assert f'hx-post="{action}"' in page
+    fragment = client.post(action, headers=HTMX).content.decode()
+    assert listed(fragment) == ["dave1@example.com", "dave2@example.com"]
+    assert "erin@example.com" not in fragment
+    plain = client.post(f"/orgs/{acme.id}/invitations/inv0002/revoke/?q=dave&status=all")
+    assert plain["Location"] == f"/orgs/{acme.id}/invitations/?status=all&q=dave"
+
+
+def test_every_row_has_its_actions_inside_a_wrapper_not_on_the_cell(client, emulator, acme):
+    add_invitation(emulator, acme, "dave@example.com")
+    login_as(client, emulator, "alice@example.com")
+    body = client.get(f"/orgs/{acme.id}/invitations/").content.decode()
+    cell = body.split('<td class="invitation-actions-cell">')[1].split("</td>")[0]
+    assert cell.lstrip().startswith('<div class="invitation-actions">')
+    assert "Resend the invitation for dave@example.com" in cell
+    assert "Revoke the invitation for dave@example.com" in cell
 
 
 def test_the_status_filter(client, emulator, acme):
