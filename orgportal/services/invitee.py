@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from orgportal import logto
-from orgportal.concurrency import together
+from orgportal.concurrency import start, together
 from orgportal.logto.errors import InvalidInput, LogtoError, NotFound
 from orgportal.logto.models import Invitation, InvitationStatus, Organization
 from orgportal.models import User
@@ -125,12 +125,12 @@ def _invitee_check(actor: User, invitation: Invitation) -> None:
 
 def invitation_accept(*, actor: User, invitation_id: str) -> Invitation:
     """Accept: Logto adds the member with the invitation's roles."""
-    view = _for_answer(invitation_id)
-    invitation = view.invitation
+    invitation = _invitation(invitation_id)
     _invitee_check(actor, invitation)
     with audited(
         actor=actor,
-        organization=view.organization_ref,
+        # Its name is only needed for the audit trail: read while Logto accepts.
+        organization=_NamedWhenRecorded(invitation.organization_id),
         action="invitation.accepted",
         target_type="invitation",
         target_id=invitation_id,
@@ -161,6 +161,22 @@ def invitation_accept(*, actor: User, invitation_id: str) -> Invitation:
     my_invitations_forget(actor)
     organization_remember(actor=actor, organization_id=invitation.organization_id)
     return accepted
+
+
+class _NamedWhenRecorded:
+    """An organization whose name is read in the background from now on, and waited for
+    only when the audit event is written."""
+
+    def __init__(self, organization_id: str) -> None:
+        self.id = organization_id
+        self._name = start(lambda: organization_names([organization_id])[organization_id])
+
+    @property
+    def name(self) -> str:
+        try:
+            return self._name.result() or self.id
+        except LogtoError:
+            return self.id
 
 
 def invitation_decline(*, actor: User, invitation_id: str) -> Invitation:
