@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from django.utils.translation import ngettext
@@ -445,9 +446,8 @@ def relative_time(moment: datetime, now: datetime) -> str:
         return _("yesterday")
     if days < 7:
         return ngettext("%(n)d day ago", "%(n)d days ago", days) % {"n": days}
-    if local_day.year == today.year:
-        return _("on %(day)s") % {"day": local_day.strftime("%-d %b")}
-    return _("on %(day)s") % {"day": local_day.strftime("%-d %b %Y")}
+    shape = "j M" if local_day.year == today.year else "j M Y"
+    return _("on %(day)s") % {"day": date_format(local_day, shape)}
 
 
 # -- CSV ------------------------------------------------------------------------------------

@@ -162,6 +162,17 @@ def test_newest_first_paginated_and_the_fragment_for_htmx(client, emulator, acme
     assert 'id="activity-list"' in fragment and "Export 30 events as CSV" in fragment
 
 
+def test_going_back_to_a_page_htmx_no_longer_holds_gets_the_whole_page(
+    client, emulator, acme, alice
+):
+    login_as(client, emulator, "alice@example.com")
+    restored = client.get(
+        f"/orgs/{acme.id}/activity/?action=member.removed",
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    ).content.decode()
+    assert "<html" in restored and 'aria-label="Filter activity"' in restored
+
+
 def _events_on_three_days(acme, alice, bob):
     """One event a day by alice (1, 2 and 3 March), and one by bob on 2 March."""
     for day, actor, action in (
