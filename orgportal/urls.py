@@ -1,7 +1,7 @@
 from django.urls import path
 
 from orgportal import converters  # noqa: F401  (registers <logto_id:...>)
-from orgportal.views import auth, dashboard, health, invitations, members, organizations
+from orgportal.views import activity, auth, dashboard, health, invitations, members, organizations
 
 app_name = "orgportal"
 
@@ -27,8 +27,13 @@ urlpatterns = [
     ),
     path(
         "orgs/<logto_id:org_id>/activity/",
-        organizations.organization_activity,
+        activity.organization_activity,
         name="organization_activity",
+    ),
+    path(
+        "orgs/<logto_id:org_id>/activity/export.csv",
+        activity.organization_activity_csv,
+        name="organization_activity_csv",
     ),
     path("orgs/<logto_id:org_id>/members/", members.members_page, name="members"),
     path("orgs/<logto_id:org_id>/members/bulk/", members.members_bulk_view, name="members_bulk"),

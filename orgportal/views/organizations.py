@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -12,7 +11,6 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from orgportal.forms import ConfirmNameForm, OrganizationForm, OrganizationSettingsForm
 from orgportal.logto.errors import LogtoError
-from orgportal.models import AuditEvent
 from orgportal.services.access import Perm
 from orgportal.services.errors import ApplicationError
 from orgportal.services.mfa import mfa_requirement_impact
@@ -189,18 +187,4 @@ def organization_leave_view(request: OrganizationRequest, org_id: str) -> HttpRe
         "orgportal/organizations/leave.html",
         {"access": request.access, "error_message": error_message},
         status=status,
-    )
-
-
-@organization_view(Perm.MANAGE_ORGANIZATION)
-@require_safe
-def organization_activity(request: OrganizationRequest, org_id: str) -> HttpResponse:
-    """The organization's audit trail, newest first, for its admins."""
-    events = AuditEvent.objects.filter(organization_id=org_id).order_by("-created_at", "-id")
-    page = Paginator(events, 25).get_page(request.GET.get("page"))
-    return render_page_or_partial(
-        request,
-        "orgportal/organizations/activity.html",
-        {"access": request.access, "page": page},
-        partial="activity-list",
     )

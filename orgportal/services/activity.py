@@ -1,0 +1,497 @@
+"""The activity page's read side: an organization's audit events as sentences people read
+("Alice invited new.person@example.com as Member"), filtered by person, kind and date, and
+exported as CSV. The audit trail itself is written by `services/audit.py`."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
+from django.utils.translation import ngettext
+
+from orgportal.models import AuditEvent, User
+
+STAFF_PREFIX = "staff: "  # how `audit._label` marks staff acting from the admin
+
+# Every action the portal records, as the filter offers it, grouped as people think of them.
+ACTION_KINDS: dict[str, dict[str, str]] = {
+    N_("Invitations"): {
+        "invitation.sent": N_("Invitations sent"),
+        "invitation.resent": N_("Invitations sent again"),
+        "invitation.reissued": N_("Expired invitations renewed"),
+        "invitation.revoked": N_("Invitations revoked"),
+        "invitation.accepted": N_("Invitations accepted"),
+        "invitation.declined": N_("Invitations declined"),
+    },
+    N_("Members"): {
+        "member.added": N_("Members added"),
+        "member.roles_changed": N_("Roles changed"),
+        "member.removed": N_("Members removed"),
+        "member.left": N_("Members who left"),
+    },
+    N_("Organization"): {
+        "organization.created": N_("Organization created"),
+        "organization.updated": N_("Settings changed"),
+        "organization.deleted": N_("Organization deleted"),
+    },
+}
+KNOWN_ACTIONS = {code for kinds in ACTION_KINDS.values() for code in kinds}
+
+
+# -- filtering ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ActivityFilter:
+    """What the page narrows the trail to; empty fields do not narrow it."""
+
+    person: int | None = None  # the actor's user id
+    action: str = ""
+    since: date | None = None  # whole days, in the viewer's time zone
+    until: date | None = None
+
+
+def activity_events(
+    *, organization_id: str, narrowed_to: ActivityFilter = ActivityFilter()
+) -> QuerySet[AuditEvent]:
+    """The organization's events, newest first, narrowed by the filter."""
+    events = AuditEvent.objects.filter(organization_id=organization_id).select_related("actor")
+    if narrowed_to.person is not None:
+        events = events.filter(actor_id=narrowed_to.person)
+    if narrowed_to.action:
+        events = events.filter(action=narrowed_to.action)
+    if narrowed_to.since:
+        events = events.filter(created_at__gte=_start_of(narrowed_to.since))
+    if narrowed_to.until:
+        events = events.filter(created_at__lt=_start_of(narrowed_to.until + timedelta(days=1)))
+    return events.order_by("-created_at", "-id")
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+
+
+def activity_people(*, organization_id: str) -> list[tuple[int, str]]:
+    """Everyone who acted in the organization, as (user id, "Name (email)"), by name."""
+    people = User.objects.filter(audit_events__organization_id=organization_id).distinct()
+    labelled = [(person.pk, _person_option(person)) for person in people]
+    return sorted(labelled, key=lambda option: option[1].casefold())
+
+
+def _person_option(person: User) -> str:
+    if person.name and person.email:
+        return f"{person.name} ({person.email})"
+    return person.display_name
+
+
+def activity_kinds(*, organization_id: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The filter's choice of kinds: every kind the portal records, grouped, and under
+    "Other" any kind a newer version recorded that this one has no name for."""
+    groups = [
+        (_(group), [(code, _(label)) for code, label in kinds.items()])
+        for group, kinds in ACTION_KINDS.items()
+    ]
+    recorded = (
+        AuditEvent.objects.filter(organization_id=organization_id)
+        .exclude(action__in=KNOWN_ACTIONS)
+        .values_list("action", flat=True)
+        .distinct()
+    )
+    others = sorted((code, _humanized(code)) for code in recorded)
+    return groups + ([(_("Other"), others)] if others else [])
+
+
+# -- sentences ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Part:
+    """A piece of a sentence; names (people, addresses, organizations) are `strong`."""
+
+    text: str
+    strong: bool = False
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    """One event as people read it."""
+
+    at: datetime
+    ago: str  # "just now", "5 minutes ago", … ; `at` is the exact time
+    actor: str
+    actor_picture: str
+    target: str
+    parts: tuple[Part, ...]
+    outcome: str  # "success", "refused" or "failed"
+    action: str  # the recorded code: for the CSV, never shown on the page
+
+    @property
+    def sentence(self) -> str:
+        return "".join(part.text for part in self.parts)
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome != AuditEvent.Outcome.SUCCESS
+
+
+def activity_entries(
+    events: Iterable[AuditEvent], *, now: datetime | None = None
+) -> list[ActivityEntry]:
+    """The events as sentences. People who signed in here are named as they are now (one
+    query for all of them); others as the trail recorded them."""
+    events = list(events)
+    now = now or timezone.now()
+    target_ids = {e.target_id for e in events if e.target_type == "user" and e.target_id}
+    people = {u.logto_id: u for u in User.objects.filter(logto_id__in=target_ids)}
+    return [_entry(event, people, now) for event in events]
+
+
+def _entry(event: AuditEvent, people: Mapping[str | None, User], now: datetime) -> ActivityEntry:
+    actor = _actor_name(event)
+    target_user = people.get(event.target_id) if event.target_type == "user" else None
+    target = target_user.display_name if target_user else event.target_label
+    done, tried, values = _phrases(event)
+    values = {"actor": actor, "target": target or _("someone"), **values}
+    if event.outcome == AuditEvent.Outcome.SUCCESS:
+        template, outcome = done, AuditEvent.Outcome.SUCCESS.value
+    else:
+        reason, outcome = _reason(event)
+        template = _("{attempt}: {reason}.").replace("{attempt}", tried).replace("{reason}", reason)
+    if (event.after or {}).get("superuser_override"):
+        template += " " + _("The last-admin rule was overridden.")
+    return ActivityEntry(
+        at=event.created_at,
+        ago=relative_time(event.created_at, now),
+        actor=actor,
+        actor_picture=event.actor.picture if event.actor else "",
+        target=event.target_label,
+        parts=_parts(template, values),
+        outcome=outcome,
+        action=event.action,
+    )
+
+
+def _actor_name(event: AuditEvent) -> str:
+    label = event.actor_label
+    as_staff = label.startswith(STAFF_PREFIX)
+    name = event.actor.display_name if event.actor else label.removeprefix(STAFF_PREFIX)
+    if label == "system" and event.actor is None:
+        return _("An automatic task")
+    return _("{name} (staff)").format(name=name) if as_staff else name
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_PLAIN_VALUES = {"roles", "from_roles", "to_roles", "what"}
+
+
+def _parts(template: str, values: Mapping[str, str]) -> tuple[Part, ...]:
+    """The template with its placeholders filled in; the names among them `strong`."""
+    parts: list[Part] = []
+    for index, piece in enumerate(_PLACEHOLDER.split(template)):
+        if index % 2 == 0:
+            if piece:
+                parts.append(Part(piece))
+        else:
+            parts.append(Part(values.get(piece, ""), strong=piece not in _PLAIN_VALUES))
+    return tuple(parts)
+
+
+Phrases = tuple[str, str, dict[str, str]]  # what was done, what was tried, extra values
+
+
+def _phrases(event: AuditEvent) -> Phrases:
+    before, after = event.before or {}, event.after or {}
+    action = event.action
+    if action == "member.roles_changed":
+        return _roles_changed(before, after)
+    if action == "organization.updated":
+        return _settings_changed(before, after)
+    if action in ("invitation.sent", "member.added", "invitation.accepted"):
+        return _with_roles(action, after.get("roles") or [])
+    if action in _SIMPLE:
+        done, tried = _SIMPLE[action]
+        return _(done), _(tried), {}
+    what = _humanized(action)
+    return (
+        _("{actor} made a change ({what}) concerning {target}.")
+        if event.target_label
+        else _("{actor} made a change ({what})."),
+        _("{actor} tried to make a change ({what})"),
+        {"what": what},
+    )
+
+
+_SIMPLE: dict[str, tuple[str, str]] = {
+    "organization.created": (
+        N_("{actor} created the organization {target}."),
+        N_("{actor} tried to create the organization {target}"),
+    ),
+    "organization.deleted": (
+        N_("{actor} deleted the organization {target}."),
+        N_("{actor} tried to delete the organization {target}"),
+    ),
+    "member.removed": (
+        N_("{actor} removed {target} from the organization."),
+        N_("{actor} tried to remove {target}"),
+    ),
+    "member.left": (
+        N_("{actor} left the organization."),
+        N_("{actor} tried to leave the organization"),
+    ),
+    "invitation.resent": (
+        N_("{actor} sent the invitation to {target} again."),
+        N_("{actor} tried to send the invitation to {target} again"),
+    ),
+    "invitation.reissued": (
+        N_("{actor} renewed the expired invitation to {target}."),
+        N_("{actor} tried to renew the expired invitation to {target}"),
+    ),
+    "invitation.revoked": (
+        N_("{actor} revoked the invitation to {target}."),
+        N_("{actor} tried to revoke the invitation to {target}"),
+    ),
+    "invitation.declined": (
+        N_("{actor} declined the invitation."),
+        N_("{actor} tried to decline the invitation"),
+    ),
+}
+
+
+def _with_roles(action: str, role_names: list[str]) -> Phrases:
+    roles = {"roles": _role_list(role_names)}
+    if action == "invitation.accepted":
+        if role_names:
+            return (
+                _("{actor} accepted the invitation and joined as {roles}."),
+                _("{actor} tried to accept the invitation"),
+                roles,
+            )
+        return (
+            _("{actor} accepted the invitation and joined."),
+            _("{actor} tried to accept the invitation"),
+            {},
+        )
+    if action == "member.added":
+        if role_names:
+            return (
+                _("{actor} added {target} as {roles}."),
+                _("{actor} tried to add {target}"),
+                roles,
+            )
+        return _("{actor} added {target}."), _("{actor} tried to add {target}"), {}
+    if role_names:
+        return (
+            _("{actor} invited {target} as {roles}."),
+            _("{actor} tried to invite {target} as {roles}"),
+            roles,
+        )
+    return _("{actor} invited {target}."), _("{actor} tried to invite {target}"), {}
+
+
+def _roles_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> Phrases:
+    if "added" in after:  # a bulk "add role": only what was given is known
+        added = list(after["added"])
+        values = {"roles": _role_list(added)}
+        if len(added) == 1:
+            return (
+                _("{actor} gave {target} the role {roles}."),
+                _("{actor} tried to give {target} the role {roles}"),
+                values,
+            )
+        return (
+            _("{actor} gave {target} the roles {roles}."),
+            _("{actor} tried to give {target} the roles {roles}"),
+            values,
+        )
+    old, new = list(before.get("roles") or []), list(after.get("roles") or [])
+    values = {"from_roles": _role_list(old), "to_roles": _role_list(new)}
+    if max(len(old), len(new)) > 1:
+        return (
+            _("{actor} changed the roles of {target} from {from_roles} to {to_roles}."),
+            _("{actor} tried to change the roles of {target} from {from_roles} to {to_roles}"),
+            values,
+        )
+    return (
+        _("{actor} changed the role of {target} from {from_roles} to {to_roles}."),
+        _("{actor} tried to change the role of {target} from {from_roles} to {to_roles}"),
+        values,
+    )
+
+
+def _settings_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> Phrases:
+    tried = _("{actor} tried to change the organization's settings")
+    changes: list[str] = []
+    values: dict[str, str] = {}
+    if "name" in before and before["name"] != after.get("name", before["name"]):
+        changes.append(_("renamed the organization from {old_name} to {name}"))
+        values = {"old_name": str(before["name"]), "name": str(after["name"])}
+    if "description" in before and (before["description"] or "") != (
+        after.get("description", before["description"]) or ""
+    ):
+        changes.append(
+            _("changed the description")
+            if after.get("description")
+            else _("removed the description")
+        )
+    if "is_mfa_required" in before and before["is_mfa_required"] != after.get(
+        "is_mfa_required", before["is_mfa_required"]
+    ):
+        changes.append(
+            _("required two-step verification of every member")
+            if after.get("is_mfa_required")
+            else _("made two-step verification optional")
+        )
+    if not changes:
+        if before:
+            return _("{actor} saved the settings without changing them."), tried, {}
+        return _("{actor} changed the organization's settings."), tried, {}
+    return "{actor} " + _joined(changes) + ".", tried, values
+
+
+# -- why something was not done -------------------------------------------------------------
+# What the trail records for a failure is free text: the service's refusal sentence, or the
+# technical cause behind it. People read one short reason instead; the rules go from the
+# most specific to the most general.
+REFUSED, FAILED = "refused", "failed"
+_REASONS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("last person who can manage",), N_("no one else could manage members"), REFUSED),
+    (
+        ("not allowed", "you cannot", "only people", "permissions you do not have"),
+        N_("not allowed"),
+        REFUSED,
+    ),
+    (("already a member",), N_("they were already a member"), REFUSED),
+    (
+        ("unique_integrity", "already has a pending invitation"),
+        N_("an invitation was already pending"),
+        REFUSED,
+    ),
+    (("-> 429", "too many", "limit"), N_("too many requests at the time"), FAILED),
+    (
+        ("no longer", "does not exist", "-> 404", "a moment ago"),
+        N_("it had changed in the meantime"),
+        REFUSED,
+    ),
+    (("removed again",), N_("it could not be set up, so it was removed again"), FAILED),
+    (
+        ("-> 5", "not reachable", "could not reach", "did not answer", "timed out", "timeout"),
+        N_("the service could not be reached"),
+        FAILED,
+    ),
+    (("did not accept", "-> 4"), N_("the details were not accepted"), REFUSED),
+)
+_NOT_SET_UP = ("not set up", "connector", "-> 501")
+
+
+def _reason(event: AuditEvent) -> tuple[str, str]:
+    """A short reason for a failed event, and whether it was refused or failed."""
+    error = event.error.casefold()
+    if _was_delivery(event):
+        if any(needle in error for needle in _NOT_SET_UP):
+            return _("invitation emails are not set up"), FAILED
+        if "-> 429" in error or "too many" in error:
+            return _("too many emails went to this address recently"), FAILED
+        return _("the email could not be sent"), FAILED
+    for needles, reason, outcome in _REASONS:
+        if any(needle in error for needle in needles):
+            return _(reason), outcome
+    return _("it did not go through"), FAILED
+
+
+def _was_delivery(event: AuditEvent) -> bool:
+    """An invitation that existed, whose email failed (a failed create has no id yet)."""
+    return event.action == "invitation.resent" or (
+        event.action == "invitation.sent" and bool(event.target_id)
+    )
+
+
+# -- small words ----------------------------------------------------------------------------
+def _role_list(role_names: Iterable[str]) -> str:
+    names = [name[:1].upper() + name[1:] for name in role_names]
+    return _joined(names) if names else _("no role")
+
+
+def _joined(items: list[str]) -> str:
+    if len(items) == 1:
+        return items[0]
+    return _("{first} and {last}").format(first=", ".join(items[:-1]), last=items[-1])
+
+
+def _humanized(action: str) -> str:
+    """A code no sentence knows, as words: "webhook.secret_rotated" -> "webhook secret
+    rotated"."""
+    words = re.sub(r"[._\-:]+", " ", action).strip()
+    return words or _("unnamed")
+
+
+def relative_time(moment: datetime, now: datetime) -> str:
+    """How long ago, as people say it; older than a week, the day itself."""
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        return _("just now")
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return ngettext("%(n)d minute ago", "%(n)d minutes ago", minutes) % {"n": minutes}
+    hours = minutes // 60
+    if hours < 24:
+        return ngettext("%(n)d hour ago", "%(n)d hours ago", hours) % {"n": hours}
+    local_day, today = timezone.localdate(moment), timezone.localdate(now)
+    days = (today - local_day).days
+    if days <= 1:
+        return _("yesterday")
+    if days < 7:
+        return ngettext("%(n)d day ago", "%(n)d days ago", days) % {"n": days}
+    shape = "j M" if local_day.year == today.year else "j M Y"
+    return _("on %(day)s") % {"day": date_format(local_day, shape)}
+
+
+# -- CSV ------------------------------------------------------------------------------------
+CSV_COLUMNS = ("time", "actor", "action", "sentence", "target", "outcome")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: one that starts like a formula gets a leading
+    apostrophe, so opening the export never runs what someone typed into a name."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+class _Line:
+    """The file-like object `csv.writer` writes one row into, for streaming."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def activity_csv_lines(events: QuerySet[AuditEvent], *, chunk: int = 500) -> Iterator[str]:
+    """The events as CSV lines (a header first), read from the database a chunk at a time."""
+    writer = csv.writer(_Line())
+    yield writer.writerow(CSV_COLUMNS)
+    batch: list[AuditEvent] = []
+    for event in events.iterator(chunk_size=chunk):
+        batch.append(event)
+        if len(batch) == chunk:
+            yield from _csv_rows(writer, batch)
+            batch = []
+    yield from _csv_rows(writer, batch)
+
+
+def _csv_rows(writer: Any, events: list[AuditEvent]) -> Iterator[str]:
+    for event, entry in zip(events, activity_entries(events), strict=True):
+        actor = event.actor_label.removeprefix(STAFF_PREFIX)
+        if event.actor_label.startswith(STAFF_PREFIX):
+            actor = _("{name} (staff)").format(name=actor)
+        row = (
+            entry.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            actor,
+            entry.action,
+            entry.sentence,
+            entry.target,
+            entry.outcome,
+        )
+        yield writer.writerow([csv_cell(cell) for cell in row])
