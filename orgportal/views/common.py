@@ -18,11 +18,11 @@ def render_page_or_partial(
     status: int = 200,
 ) -> TemplateResponse:
     """The whole page, or only its named partial for HTMX requests that target it."""
-    name = (
-        f"{template}#{partial}"
-        if partial and request.htmx and not request.htmx.boosted
-        else template
+    # A history restore (the back button after htmx's cache lost the page) wants the page.
+    fragment = (
+        request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
     )
+    name = f"{template}#{partial}" if partial and fragment else template
     return TemplateResponse(request, name, context, status=status)
 
 

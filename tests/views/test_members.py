@@ -222,3 +222,10 @@ def test_my_own_picture_in_the_top_bar_is_checked_too(client, emulator, acme):
     body = client.get("/").content.decode()
     assert "tracker.example.com" not in body
     assert '<span class="avatar avatar-initial" aria-hidden="true">A</span>' in body
+
+
+def test_back_button_after_htmx_lost_its_cache_gets_the_whole_page(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    restore = {**HTMX, "HX-History-Restore-Request": "true"}
+    body = client.get(f"/orgs/{acme.id}/members/?page=1", headers=restore).content.decode()
+    assert "<html" in body and 'id="member-table"' in body
