@@ -19,9 +19,15 @@ def test_create_page_and_success(client, emulator):
     assert client.get("/orgs/new/").status_code == 200
     response = client.post("/orgs/new/", {"name": "Zeta", "description": "Z"}, follow=True)
     org = next(o for o in emulator.state.organizations.values() if o.name == "Zeta")
-    assert response.redirect_chain[-1][0] == f"/orgs/{org.id}/"
+    # The creator lands on the invite-your-team step, which can be skipped to the overview.
+    assert response.redirect_chain[-1][0] == f"/orgs/{org.id}/invite-your-team/"
     body = response.content.decode()
     assert "Zeta is ready" in body
+    assert "Invite your team to Zeta" in body
+    assert f'action="/orgs/{org.id}/invitations/"' in body  # the invitations page's own form
+    assert f'href="/orgs/{org.id}/" data-after-invite="Continue to the overview">Skip for now' in (
+        body
+    )
     # The switcher lists the new organization straight away, as the current one.
     assert 'class="switcher-current">Zeta<' in body
 
