@@ -331,7 +331,7 @@ def test_the_only_member_is_offered_deleting_instead_of_leaving(client, emulator
     client.post("/orgs/new/", {"name": "Zeta"})
     org = next(o for o in emulator.state.organizations.values() if o.name == "Zeta")
     body = client.get(f"/orgs/{org.id}/leave/").content.decode()
-    assert "You are the only member of Zeta" in body
+    assert "You are its only member, and the only person who can manage it" in body
     assert f'href="/orgs/{org.id}/delete/">Delete organization…' in body
     assert "Leave organization</button>" not in body
 
