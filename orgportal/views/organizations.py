@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -15,6 +17,7 @@ from orgportal.logto.errors import LogtoError
 from orgportal.models import AuditEvent
 from orgportal.services.access import Perm
 from orgportal.services.errors import ApplicationError
+from orgportal.services.members import SEARCH_MAX
 from orgportal.services.mfa import mfa_requirement_impact
 from orgportal.services.organizations import (
     organization_can_create,
@@ -92,7 +95,7 @@ def organization_home(request: OrganizationRequest, org_id: str) -> HttpResponse
     return render(request, "orgportal/organizations/home.html", context)
 
 
-def _invite_team_reads(request: HttpRequest, org_id: str) -> list:
+def _invite_team_reads(request: HttpRequest, org_id: str) -> list[Callable[[], object]]:
     return [template_roles]  # the invite form's role choices
 
 
@@ -219,18 +222,12 @@ def organization_leave_view(request: OrganizationRequest, org_id: str) -> HttpRe
         else:
             messages.success(request, done)
             return redirect_after_success(request, reverse("orgportal:home"))
-    situation = organization_leave_situation(
-        actor=request.user, organization_id=org_id, q=request.GET.get("q", "")[:100]
-    )
+    q = request.GET.get("q", "")[:SEARCH_MAX]
+    situation = organization_leave_situation(actor=request.user, organization_id=org_id, q=q)
     return render_page_or_partial(
         request,
         "orgportal/organizations/leave.html",
-        {
-            "access": request.access,
-            "leave": situation,
-            "error_message": error_message,
-            "q": request.GET.get("q", "")[:100],
-        },
+        {"access": request.access, "leave": situation, "error_message": error_message, "q": q},
         partial="leave-panel",
         status=status,
     )

@@ -307,7 +307,7 @@ def test_without_javascript_create_an_organization_and_invite(
     page.get_by_role("link", name="Skip for now").click()
     page.wait_for_url(ORG_PAGE)
     look(page, "no-js-overview", run_axe=False)
-    page.get_by_role("link", name="Invitations").click()
+    page.get_by_role("link", name="Invitations", exact=True).click()
     page.get_by_label("Email addresses").fill("dave@example.com")
     page.get_by_role("button", name="Send invitations").click()
     expect(page.locator(".outcomes")).to_contain_text("dave@example.com: sent")
