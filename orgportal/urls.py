@@ -11,6 +11,11 @@ urlpatterns = [
     path("orgs/new/", organizations.organization_new, name="organization_new"),
     path("orgs/<logto_id:org_id>/", organizations.organization_home, name="organization_home"),
     path(
+        "orgs/<logto_id:org_id>/invite-your-team/",
+        organizations.organization_invite_team,
+        name="organization_invite_team",
+    ),
+    path(
         "orgs/<logto_id:org_id>/settings/",
         organizations.organization_settings,
         name="organization_settings",

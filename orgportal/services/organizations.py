@@ -1,34 +1,48 @@
-"""Organization use cases: create, update, delete, leave. Authorization and audit included."""
+"""Organization use cases: create, overview, update, delete, leave, hand over and leave.
+Authorization and audit included."""
 
 from __future__ import annotations
 
 import logging
 import secrets
+from contextlib import suppress
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
 
 from orgportal import logto
-from orgportal.logto.errors import LogtoError, NotFound, Unavailable
-from orgportal.logto.models import Organization
+from orgportal.concurrency import together
+from orgportal.logto.errors import InvalidInput, LogtoError, NotFound, Unavailable
+from orgportal.logto.models import Invitation, Member, Organization, OrganizationRole, Page
+from orgportal.logto.models import User as LogtoUser
 from orgportal.models import AuditEvent, User
 from orgportal.services.access import (
     ORGANIZATION_GONE,
+    OrganizationAccess,
     Perm,
     member_manager_kept,
+    member_managers_serialised,
     organization_access,
+    other_member_managers_exist,
+    permission_name,
     permissions_forget,
+    refuse_escalation,
+    require_organization_exists,
+    role_names,
 )
 from orgportal.services.audit import audit_record, audited
 from orgportal.services.errors import (
     ApplicationError,
+    Gone,
     LimitReached,
     NotAllowed,
     OrganizationNotFound,
     ServiceUnavailable,
     refusal_from,
 )
-from orgportal.services.members import member_readd
+from orgportal.services.invitations import invitation_list_read
+from orgportal.services.members import MemberGone, member_readd
 from orgportal.services.memberships import (
     organization_list_for_user,
     organization_list_for_user_forget,
@@ -39,7 +53,7 @@ from orgportal.services.organization_names import (
     organization_name_remember,
 )
 from orgportal.services.outcomes import applied, confirmed
-from orgportal.services.template import template_role
+from orgportal.services.template import template_role, template_roles
 from orgportal.services.text import has_unsafe_characters
 from orgportal.shared_locks import shared_lock
 
@@ -307,7 +321,153 @@ def organization_delete(*, actor: User, organization_id: str, confirm_name: str)
         organization_remember(actor=actor, organization_id="")
 
 
+# -- overview -------------------------------------------------------------------------------
+SUCCESSORS_SHOWN = 100  # Logto's largest page: one call lists the people to hand over to
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    """One item of the overview's setup checklist; `key` names it for the page
+    ("invite", "describe", "require_mfa")."""
+
+    key: str
+    done: bool
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class LeaveSituation:
+    """What leaving takes for the acting member, known before they click anything."""
+
+    member_count: int
+    # They are the last person who can manage members: someone must take that over first.
+    must_hand_over: bool
+    # Other members, by name, who could take over (the first SUCCESSORS_SHOWN, or those
+    # matching the search); `successors_complete` when that is everyone.
+    successors: tuple[Member, ...] = ()
+    successors_complete: bool = True
+    handed_over_roles: tuple[str, ...] = ()  # names of the roles the successor gets
+
+    @property
+    def alone(self) -> bool:
+        return self.member_count <= 1
+
+
+@dataclass(frozen=True)
+class OrganizationOverview:
+    member_count: int
+    pending_invitations: int | None  # None for people who may not see invitations
+    setup: tuple[SetupStep, ...]
+    leave: LeaveSituation
+
+    @property
+    def setup_unfinished(self) -> bool:
+        """Whether a step that is not optional is still open (the checklist shows then)."""
+        return any(not step.done and not step.optional for step in self.setup)
+
+    @property
+    def setup_done(self) -> int:
+        return sum(step.done for step in self.setup)
+
+
+def organization_overview(*, actor: User, organization_id: str) -> OrganizationOverview:
+    """Counts, the setup checklist and what leaving takes: the reads run at the same time,
+    one call each (a member count is one row with Logto's total)."""
+    access = organization_access(user=actor, organization_id=organization_id)
+    can_invite = access.can(Perm.INVITE_MEMBER)
+
+    def invitations() -> list[Invitation] | None:
+        return invitation_list_read(organization_id=organization_id) if can_invite else None
+
+    (members, roles), invited = together(lambda: _leave_reads(access, ""), invitations)
+    leave = _leave_situation(actor, access, members, roles)
+    pending = None if invited is None else sum(i.is_pending for i in invited)
+    organization = access.organization
+    setup: list[SetupStep] = []
+    if can_invite:
+        setup.append(SetupStep("invite", done=leave.member_count > 1 or bool(pending)))
+    if access.can(Perm.MANAGE_ORGANIZATION):
+        setup.append(SetupStep("describe", done=bool(organization.description)))
+        setup.append(SetupStep("require_mfa", done=organization.is_mfa_required, optional=True))
+    return OrganizationOverview(
+        member_count=leave.member_count,
+        pending_invitations=pending,
+        setup=tuple(setup),
+        leave=leave,
+    )
+
+
 # -- leave ----------------------------------------------------------------------------------
+def organization_leave_situation(
+    *, actor: User, organization_id: str, q: str = ""
+) -> LeaveSituation:
+    """Whether the actor may simply leave, must hand over first (and to whom: everyone, or
+    those matching `q` in a large organization), or is its only member."""
+    access = organization_access(user=actor, organization_id=organization_id)
+    (members, roles), found = together(
+        lambda: _leave_reads(access, ""),
+        lambda: _leave_reads(access, q.strip())[0] if q.strip() else None,
+    )
+    return _leave_situation(actor, access, members, roles, found)
+
+
+def _leave_reads(access: OrganizationAccess, q: str) -> tuple[Page[Member], list[OrganizationRole]]:
+    """The members (one row for the count, or the people to hand over to when the actor
+    manages members) and the organization template's roles, read at the same time."""
+    organization_id = access.organization.id
+    manages = access.can(Perm.MANAGE_MEMBER)
+    page_size = SUCCESSORS_SHOWN if manages else 1
+
+    def members() -> Page[Member]:
+        page = logto.get_client().list_organization_users(
+            organization_id, q=q or None, page_size=page_size
+        )
+        if page.total == 0 and not q:
+            require_organization_exists(organization_id)  # deleted: Logto lists nobody
+        return page
+
+    def roles() -> list[OrganizationRole]:
+        return template_roles() if manages else []
+
+    return together(members, roles)
+
+
+def _leave_situation(
+    actor: User,
+    access: OrganizationAccess,
+    members: Page[Member],
+    roles: list[OrganizationRole],
+    found: Page[Member] | None = None,
+) -> LeaveSituation:
+    managing = _managing_role_ids(roles)
+    own = tuple(sorted(role.name for role in access.roles if role.id in managing))
+    if not own:
+        return LeaveSituation(member_count=members.total, must_hand_over=False)
+    others = [m for m in members.items if m.user.id != actor.subject]
+    complete = members.total <= len(members.items)
+    if any(m.role_ids & managing for m in others):
+        return LeaveSituation(member_count=members.total, must_hand_over=False)
+    if not complete and other_member_managers_exist(
+        organization_id=access.organization.id, user_id=actor.subject
+    ):
+        return LeaveSituation(member_count=members.total, must_hand_over=False)  # beyond page 1
+    if found is not None:
+        others = [m for m in found.items if m.user.id != actor.subject]
+        complete = found.total <= len(found.items)
+    return LeaveSituation(
+        member_count=members.total,
+        must_hand_over=True,
+        successors=tuple(sorted(others, key=lambda m: m.user.display_name.casefold())),
+        successors_complete=complete,
+        handed_over_roles=own,
+    )
+
+
+def _managing_role_ids(roles: list[OrganizationRole]) -> frozenset[str]:
+    manage = permission_name(Perm.MANAGE_MEMBER)
+    return frozenset(role.id for role in roles if manage in (role.scope_names or ()))
+
+
 def organization_leave(*, actor: User, organization_id: str) -> None:
     access = organization_access(user=actor, organization_id=organization_id)
     organization = access.organization
@@ -331,18 +491,231 @@ def organization_leave(*, actor: User, organization_id: str) -> None:
         ),
     ):
         try:
-            applied(
-                lambda: logto.get_client().remove_organization_user(organization_id, actor.subject),
-                partial(_not_a_member, organization_id, actor.subject),
-            )
-        except NotFound:
-            pass  # no longer a member: done
+            _remove_self(actor, organization_id)
         except LogtoError as error:
             raise refusal_from(error, "leaving") from error
+    _forget_left(actor, organization_id)
+
+
+def _remove_self(actor: User, organization_id: str) -> None:
+    """Take the actor out of the organization; a removal whose answer was lost is read back."""
+    with suppress(NotFound):  # no longer a member: done
+        applied(
+            lambda: logto.get_client().remove_organization_user(organization_id, actor.subject),
+            partial(_not_a_member, organization_id, actor.subject),
+        )
+
+
+def _forget_left(actor: User, organization_id: str) -> None:
     _forget(actor, organization_id)
     organization_name_forget(organization_id)
     if actor.last_organization_id == organization_id:
         organization_remember(actor=actor, organization_id="")
+
+
+# -- hand over and leave ----------------------------------------------------------------------
+HAND_OVER_CHOOSE = "Choose who takes over before you leave."
+HAND_OVER_NOT_YOURSELF = "Choose someone other than yourself to take over."
+
+
+def organization_hand_over_and_leave(
+    *, actor: User, organization_id: str, successor_id: str
+) -> str:
+    """Give the chosen member the roles with which the actor manages members, then take the
+    actor out: both happen, or nothing changes (a failed leave takes the roles back).
+
+    Under the organization's member-managers lock, so that two people handing over to each
+    other at the same moment cannot both leave. Returns the successor's name.
+    """
+    access = organization_access(user=actor, organization_id=organization_id)
+    access.require(Perm.MANAGE_MEMBER, "Only people who manage members can hand that over.")
+    successor_id = successor_id.strip()
+    if not successor_id:
+        raise ApplicationError(HAND_OVER_CHOOSE)
+    if successor_id == actor.subject:
+        raise ApplicationError(HAND_OVER_NOT_YOURSELF)
+    organization = access.organization
+    with member_managers_serialised(organization_id):
+        # Read now, under the lock: roles may have changed since the page was shown.
+        own_roles, (successor, before), roles = together(
+            lambda: _own_role_ids(organization, actor),
+            lambda: _successor_read(organization_id, successor_id),
+            template_roles,
+        )
+        handed = sorted(own_roles & _managing_role_ids(roles))
+        if not handed:
+            raise NotAllowed(
+                "You no longer manage the members of this organization, so there is nothing "
+                "to hand over."
+            )
+        refuse_escalation(
+            access,
+            handed,
+            "You cannot hand over the role {roles}: it has permissions you do not have.",
+        )
+        handover = _HandOver(actor, organization, successor, before, handed)
+        handover.promote()
+        handover.leave(own_roles)
+    _forget_left(actor, organization_id)
+    permissions_forget(organization_id=organization_id, user_id=successor_id)
+    organization_list_for_user_forget(user_id=successor_id)
+    return successor.display_name
+
+
+def _own_role_ids(organization: Organization, actor: User) -> set[str]:
+    try:
+        found = logto.get_client().list_organization_user_roles(organization.id, actor.subject)
+    except InvalidInput as error:
+        if error.code == "organization.require_membership":
+            raise Gone(f"You are no longer a member of {organization.name}.") from error
+        raise
+    return {role.id for role in found}
+
+
+def _successor_read(organization_id: str, user_id: str) -> tuple[LogtoUser, set[str]]:
+    """The chosen member and their role ids; MemberGone when they are not a member (any
+    more)."""
+    client = logto.get_client()
+    try:
+        user, found = together(
+            lambda: client.get_user(user_id),
+            lambda: client.list_organization_user_roles(organization_id, user_id),
+        )
+    except (NotFound, InvalidInput) as error:
+        if isinstance(error, InvalidInput) and error.code != "organization.require_membership":
+            raise
+        raise MemberGone(
+            "The person you chose is no longer a member of this organization. Choose someone else."
+        ) from error
+    return user, {role.id for role in found}
+
+
+UNCONFIRMED_HAND_OVER = (
+    "Our sign-in service did not answer in time, so we cannot tell whether {what}. "
+    "Reload the page to see, then try again if needed."
+)
+
+
+class _HandOver:
+    """The two steps of a hand-over and the undo of the first, each audited."""
+
+    def __init__(
+        self,
+        actor: User,
+        organization: Organization,
+        successor: LogtoUser,
+        before: set[str],
+        handed: list[str],
+    ) -> None:
+        self.actor, self.organization, self.successor = actor, organization, successor
+        self.before = before
+        self.after = before | set(handed)
+        self.name = successor.display_name
+        self.role_text = " and ".join(role_names(handed))
+
+    def _roles_now(self) -> set[str] | None:
+        """The successor's role ids as Logto holds them now; None once they are no member."""
+        try:
+            found = logto.get_client().list_organization_user_roles(
+                self.organization.id, self.successor.id
+            )
+        except InvalidInput as error:
+            if error.code == "organization.require_membership":
+                return None
+            raise
+        return {role.id for role in found}
+
+    def _audited_roles(self, old: set[str], new: set[str]):
+        return _audited(
+            self.actor,
+            "member.roles_changed",
+            self.organization,
+            target_user=self.successor,
+            before={"roles": role_names(old)},
+            after={"roles": role_names(new)},
+        )
+
+    def promote(self) -> None:
+        """Add the handed-over roles (additive: a role given meanwhile by someone else stays)."""
+        added = sorted(self.after - self.before)
+        if not added:
+            return  # they manage members already
+        client = logto.get_client()
+        try:
+            with self._audited_roles(self.before, self.after):
+                applied(
+                    lambda: client.add_organization_user_roles(
+                        self.organization.id, self.successor.id, added
+                    ),
+                    lambda: self.after <= (self._roles_now() or set()),
+                )
+        except LogtoError as error:
+            if isinstance(error, Unavailable) and error.outcome_unknown:
+                raise ServiceUnavailable(
+                    UNCONFIRMED_HAND_OVER.format(
+                        what=f"{self.name} got the {self.role_text} role (you have not left)"
+                    )
+                ) from error
+            raise _nothing_changed(
+                error, f"{self.name} could not be given the {self.role_text} role"
+            ) from error
+
+    def leave(self, own_roles: set[str]) -> None:
+        try:
+            with _audited(
+                self.actor,
+                "member.left",
+                self.organization,
+                target=self.actor,
+                before={"roles": role_names(own_roles)},
+                after={"handed_over_to": self.successor.primary_email or self.name},
+            ):
+                _remove_self(self.actor, self.organization.id)
+        except LogtoError as error:
+            if isinstance(error, Unavailable) and error.outcome_unknown:
+                # The leave may have happened: taking the roles back could leave nobody to
+                # manage members, so the successor keeps them.
+                raise ServiceUnavailable(
+                    UNCONFIRMED_HAND_OVER.format(
+                        what=f"you left ({self.name} has the {self.role_text} role either way)"
+                    )
+                ) from error
+            self._undo(error)
+
+    def _undo(self, error: LogtoError) -> None:
+        """The leave failed for sure: give the successor back exactly their earlier roles."""
+        if self.after == self.before:
+            raise _nothing_changed(error, "Leaving did not work") from error
+        client = logto.get_client()
+        try:
+            with self._audited_roles(self.after, self.before):
+                applied(
+                    lambda: client.replace_organization_user_roles(
+                        self.organization.id, self.successor.id, sorted(self.before)
+                    ),
+                    lambda: self._roles_now() == self.before,
+                )
+        except LogtoError as undo_error:
+            logger.error(
+                "Hand-over in %s: leaving failed (%s) and %s keeps the roles given (%s)",
+                self.organization.id,
+                error,
+                self.successor.id,
+                undo_error,
+            )
+            raise ServiceUnavailable(
+                f"Leaving did not work, and {self.name} keeps the {self.role_text} role given "
+                "to them a moment ago. You are still a member: change their role on the "
+                "members page if that is not what you want."
+            ) from error
+        raise _nothing_changed(error, "Leaving did not work") from error
+
+
+def _nothing_changed(error: LogtoError, what: str) -> ApplicationError:
+    """A definite failure of a hand-over step, everything as before: the same kind of error
+    as `refusal_from` gives (unavailable or refused), with a sentence that says so."""
+    kind = type(refusal_from(error, "the hand-over"))
+    return kind(f"{what}, so nothing was changed: you are still a member. Try again in a moment.")
 
 
 def _organization_gone(organization_id: str) -> bool:
@@ -372,16 +745,26 @@ def _audited(
     organization: Organization,
     *,
     target: User | None = None,
+    target_user: LogtoUser | None = None,
     before: dict | None = None,
     after: dict | None = None,
 ):
+    """An audited block about `organization`, or about a member: the actor's own account
+    (`target`) or another person as Logto knows them (`target_user`)."""
+    if target_user is not None:
+        kind, target_id = "user", target_user.id
+        label = target_user.primary_email or target_user.display_name
+    elif target is not None:
+        kind, target_id, label = "user", target.logto_id or "", target.email or target.display_name
+    else:
+        kind, target_id, label = "organization", organization.id, organization.name
     return audited(
         actor=actor,
         organization=organization,
         action=action,
-        target_type="user" if target else "organization",
-        target_id=(target.logto_id or "") if target else organization.id,
-        target_label=(target.email or target.display_name) if target else organization.name,
+        target_type=kind,
+        target_id=target_id,
+        target_label=label,
         before=before,
         after=after,
     )

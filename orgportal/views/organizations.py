@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
@@ -13,14 +15,19 @@ from orgportal.forms import ConfirmNameForm, OrganizationForm, OrganizationSetti
 from orgportal.logto.errors import LogtoError
 from orgportal.services.access import Perm
 from orgportal.services.errors import ApplicationError
+from orgportal.services.members import SEARCH_MAX
 from orgportal.services.mfa import mfa_requirement_impact
 from orgportal.services.organizations import (
     organization_can_create,
     organization_create,
     organization_delete,
+    organization_hand_over_and_leave,
     organization_leave,
+    organization_leave_situation,
+    organization_overview,
     organization_update,
 )
+from orgportal.services.template import template_roles
 from orgportal.views.common import redirect_after_success, render_page_or_partial
 from orgportal.views.decorators import (
     AuthenticatedRequest,
@@ -28,6 +35,7 @@ from orgportal.views.decorators import (
     organization_view,
 )
 from orgportal.views.errors import error_sentence, form_error_from
+from orgportal.views.invitations import _invite_form
 
 
 @login_required
@@ -64,8 +72,8 @@ def organization_new(request: AuthenticatedRequest) -> HttpResponse:
                 status = form_error_from(form, error)
             else:
                 messages.success(request, f"{organization.name} is ready. You are its admin.")
-                home = reverse("orgportal:organization_home", args=[organization.id])
-                return redirect_after_success(request, home)
+                step = reverse("orgportal:organization_invite_team", args=[organization.id])
+                return redirect_after_success(request, step)
         else:
             status = 422
     return render_page_or_partial(
@@ -80,7 +88,23 @@ def organization_new(request: AuthenticatedRequest) -> HttpResponse:
 @organization_view()
 @require_safe
 def organization_home(request: OrganizationRequest, org_id: str) -> HttpResponse:
-    return render(request, "orgportal/organizations/home.html", {"access": request.access})
+    overview = organization_overview(actor=request.user, organization_id=org_id)
+    context = {"access": request.access, "overview": overview, "leave": overview.leave}
+    return render(request, "orgportal/organizations/home.html", context)
+
+
+def _invite_team_reads(request: HttpRequest, org_id: str) -> list[Callable[[], object]]:
+    return [template_roles]  # the invite form's role choices
+
+
+@organization_view(prefetch=_invite_team_reads)
+@require_safe
+def organization_invite_team(request: OrganizationRequest, org_id: str) -> HttpResponse:
+    """The step after creating an organization: invite people, or skip to the overview."""
+    if not request.access.can(Perm.INVITE_MEMBER):
+        return HttpResponseRedirect(reverse("orgportal:organization_home", args=[org_id]))
+    context = {"access": request.access, "form": _invite_form(request, None), "progress": None}
+    return render(request, "orgportal/organizations/invite_team.html", context)
 
 
 @organization_view(Perm.MANAGE_ORGANIZATION)
@@ -172,19 +196,36 @@ def organization_delete_view(request: OrganizationRequest, org_id: str) -> HttpR
 @organization_view()
 @require_http_methods(["GET", "POST"])
 def organization_leave_view(request: OrganizationRequest, org_id: str) -> HttpResponse:
+    """Leave; the last person who manages members hands that over to someone first, in the
+    same confirmed action (`hand_over` with the chosen `successor`)."""
+    name = request.access.organization.name
     error_message = None
     status = 200
     if request.method == "POST":
         try:
-            organization_leave(actor=request.user, organization_id=org_id)
+            if request.POST.get("hand_over"):
+                successor = organization_hand_over_and_leave(
+                    actor=request.user,
+                    organization_id=org_id,
+                    successor_id=request.POST.get("successor", ""),
+                )
+                done = f"{successor} now manages the members of {name}, and you left it."
+            else:
+                organization_leave(actor=request.user, organization_id=org_id)
+                done = f"You left {name}."
         except (ApplicationError, LogtoError) as error:
             error_message, status = error_sentence(error)
+            if request.htmx:
+                status = 422  # swapped into the form, whatever went wrong
         else:
-            messages.success(request, f"You left {request.access.organization.name}.")
+            messages.success(request, done)
             return redirect_after_success(request, reverse("orgportal:home"))
-    return render(
+    q = request.GET.get("q", "")[:SEARCH_MAX]
+    situation = organization_leave_situation(actor=request.user, organization_id=org_id, q=q)
+    return render_page_or_partial(
         request,
         "orgportal/organizations/leave.html",
-        {"access": request.access, "error_message": error_message},
+        {"access": request.access, "leave": situation, "error_message": error_message, "q": q},
+        partial="leave-panel",
         status=status,
     )

@@ -100,3 +100,14 @@
     if (first) first.focus();
   });
 })();
+
+// -- invite-your-team step (issue 17: 7) --
+// Once invitations went out, the way on is no longer a skip: the link says so.
+(function () {
+  "use strict";
+  document.body.addEventListener("invitations-changed", function () {
+    var next = document.querySelector("[data-after-invite]");
+    if (next) next.textContent = next.getAttribute("data-after-invite");
+  });
+})();
+// -- end: invite-your-team step --

@@ -8,6 +8,7 @@ import pytest
 
 from orgportal import logto
 from tests.conftest import login_as
+from tests.helpers import page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -19,9 +20,15 @@ def test_create_page_and_success(client, emulator):
     assert client.get("/orgs/new/").status_code == 200
     response = client.post("/orgs/new/", {"name": "Zeta", "description": "Z"}, follow=True)
     org = next(o for o in emulator.state.organizations.values() if o.name == "Zeta")
-    assert response.redirect_chain[-1][0] == f"/orgs/{org.id}/"
+    # The creator lands on the invite-your-team step, which can be skipped to the overview.
+    assert response.redirect_chain[-1][0] == f"/orgs/{org.id}/invite-your-team/"
     body = response.content.decode()
     assert "Zeta is ready" in body
+    assert "Invite your team to Zeta" in body
+    assert f'action="/orgs/{org.id}/invitations/"' in body  # the invitations page's own form
+    assert f'href="/orgs/{org.id}/" data-after-invite="Continue to the overview">Skip for now' in (
+        body
+    )
     # The switcher lists the new organization straight away, as the current one.
     assert 'class="switcher-current">Zeta<' in body
 
@@ -221,7 +228,129 @@ def test_the_last_admin_is_told_why_they_cannot_leave(client, emulator, acme):
     login_as(client, emulator, "alice@example.com")
     response = client.post(f"/orgs/{acme.id}/leave/")
     assert response.status_code == 422
-    assert "last person who can manage the members of Acme" in response.content.decode()
+    body = response.content.decode()
+    assert "last person who can manage the members of Acme" in body
+    assert "Who takes over?" in body  # and offered the way out at once
+
+
+# -- the overview, the invite step, hand over and leave --------------------------------------
+def test_a_new_organization_shows_counts_and_what_is_left_to_set_up(client, emulator):
+    login_as(client, emulator, "alice@example.com")
+    client.post("/orgs/new/", {"name": "Zeta"})
+    org = next(o for o in emulator.state.organizations.values() if o.name == "Zeta")
+    text = page_text(client.get(f"/orgs/{org.id}/").content.decode())
+    assert "1 member" in text and "0 pending invitations" in text
+    assert "Set up Zeta 0 of 3 done" in text
+    assert "Invite your team" in text and "Add a description" in text
+    assert "Require two-step verification Optional" in text
+    # The only admin and only member is offered deleting, not a Leave that cannot work.
+    assert "You are its only member. To leave, delete the organization instead." in text
+    assert f"/orgs/{org.id}/leave/" not in client.get(f"/orgs/{org.id}/").content.decode()
+
+
+def test_the_checklist_ticks_what_is_done_and_goes_once_set_up(client, emulator):
+    login_as(client, emulator, "alice@example.com")
+    client.post("/orgs/new/", {"name": "Zeta"})
+    org = next(o for o in emulator.state.organizations.values() if o.name == "Zeta")
+    client.post(f"/orgs/{org.id}/settings/", {"name": "Zeta", "description": "The Z team"})
+    body = client.get(f"/orgs/{org.id}/").content.decode()
+    done = [item.split("</li>")[0] for item in body.split('class="checklist-item is-done"')[1:]]
+    assert len(done) == 1 and "Add a description" in done[0] and "(done)" in done[0]
+    client.post(
+        f"/orgs/{org.id}/invitations/",
+        {
+            "emails": "new.person@example.com",
+            "roles": [emulator.state.role_by_name("member").id],
+            "expires_in_days": 7,
+        },
+    )
+    text = page_text(client.get(f"/orgs/{org.id}/").content.decode())
+    assert "1 pending invitation" in text
+    assert "Set up Zeta" not in text  # only the optional step is left
+
+
+def test_a_plain_member_sees_the_member_count_and_no_admin_things(client, emulator, acme):
+    login_as(client, emulator, "bob@example.com")
+    body = client.get(f"/orgs/{acme.id}/").content.decode()
+    text = page_text(body)
+    assert "2 members" in text
+    assert "pending invitation" not in text and "Set up Acme" not in text
+    assert "Invite people" not in text
+    assert f'href="/orgs/{acme.id}/leave/">Leave Acme…' in body
+
+
+def test_the_only_admin_is_offered_hand_over_on_the_overview(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    body = client.get(f"/orgs/{acme.id}/").content.decode()
+    assert 'data-dialog-open="hand-over-dialog">Hand over and leave…' in body
+    dialog = body.split('<dialog id="hand-over-dialog"')[1].split("</dialog>")[0]
+    bob = emulator.state.user_by_email("bob@example.com")
+    assert f'name="successor" value="{bob.id}"' in dialog
+    assert "they get your <strong>admin</strong> role" in dialog
+
+
+def test_hand_over_and_leave_from_the_leave_page(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    page = page_text(client.get(f"/orgs/{acme.id}/leave/").content.decode())
+    assert "Hand over and leave Acme" in page and "Bob Member bob@example.com member" in page
+    bob = emulator.state.user_by_email("bob@example.com")
+    response = client.post(
+        f"/orgs/{acme.id}/leave/", {"hand_over": "1", "successor": bob.id}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/"
+    assert "Bob Member now manages the members of Acme, and you left it." in (
+        response.content.decode()
+    )
+    assert emulator.state.role_by_name("admin").id in acme.members[bob.id]
+
+
+def test_hand_over_without_a_choice_asks_for_one(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    response = client.post(f"/orgs/{acme.id}/leave/", {"hand_over": "1"}, headers=HTMX)
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "<html" not in body and 'id="leave-panel"' in body
+    assert "Choose who takes over before you leave." in body
+
+
+def test_a_failed_hand_over_is_swapped_into_the_dialog_whatever_the_status(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    emulator.set_fault("organizations.users.remove", status=503)
+    bob = emulator.state.user_by_email("bob@example.com")
+    data = {"hand_over": "1", "successor": bob.id}
+    response = client.post(f"/orgs/{acme.id}/leave/", data, headers=HTMX)
+    assert response.status_code == 422  # swapped by HTMX, unlike a 503
+    assert "Leaving did not work, so nothing was changed" in response.content.decode()
+    assert acme.members[bob.id] == [emulator.state.role_by_name("member").id]
+    plain = client.post(f"/orgs/{acme.id}/leave/", data)
+    assert plain.status_code == 503 and "Leaving did not work" in plain.content.decode()
+
+
+def test_the_only_member_is_offered_deleting_instead_of_leaving(client, emulator):
+    login_as(client, emulator, "alice@example.com")
+    client.post("/orgs/new/", {"name": "Zeta"})
+    org = next(o for o in emulator.state.organizations.values() if o.name == "Zeta")
+    body = client.get(f"/orgs/{org.id}/leave/").content.decode()
+    assert "You are its only member, and the only person who can manage it" in body
+    assert f'href="/orgs/{org.id}/delete/">Delete organization…' in body
+    assert "Leave organization</button>" not in body
+
+
+def test_a_search_narrows_who_can_take_over(client, emulator, acme):
+    for n in range(105):
+        user = emulator.state.add_user(f"person{n:03}@example.com", "pw", name=f"Person {n:03}")
+        emulator.state.add_member(acme, user, ["member"])
+    login_as(client, emulator, "alice@example.com")
+    page = client.get(f"/orgs/{acme.id}/leave/").content.decode()
+    assert "Search to find someone else." in page and 'name="q"' in page
+    found = page_text(client.get(f"/orgs/{acme.id}/leave/?q=person104").content.decode())
+    assert "Person 104" in found and "Person 103" not in found
+
+
+def test_the_invite_step_sends_people_elsewhere_when_they_cannot_invite(client, emulator, acme):
+    login_as(client, emulator, "bob@example.com")
+    response = client.get(f"/orgs/{acme.id}/invite-your-team/")
+    assert response.status_code == 302 and response["Location"] == f"/orgs/{acme.id}/"
 
 
 def test_a_member_leaves_and_lands_on_the_dashboard(client, emulator, acme):

@@ -72,9 +72,35 @@ def test_members_page_cold_reads_each_thing_once_and_warm_only_the_list(client, 
     ]
 
 
-def test_overview_and_settings_cost_two_calls_cold_and_none_warm(client, emulator, acme):
+def test_overview_reads_its_counts_once_each(client, emulator, acme):
+    alice = emulator.state.user_by_email("alice@example.com")
+    invite(emulator, acme, "new.person@example.com", alice)
     login_as(client, emulator, "alice@example.com")
-    for url in (f"/orgs/{acme.id}/", f"/orgs/{acme.id}/settings/", f"/orgs/{acme.id}/activity/"):
+    cold()
+    calls = api_calls(emulator, lambda: client.get(f"/orgs/{acme.id}/"))
+    assert Counter(calls) == {
+        "users.organizations": 1,
+        "organizations.users.scopes": 1,
+        # One page of members gives the count, and to an admin who else manages members.
+        "organizations.users.list": 1,
+        "invitations.list": 1,
+        "organization_roles.list": 1,
+    }
+    warm = api_calls(emulator, lambda: client.get(f"/orgs/{acme.id}/"))
+    assert sorted(warm) == ["invitations.list", "organizations.users.list"]
+
+
+def test_overview_for_a_plain_member_reads_only_the_member_count(client, emulator, acme):
+    login_as(client, emulator, "bob@example.com")
+    client.get(f"/orgs/{acme.id}/")
+    assert api_calls(emulator, lambda: client.get(f"/orgs/{acme.id}/")) == [
+        "organizations.users.list"
+    ]
+
+
+def test_settings_and_activity_cost_two_calls_cold_and_none_warm(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    for url in (f"/orgs/{acme.id}/settings/", f"/orgs/{acme.id}/activity/"):
         cold()
         assert sorted(api_calls(emulator, lambda u=url: client.get(u))) == [
             "organizations.users.scopes",
