@@ -34,6 +34,7 @@ from logto_emulator.state import (
     new_id,
     now_ms,
 )
+from logto_emulator.user_search import user_matcher
 from logto_emulator.validation import (
     Pagination,
     contains_match,
@@ -41,7 +42,6 @@ from logto_emulator.validation import (
     is_email,
     issue,
     json_body,
-    like_match,
     string_field,
     string_list,
     type_issue,
@@ -348,12 +348,8 @@ class ManagementApi:
 
     def users_list(self, request: Request) -> Response:
         pagination = Pagination(request)
-        search = request.args.get("search")
-        users = [
-            u
-            for u in self.state.users.values()
-            if search is None or like_match(search, u.id, u.primary_email, u.username, u.name, None)
-        ]
+        selected = user_matcher(request.args)
+        users = [u for u in self.state.users.values() if selected(u)]
         users.sort(key=lambda u: u.created_at, reverse=True)
         page, headers = pagination.apply(users)
         return json_response([u.to_api() for u in page], headers=headers)

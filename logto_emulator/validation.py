@@ -222,11 +222,13 @@ def _invalid_pagination() -> ApiError:
     return ApiError(400, "guard.invalid_pagination", "The request pagination value is invalid.")
 
 
-def like_match(pattern: str, *values: str | None) -> bool:
-    """PostgreSQL `ILIKE pattern` on any of the values: `%` any run, `_` one character, and a
-    backslash (the default escape character) makes the next character literal."""
-    compiled = _like_regex(pattern)
-    return any(compiled.fullmatch((value or "").lower()) for value in values)
+def like_match(pattern: str, *values: str | None, case_sensitive: bool = False) -> bool:
+    """PostgreSQL `ILIKE pattern` (`LIKE` when case sensitive) on any of the values: `%` any
+    run, `_` one character, and a backslash (the default escape character) makes the next
+    character literal."""
+    fold = (lambda text: text) if case_sensitive else str.lower
+    compiled = _like_regex(fold(pattern))
+    return any(compiled.fullmatch(fold(value or "")) for value in values)
 
 
 def contains_match(query: str, *values: str | None) -> bool:
@@ -238,7 +240,7 @@ def contains_match(query: str, *values: str | None) -> bool:
 def _like_regex(pattern: str) -> re.Pattern[str]:
     parts = []
     escaped = False
-    for char in pattern.lower():
+    for char in pattern:
         if escaped:
             parts.append(re.escape(char))
             escaped = False

@@ -32,7 +32,6 @@ D = TypeVar("D")
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
-_in_pool = threading.local()
 
 
 def _upstream_pool() -> ThreadPoolExecutor:
@@ -46,11 +45,9 @@ def _upstream_pool() -> ThreadPoolExecutor:
 
 
 def _run_in_pool(context: contextvars.Context, call: Callable[[], T]) -> T:
-    _in_pool.active = True
     try:
         return context.run(call)
     finally:
-        _in_pool.active = False
         # A call that touched the database opened this thread's own connection: close it, so
         # that pool threads never hold connections between requests.
         for connection in connections.all(initialized_only=True):
@@ -58,30 +55,36 @@ def _run_in_pool(context: contextvars.Context, call: Callable[[], T]) -> T:
 
 
 class Pending(Generic[T]):
-    """A call started in the background; `result()` waits for it (and raises its error)."""
+    """A call started on the pool; `result()` waits for it (and raises its error).
+
+    A call that no pool thread has taken yet when its result is wanted runs on the waiting
+    thread instead: so nobody ever waits for work that is merely queued, and calls started
+    from pool threads (nested) cannot leave the whole pool waiting on itself.
+    """
 
     def __init__(self, call: Callable[[], T]) -> None:
-        self._future: Future[T] | None = None
-        self._call: Callable[[], T] | None = None
-        if getattr(_in_pool, "active", False):
-            # Already on a pool thread: waiting there for another pool thread could leave
-            # every thread waiting (a deadlock once the pool is full). Run it when asked.
-            self._call = call
-        else:
-            context = contextvars.copy_context()
-            self._future = _upstream_pool().submit(_run_in_pool, context, call)
+        self._call = call
+        self._context = contextvars.copy_context()  # entered once: in the pool or here
+        self._future: Future[T] = _upstream_pool().submit(_run_in_pool, self._context, call)
+
+    def _settle(self) -> None:
+        if self._future.cancel():
+            here: Future[T] = Future()
+            try:
+                here.set_result(self._context.run(self._call))
+            except Exception as exc:
+                here.set_exception(exc)
+            self._future = here
+        futures_wait([self._future])
 
     def result(self) -> T:
-        if self._future is not None:
-            return self._future.result()
-        assert self._call is not None
-        return self._call()
+        self._settle()
+        return self._future.result()
 
     def wait(self) -> None:
         """Wait until the call has finished, whatever its outcome (its error is not raised
-        here). A call deferred on a pool thread runs only when its result is read."""
-        if self._future is not None:
-            futures_wait([self._future])
+        here)."""
+        self._settle()
 
 
 def start(call: Callable[[], T]) -> Pending[T]:

@@ -52,7 +52,7 @@ from orgportal.services.invitation_steps import (
     deliver_or_withdraw,
 )
 from orgportal.services.outcomes import confirmed
-from orgportal.services.users import user_label
+from orgportal.services.users import user_labels
 from orgportal.shared_locks import shared_lock
 
 logger = logging.getLogger(__name__)
@@ -326,18 +326,17 @@ def invitation_list(
 ) -> list[InvitationRow]:
     access = organization_access(user=actor, organization_id=organization_id)
     access.require(Perm.INVITE_MEMBER, "You are not allowed to see invitations here.")
-    client = logto.get_client()
-    invitations = client.list_organization_invitations(organization_id=organization_id)
+    invitations = invitation_list_read(organization_id=organization_id)
     if status:
         invitations = [i for i in invitations if i.status == status]
-    names: dict[str, str] = {}
-    rows = []
-    for invitation in invitations:
-        inviter = invitation.inviter_id or ""
-        if inviter and inviter not in names:
-            names[inviter] = user_label(inviter)
-        rows.append(InvitationRow(invitation, names.get(inviter, "—")))
-    return rows
+    names = user_labels(i.inviter_id for i in invitations if i.inviter_id)
+    return [InvitationRow(i, names.get(i.inviter_id or "", "—")) for i in invitations]
+
+
+def invitation_list_read(*, organization_id: str) -> list[Invitation]:
+    """The Logto read behind `invitation_list`, without the access check: the page prefetches
+    it beside that check (shared within the request, so it is sent once)."""
+    return logto.get_client().list_organization_invitations(organization_id=organization_id)
 
 
 def _organization_invitation(organization_id: str, invitation_id: str) -> Invitation:

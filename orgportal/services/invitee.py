@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from orgportal import logto
+from orgportal.concurrency import together
 from orgportal.logto.errors import InvalidInput, LogtoError, NotFound
 from orgportal.logto.models import Invitation, InvitationStatus, Organization
 from orgportal.models import User
@@ -23,8 +24,9 @@ from orgportal.services.memberships import (
     organization_list_for_user_forget,
     organization_remember,
 )
+from orgportal.services.organization_names import organization_names
 from orgportal.services.outcomes import confirmed
-from orgportal.services.users import user_label
+from orgportal.services.users import user_labels
 from orgportal.shared_locks import cached_or_filled
 
 MY_INVITATIONS_TTL = 60  # seconds
@@ -62,14 +64,47 @@ def mask_email(email: str) -> str:
 
 
 def invitation_view(*, invitation_id: str) -> InvitationView:
-    client = logto.get_client()
+    """The invitation with its organization's and inviter's names (the landing page)."""
+    views = _views_of([_invitation(invitation_id)])
+    if not views:  # its organization was deleted
+        raise InvitationNotFound("This invitation does not exist.")
+    return views[0]
+
+
+def _invitation(invitation_id: str) -> Invitation:
     try:
-        invitation = client.get_organization_invitation(invitation_id)
-        organization = client.get_organization(invitation.organization_id)
+        return logto.get_client().get_organization_invitation(invitation_id)
     except NotFound:
         raise InvitationNotFound("This invitation does not exist.") from None
-    inviter = user_label(invitation.inviter_id) if invitation.inviter_id else "Someone"
-    return InvitationView(invitation, organization.name, inviter)
+
+
+def _for_answer(invitation_id: str) -> InvitationView:
+    """The invitation and its organization's name, for accepting or declining it: the
+    inviter's name is not needed there, so it is not read."""
+    invitation = _invitation(invitation_id)
+    organization_name = organization_names([invitation.organization_id])[invitation.organization_id]
+    if organization_name is None:
+        raise InvitationNotFound("This invitation does not exist.")
+    return InvitationView(invitation, organization_name, inviter_name="")
+
+
+def _views_of(invitations: list[Invitation]) -> list[InvitationView]:
+    """The invitations with their organizations' and inviters' names, read at the same time
+    (names come from caches, or one call for all inviters); those of deleted organizations
+    are left out."""
+    inviter_ids = [i.inviter_id for i in invitations if i.inviter_id]
+    organization_names_by_id, inviters = together(
+        lambda: organization_names(i.organization_id for i in invitations),
+        lambda: user_labels(inviter_ids) if inviter_ids else {},
+    )
+    views = []
+    for invitation in invitations:
+        organization_name = organization_names_by_id[invitation.organization_id]
+        if organization_name is None:
+            continue
+        inviter = inviters[invitation.inviter_id] if invitation.inviter_id else "Someone"
+        views.append(InvitationView(invitation, organization_name, inviter))
+    return views
 
 
 def invitation_is_for(invitation: Invitation, user: User) -> bool:
@@ -90,7 +125,7 @@ def _invitee_check(actor: User, invitation: Invitation) -> None:
 
 def invitation_accept(*, actor: User, invitation_id: str) -> Invitation:
     """Accept: Logto adds the member with the invitation's roles."""
-    view = invitation_view(invitation_id=invitation_id)
+    view = _for_answer(invitation_id)
     invitation = view.invitation
     _invitee_check(actor, invitation)
     with audited(
@@ -130,7 +165,7 @@ def invitation_accept(*, actor: User, invitation_id: str) -> Invitation:
 
 def invitation_decline(*, actor: User, invitation_id: str) -> Invitation:
     """Decline: Logto only knows Revoked; the audit trail says it was declined."""
-    view = invitation_view(invitation_id=invitation_id)
+    view = _for_answer(invitation_id)
     invitation = view.invitation
     _invitee_check(actor, invitation)
     declined = revoke(actor, view.organization_ref, invitation, "invitation.declined")
@@ -150,18 +185,8 @@ def my_invitations(*, actor: User) -> list[InvitationView]:
 
 
 def _pending_for(actor: User) -> list[InvitationView]:
-    client = logto.get_client()
-    views = []
-    for invitation in client.list_organization_invitations(invitee=actor.email):
-        if not invitation.is_pending:
-            continue
-        try:
-            organization = client.get_organization(invitation.organization_id)
-        except NotFound:
-            continue
-        inviter = user_label(invitation.inviter_id) if invitation.inviter_id else "Someone"
-        views.append(InvitationView(invitation, organization.name, inviter))
-    return views
+    invitations = logto.get_client().list_organization_invitations(invitee=actor.email)
+    return _views_of([invitation for invitation in invitations if invitation.is_pending])
 
 
 def my_invitations_forget(actor: User) -> None:

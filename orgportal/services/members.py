@@ -9,7 +9,7 @@ from functools import partial
 from typing import NoReturn
 
 from orgportal import logto
-from orgportal.concurrency import together
+from orgportal.concurrency import each, together
 from orgportal.logto.errors import InvalidInput, LogtoError, NotFound, is_foreign_key_missing
 from orgportal.logto.models import Member, Page, RoleRef
 from orgportal.logto.models import User as LogtoUser
@@ -162,15 +162,24 @@ def _raise_member_gone(organization_id: str, label: str, sentence: str = "") -> 
 
 
 # -- change roles ---------------------------------------------------------------------------
+Target = tuple[LogtoUser, set[str]]  # a member and their role ids, as just read
+
+
 def member_roles_set(
-    *, actor: User, organization_id: str, user_id: str, role_ids: list[str]
+    *,
+    actor: User,
+    organization_id: str,
+    user_id: str,
+    role_ids: list[str],
+    target: Target | None = None,
 ) -> Member:
-    """Replace a member's roles. No escalation; the last member manager stays one."""
+    """Replace a member's roles. No escalation; the last member manager stays one.
+    `target`: the member as the caller just read them (bulk actions read all at once)."""
     access = organization_access(user=actor, organization_id=organization_id)
     access.require(Perm.MANAGE_MEMBER, "You are not allowed to change members' roles here.")
     wanted = set(role_ids)
     roles = require_known_roles(wanted)
-    user, current = _target(organization_id, user_id)
+    user, current = target or _target(organization_id, user_id)
     label = _label(user, user_id)
     with _audited(
         actor,
@@ -214,14 +223,17 @@ def member_roles_set(
 
 
 # -- remove ---------------------------------------------------------------------------------
-def member_remove(*, actor: User, organization_id: str, user_id: str) -> str:
-    """Remove a member; returns their label. Removing yourself is leaving (use that)."""
+def member_remove(
+    *, actor: User, organization_id: str, user_id: str, target: Target | None = None
+) -> str:
+    """Remove a member; returns their label. Removing yourself is leaving (use that).
+    `target`: the member as the caller just read them (bulk actions read all at once)."""
     access = organization_access(user=actor, organization_id=organization_id)
     if not can_remove_members(access):
         raise NotAllowed("You are not allowed to remove members here.")
     if user_id == actor.logto_id:
         raise ApplicationError("To remove yourself, use “Leave organization”.")
-    user, current = _target(organization_id, user_id)
+    user, current = target or _target(organization_id, user_id)
     label = _label(user, user_id)
     with _audited(
         actor, access, "member.removed", user_id, label, before={"roles": role_names(current)}
@@ -291,10 +303,9 @@ def members_bulk(
         raise NotAllowed("You are not allowed to remove members here.")
     if action in ("add_role", "set_role"):
         access.require(Perm.MANAGE_MEMBER, "You are not allowed to change members' roles here.")
-    labels = _labels(user_ids)
     if action == "add_role":
-        return _bulk_add_role(actor, access, user_ids, role_id, labels)
-    change: Callable[[str], object]
+        return _bulk_add_role(actor, access, user_ids, role_id, _labels(user_ids))
+    change: Callable[..., object]
     if action == "set_role":
         if not role_id:
             raise ApplicationError("Choose the role to give.")
@@ -307,10 +318,12 @@ def members_bulk(
         done = "removed"
     else:
         raise ApplicationError("Choose what to do with the selected members.")
+    users, targets = _read_targets(organization_id, user_ids)
+    labels = {user_id: _label(users.get(user_id), user_id) for user_id in user_ids}
     outcomes = []
     for user_id in user_ids:
         try:
-            change(user_id=user_id)
+            change(user_id=user_id, target=_target_from(organization_id, users, targets, user_id))
         except ApplicationError as error:
             outcomes.append(BulkOutcome(user_id, labels[user_id], False, error.message))
         except LogtoError:
@@ -321,15 +334,50 @@ def members_bulk(
 
 
 def _labels(user_ids: list[str]) -> dict[str, str]:
-    """Emails (or names) to report outcomes with; ids stay ids when Logto cannot say."""
-    client = logto.get_client()
-    labels = {}
-    for user_id in user_ids:
+    """Emails (or names) to report outcomes with (one call); ids stay ids when Logto cannot
+    say."""
+    try:
+        users = {user.id: user for user in logto.get_client().list_users_by_ids(user_ids)}
+    except LogtoError:
+        users = {}
+    return {user_id: _label(users.get(user_id), user_id) for user_id in user_ids}
+
+
+def _read_targets(
+    organization_id: str, user_ids: list[str]
+) -> tuple[dict[str, LogtoUser], dict[str, set[str] | LogtoError | None]]:
+    """Everyone's account (one call) and role ids (one call each), all read at the same time,
+    once for the whole bulk action."""
+
+    def role_ids_of(user_id: str) -> set[str] | LogtoError | None:
         try:
-            labels[user_id] = _label(client.get_user(user_id), user_id)
-        except LogtoError:
-            labels[user_id] = user_id
-    return labels
+            return _role_ids(organization_id, user_id)
+        except LogtoError as error:
+            return error  # this member's own outcome
+
+    client = logto.get_client()
+    users, roles = together(
+        lambda: {user.id: user for user in client.list_users_by_ids(user_ids)},
+        lambda: each(role_ids_of, user_ids),
+    )
+    return users, dict(zip(user_ids, roles, strict=True))
+
+
+def _target_from(
+    organization_id: str,
+    users: dict[str, LogtoUser],
+    targets: dict[str, set[str] | LogtoError | None],
+    user_id: str,
+) -> Target:
+    """What `_target` would have read for this member, from the bulk read."""
+    user, roles = users.get(user_id), targets[user_id]
+    if isinstance(roles, LogtoError):
+        raise roles
+    if user is None:
+        raise MemberGone("That person does not exist (any more).")
+    if roles is None:
+        _raise_member_gone(organization_id, _label(user, user_id))
+    return user, roles
 
 
 def _bulk_add_role(

@@ -8,6 +8,7 @@ from django.core.cache import cache
 
 from orgportal import logto
 from orgportal.logto.models import UserOrganization
+from orgportal.services.organization_names import organization_name_remember
 from orgportal.shared_locks import cached_or_filled
 
 if TYPE_CHECKING:
@@ -27,10 +28,10 @@ def organization_list_for_user(*, user_id: str) -> list[UserOrganization]:
     """
 
     def fetch() -> list[UserOrganization]:
-        return sorted(
-            logto.get_client().list_user_organizations(user_id),
-            key=lambda item: item.organization.name.casefold(),
-        )
+        found = logto.get_client().list_user_organizations(user_id)
+        for item in found:
+            organization_name_remember(item.organization)
+        return sorted(found, key=lambda item: item.organization.name.casefold())
 
     return cached_or_filled(_my_organizations_key(user_id), fetch, ttl=MY_ORGANIZATIONS_TTL)
 

@@ -34,6 +34,10 @@ from orgportal.services.memberships import (
     organization_list_for_user_forget,
     organization_remember,
 )
+from orgportal.services.organization_names import (
+    organization_name_forget,
+    organization_name_remember,
+)
 from orgportal.services.outcomes import applied, confirmed
 from orgportal.services.template import template_role
 from orgportal.services.text import has_unsafe_characters
@@ -275,6 +279,7 @@ def organization_update(
         entry.before = _settings_of(before)
         entry.after = _settings_of(updated)
     organization_list_for_user_forget(user_id=actor.subject)
+    organization_name_remember(updated)
     return updated
 
 
@@ -297,6 +302,7 @@ def organization_delete(*, actor: User, organization_id: str, confirm_name: str)
         except LogtoError as error:
             raise refusal_from(error, "the deletion") from error
     _forget(actor, organization_id)
+    organization_name_forget(organization_id)
     if actor.last_organization_id == organization_id:
         organization_remember(actor=actor, organization_id="")
 
@@ -334,6 +340,7 @@ def organization_leave(*, actor: User, organization_id: str) -> None:
         except LogtoError as error:
             raise refusal_from(error, "leaving") from error
     _forget(actor, organization_id)
+    organization_name_forget(organization_id)
     if actor.last_organization_id == organization_id:
         organization_remember(actor=actor, organization_id="")
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.cache import cache
 
 from orgportal import logto
-from orgportal.logto.errors import NotFound
+from orgportal.logto.errors import LogtoError, NotFound
 from orgportal.logto.models import Profile
+from orgportal.logto.models import User as LogtoUser
 from orgportal.models import User
 from orgportal.services.errors import Gone
 from orgportal.shared_locks import cached_or_filled
+
+logger = logging.getLogger(__name__)
 
 PROFILE_REFRESH_SECONDS = 300
 USER_LABEL_TTL = 300  # seconds
@@ -50,18 +55,40 @@ def _verification_kept(user: User, profile: Profile) -> Profile:
     return profile
 
 
+FORMER_USER = "a former user"
+
+
+def _label_key(user_id: str) -> str:
+    return f"orgportal:user-label:{user_id}"
+
+
+def _label_of(user: LogtoUser) -> str:
+    return user.name or user.primary_email or user.id
+
+
 def user_label(user_id: str) -> str:
     """A person's name or email for lists (cached); "a former user" once deleted."""
-    key = f"orgportal:user-label:{user_id}"
-    label = cache.get(key)
-    if label is None:
-        try:
-            user = logto.get_client().get_user(user_id)
-            label = user.name or user.primary_email or user_id
-        except NotFound:
-            label = "a former user"
-        cache.set(key, label, USER_LABEL_TTL)
-    return label
+    return user_labels([user_id])[user_id]
+
+
+def user_labels(user_ids: Iterable[str]) -> dict[str, str]:
+    """Names or emails of several people, by id: from the cache, and what it lacks from one
+    Management API call (per 100 people), never one call per person."""
+    wanted = list(dict.fromkeys(user_ids))
+    cached = cache.get_many([_label_key(uid) for uid in wanted])
+    labels = {uid: cached[_label_key(uid)] for uid in wanted if _label_key(uid) in cached}
+    missing = [uid for uid in wanted if uid not in labels]
+    if missing:
+        found = {user.id: user for user in logto.get_client().list_users_by_ids(missing)}
+        fetched = {
+            uid: (found[uid].name or found[uid].primary_email or uid)
+            if uid in found
+            else FORMER_USER
+            for uid in missing
+        }
+        cache.set_many({_label_key(uid): label for uid, label in fetched.items()}, USER_LABEL_TTL)
+        labels.update(fetched)
+    return labels
 
 
 @dataclass(frozen=True)
@@ -92,6 +119,15 @@ def identity_standing(user: User) -> Standing:
         )
 
     return cached_or_filled(f"orgportal:standing:{user.subject}", fetch, ttl=STANDING_TTL)
+
+
+def identity_standing_prefetch(user: User) -> None:
+    """Read `identity_standing` into the cache ahead of a write the person is likely to make
+    next (a page with one main action), so that the write's session check costs no call."""
+    try:
+        identity_standing(user)
+    except LogtoError as error:
+        logger.info("Could not prefetch the standing of %s: %s", user.subject, error)
 
 
 def staff_flags_follow(user: User, standing: Standing) -> bool:

@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from orgportal.concurrency import together
 from orgportal.services.invitee import my_invitations
 from orgportal.services.memberships import organization_list_for_user
 from orgportal.views.decorators import HtmxRequest
@@ -15,9 +16,11 @@ def home(request: HtmxRequest) -> HttpResponse:
     """Anonymous: the landing page. Signed in: my organizations with my roles."""
     if not request.user.is_authenticated:
         return resume_after_switch(request) or render(request, "orgportal/landing.html")
-    organizations = []
-    if request.user.logto_id:
-        organizations = organization_list_for_user(user_id=request.user.logto_id)
+    user = request.user
+    organizations, invitations = together(
+        lambda: organization_list_for_user(user_id=user.logto_id) if user.logto_id else [],
+        lambda: my_invitations(actor=user),
+    )
     last_used = request.user.last_organization_id
     organizations = sorted(organizations, key=lambda item: item.organization.id != last_used)
     return render(
@@ -26,6 +29,6 @@ def home(request: HtmxRequest) -> HttpResponse:
         {
             "organizations": organizations,
             "last_used_id": last_used,
-            "invitations": my_invitations(actor=request.user),
+            "invitations": invitations,
         },
     )

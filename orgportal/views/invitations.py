@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
 from django.core.signing import BadSignature
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
+from orgportal.concurrency import together
+from orgportal.context_processors import header_read
 from orgportal.forms import InviteForm
 from orgportal.logto.errors import LogtoError
 from orgportal.logto.oidc import provider_logout_url
@@ -29,6 +34,7 @@ from orgportal.services.invitations import (
     NOT_CONFIGURED_SENTENCE,
     InvitationNotFound,
     invitation_list,
+    invitation_list_read,
     invitation_resend,
     invitation_revoke,
 )
@@ -39,7 +45,9 @@ from orgportal.services.invitee import (
     invitation_view,
     my_invitations,
 )
+from orgportal.services.organization_names import organization_names
 from orgportal.services.template import template_roles
+from orgportal.services.users import identity_standing_prefetch
 from orgportal.views.common import render_page_or_partial
 from orgportal.views.decorators import (
     AuthenticatedRequest,
@@ -126,7 +134,13 @@ def _announce(request: OrganizationRequest, progress: BatchProgress, response: H
         trigger_client_event(response, "invitations-changed")
 
 
-@organization_view(Perm.INVITE_MEMBER)
+def _invitations_reads(request: HttpRequest, org_id: str) -> list[Callable[[], object]]:
+    if request.method == "POST":
+        return []  # the write comes first; reads before it would be thrown away
+    return [partial(invitation_list_read, organization_id=org_id), template_roles]
+
+
+@organization_view(Perm.INVITE_MEMBER, prefetch=_invitations_reads)
 @require_http_methods(["GET", "HEAD", "POST"])
 def invitations_page(request: OrganizationRequest, org_id: str) -> HttpResponse:
     template = "orgportal/invitations/page.html"
@@ -264,11 +278,16 @@ def invitation_resend_view(
 # -- the invitee's side ---------------------------------------------------------------------
 @require_safe
 def invitation_landing(request: HtmxRequest, invitation_id: str) -> HttpResponse:
+    user = request.user
     try:
-        view = invitation_view(invitation_id=invitation_id)
+        view, _, _ = together(
+            lambda: invitation_view(invitation_id=invitation_id),
+            header_read(request),
+            # Accepting is the likely next step: its session check then finds this reading.
+            lambda: identity_standing_prefetch(user) if user.is_authenticated else None,
+        )
     except InvitationNotFound:
         return render(request, "orgportal/invitations/landing.html", {"missing": True}, status=404)
-    user = request.user
     context = {
         "view": view,
         "invitation": view.invitation,
@@ -293,8 +312,8 @@ def _invitee_action(request: AuthenticatedRequest, invitation_id: str, action) -
 def invitation_accept_view(request: AuthenticatedRequest, invitation_id: str) -> HttpResponse:
     def accept(**kwargs):
         invitation = invitation_accept(**kwargs)
-        view = invitation_view(invitation_id=invitation.id)
-        messages.success(request, f"Welcome to {view.organization_name}!")
+        name = organization_names([invitation.organization_id])[invitation.organization_id]
+        messages.success(request, f"Welcome to {name}!" if name else "Welcome!")
         url = reverse("orgportal:organization_home", args=[invitation.organization_id])
         return HttpResponseRedirect(url)
 

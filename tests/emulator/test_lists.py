@@ -168,3 +168,28 @@ def test_link_headers_are_absolute_and_lack_the_api_prefix(emulator):
     first = response.headers["Link"].split(",")[0]
     assert first.startswith(f"<{emulator.endpoint}/organizations?")
     assert 'rel="first"' in first
+
+
+# -- advanced user search (Logto's utils/search.ts) -----------------------------------------
+def test_user_search_by_several_ids_in_exact_mode(get, emulator):
+    alice = emulator.state.user_by_email("alice@example.com")
+    bob = emulator.state.user_by_email("bob@example.com")
+    found = get("/users", **{"search.id": [alice.id, bob.id], "mode.id": "exact"})
+    assert sorted(names(found)) == ["Alice Admin", "Bob Member"]
+    # Exact mode compares whole values: a part of an id matches nothing.
+    assert get("/users", **{"search.id": alice.id[:5], "mode.id": "exact"}).json() == []
+
+
+def test_user_search_fields_like_mode_and_joint(get):
+    assert names(get("/users", **{"search.name": "%admin"})) == ["Alice Admin"]
+    either = get("/users", **{"search.name": "%admin", "search.primaryEmail": "bob@%"})
+    assert sorted(names(either)) == ["Alice Admin", "Bob Member"]
+    both = {"search.name": "%admin", "search.primaryEmail": "bob@%", "joint": "and"}
+    assert get("/users", **both).json() == []
+    assert get("/users", **{"search.name": "alice%", "isCaseSensitive": "true"}).json() == []
+
+
+def test_user_search_refuses_several_values_outside_exact_mode_and_unknown_fields(get):
+    assert get("/users", **{"search.name": ["a%", "b%"]}).status_code == 400
+    assert get("/users", **{"search.password": "x"}).status_code == 400
+    assert get("/users", **{"search.name.first": "x"}).status_code == 400

@@ -1,0 +1,196 @@
+"""How many Management API calls each page makes, cold and warm (deterministic: asserted).
+
+Cold is an empty cache with a valid machine-to-machine token, as right after sign-in. Each
+count is the ceiling the speed issue set; `make bench` measures the time they take.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from django.core.cache import cache
+
+from logto_emulator.state import Invitation, new_id, now_ms
+from orgportal import logto
+from tests.conftest import login_as
+
+pytestmark = pytest.mark.django_db
+
+WEEK_MS = 7 * 24 * 3600 * 1000
+
+
+def api_calls(emulator, run) -> list[str]:
+    """The Management API routes `run()` called (sign-in and token calls left out)."""
+    before = len(emulator.calls)
+    run()
+    return [route for _, route, _ in emulator.calls[before:] if not route.startswith("oidc.")]
+
+
+def cold() -> None:
+    cache.clear()
+    logto.get_client().tokens.get()  # the M2M token outlives a page's caches
+
+
+def invite(emulator, organization, invitee: str, inviter) -> Invitation:
+    invitation = Invitation(
+        id=new_id(21),
+        invitee=invitee,
+        organization_id=organization.id,
+        expires_at=now_ms() + WEEK_MS,
+        inviter_id=inviter.id,
+        role_ids=[emulator.state.role_by_name("member").id],
+    )
+    emulator.state.invitations[invitation.id] = invitation
+    return invitation
+
+
+def invitations_from_strangers(emulator, count: int, invitee: str) -> list[Invitation]:
+    """`count` invitations for `invitee`, each from its own organization and inviter."""
+    made = []
+    for n in range(count):
+        organization = emulator.state.add_organization(f"Org {n:02}")
+        inviter = emulator.state.add_user(f"inviter{n:02}@example.com", "pw", name=f"Inviter {n}")
+        emulator.state.add_member(organization, inviter, ["admin"])
+        made.append(invite(emulator, organization, invitee, inviter))
+    return made
+
+
+def test_members_page_cold_reads_each_thing_once_and_warm_only_the_list(client, emulator, acme):
+    login_as(client, emulator, "bob@example.com")
+    cold()
+    calls = api_calls(emulator, lambda: client.get(f"/orgs/{acme.id}/members/"))
+    assert Counter(calls) == {
+        "users.organizations": 1,
+        "organizations.users.scopes": 1,
+        "organizations.users.list": 1,
+        "organization_roles.list": 1,
+        "organization_scopes.list": 1,
+    }
+    assert api_calls(emulator, lambda: client.get(f"/orgs/{acme.id}/members/")) == [
+        "organizations.users.list"
+    ]
+
+
+def test_overview_and_settings_cost_two_calls_cold_and_none_warm(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    for url in (f"/orgs/{acme.id}/", f"/orgs/{acme.id}/settings/", f"/orgs/{acme.id}/activity/"):
+        cold()
+        assert sorted(api_calls(emulator, lambda u=url: client.get(u))) == [
+            "organizations.users.scopes",
+            "users.organizations",
+        ]
+        assert api_calls(emulator, lambda u=url: client.get(u)) == []
+
+
+def test_invitations_page_names_fifty_inviters_with_one_call(client, emulator, acme):
+    alice = login_as(client, emulator, "alice@example.com")
+    for n in range(50):
+        inviter = emulator.state.add_user(f"admin{n:02}@example.com", "pw", name=f"Admin {n}")
+        emulator.state.add_member(acme, inviter, ["admin"])
+        invite(emulator, acme, f"new{n:02}@example.com", inviter)
+    cold()
+    calls = api_calls(emulator, lambda: client.get(f"/orgs/{acme.id}/invitations/"))
+    assert len(calls) <= 5 and calls.count("users.list") == 1, calls
+    page = client.get(f"/orgs/{acme.id}/invitations/").content.decode()
+    assert "Admin 0" in page and "Admin 49" in page
+    assert alice.logto_id  # the page was the admin's
+
+
+def test_dashboard_with_twenty_invitations_from_twenty_inviters(client, emulator):
+    carol = login_as(client, emulator, "carol@example.com")
+    invitations_from_strangers(emulator, 20, carol.email)
+    cold()
+    calls = api_calls(emulator, lambda: client.get("/"))
+    # The invitee's organizations, their invitations, one listing for the organizations'
+    # names, one read for the inviters' names.
+    assert len(calls) <= 4, calls
+    assert "You have 20 pending invitations" in client.get("/").content.decode()
+    assert api_calls(emulator, lambda: client.get("/")) == []
+    cold()
+    calls = api_calls(emulator, lambda: client.get("/invitations/"))
+    assert len(calls) <= 4, calls
+    body = client.get("/invitations/").content.decode()
+    assert "Org 00" in body and "Org 19" in body and "Inviter 19" in body
+
+
+def test_names_of_organizations_beyond_one_listing_are_read_one_each(client, emulator):
+    """A tenant with more than 100 organizations: the listing cannot answer for all."""
+    carol = login_as(client, emulator, "carol@example.com")
+    for n in range(101):
+        emulator.state.add_organization(f"Filler {n:03}")
+    invitations_from_strangers(emulator, 3, carol.email)
+    cold()
+    calls = api_calls(emulator, lambda: client.get("/invitations/"))
+    assert calls.count("organizations.list") == 1 and calls.count("organizations.get") == 3
+    cold()  # the large tenant is remembered
+    cache.set("orgportal:organizations-beyond-one-page", True)
+    calls = api_calls(emulator, lambda: client.get("/invitations/"))
+    assert "organizations.list" not in calls and calls.count("organizations.get") == 3
+
+
+def test_landing_and_accept_read_each_thing_once(client, emulator, acme):
+    carol = login_as(client, emulator, "carol@example.com")
+    alice = emulator.state.user_by_email("alice@example.com")
+    invitation = invite(emulator, acme, carol.email, alice)
+    cold()
+    landing = api_calls(emulator, lambda: client.get(f"/invitations/{invitation.id}/"))
+    # The invitation, then its organization's and inviter's names; beside them the header's
+    # organizations and the account's standing (for the acceptance that usually follows).
+    assert Counter(landing) == {
+        "invitations.get": 1,
+        "organizations.get": 1,
+        "users.list": 1,
+        "users.organizations": 1,
+        "users.get": 1,
+    }
+    # From the landing page (it read the organization's name and the session check's answer
+    # ahead): the invitation once, then the acceptance.
+    accept = api_calls(
+        emulator, lambda: client.post(f"/invitations/{invitation.id}/accept/", follow=False)
+    )
+    assert Counter(accept) == {"invitations.get": 1, "invitations.status": 1}
+    assert carol.logto_id in emulator.state.organizations[acme.id].members
+
+
+def test_accept_straight_from_an_email_link_reads_each_thing_once(client, emulator, acme):
+    carol = login_as(client, emulator, "carol@example.com")
+    alice = emulator.state.user_by_email("alice@example.com")
+    invitation = invite(emulator, acme, carol.email, alice)
+    cold()
+    accept = api_calls(
+        emulator, lambda: client.post(f"/invitations/{invitation.id}/accept/", follow=False)
+    )
+    assert Counter(accept) == {
+        "users.get": 1,  # the session check before any write
+        "invitations.get": 1,
+        "organizations.get": 1,
+        "invitations.status": 1,
+    }
+
+
+@pytest.mark.parametrize("action", ["set_role", "remove"])
+def test_bulk_action_on_twenty_members_makes_at_most_two_calls_each(client, emulator, acme, action):
+    login_as(client, emulator, "alice@example.com")
+    ids = []
+    for n in range(20):
+        user = emulator.state.add_user(f"user{n:02}@example.com", "pw")
+        emulator.state.add_member(acme, user, ["member"])
+        ids.append(user.id)
+    client.get(f"/orgs/{acme.id}/members/")  # the page the admin acts from
+    admin = emulator.state.role_by_name("admin").id
+    calls = api_calls(
+        emulator,
+        lambda: client.post(
+            f"/orgs/{acme.id}/members/bulk/",
+            {"members": ids, "action": action, "role": admin},
+        ),
+    )
+    # The refreshed table after the action (its list and two-step column) is not part of it.
+    action_calls = [c for c in calls if c not in ("organizations.users.list", "users.mfa.list")]
+    assert len(action_calls) <= 2 * 20 + 2, Counter(action_calls)
+    members = emulator.state.organizations[acme.id].members
+    if action == "remove":
+        assert not any(uid in members for uid in ids)
+    else:
+        assert all(members[uid] == [admin] for uid in ids)
