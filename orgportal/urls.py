@@ -43,6 +43,11 @@ urlpatterns = [
     path("orgs/<logto_id:org_id>/members/", members.members_page, name="members"),
     path("orgs/<logto_id:org_id>/members/bulk/", members.members_bulk_view, name="members_bulk"),
     path(
+        "orgs/<logto_id:org_id>/members/two-step/",
+        members.members_two_step,
+        name="members_two_step",
+    ),
+    path(
         "orgs/<logto_id:org_id>/members/<logto_id:user_id>/roles/",
         members.member_roles,
         name="member_roles",

@@ -44,6 +44,7 @@ PAGE_SIZES = (10, 20, 50, 100)
 DEFAULT_PAGE_SIZE = 20
 SEARCH_MAX = 100
 BULK_MAX = 100
+NOT_A_MEMBER = "That person is not a member of this organization."
 
 
 class MemberGone(Gone):
@@ -75,6 +76,28 @@ def member_page_read(
         page=max(page, 1),
         page_size=min(max(page_size, 1), max(PAGE_SIZES)),
     )
+
+
+def member_get(*, actor: User, organization_id: str, user_id: str) -> Member:
+    """One member with their roles as Logto holds them now (for the role editor); MemberGone
+    when they are not a member. Both reads go out at once; whether the person is a member is
+    settled before anything about them is shown, so no account outside the organization is
+    described."""
+    access = organization_access(user=actor, organization_id=organization_id)
+    access.require(Perm.MANAGE_MEMBER, "You are not allowed to change members' roles here.")
+    client = logto.get_client()
+    try:
+        roles, user = together(
+            partial(client.list_organization_user_roles, organization_id, user_id),
+            partial(client.get_user, user_id),
+        )
+    except InvalidInput as error:
+        if _not_a_member(error):
+            _raise_member_gone(organization_id, "", NOT_A_MEMBER)
+        raise
+    except NotFound:
+        raise MemberGone(NOT_A_MEMBER) from None
+    return Member(user=user, roles=tuple(RoleRef(role.id, role.name) for role in roles))
 
 
 def _label(user: LogtoUser | None, user_id: str) -> str:

@@ -22,8 +22,14 @@ from orgportal import logto
 from orgportal.logto.errors import LogtoError, NotFound
 from orgportal.logto.models import Member, MfaSettings
 from orgportal.models import User
-from orgportal.services.access import ORGANIZATION_GONE, Perm, organization_access
-from orgportal.services.errors import OrganizationNotFound
+from orgportal.services.access import (
+    ORGANIZATION_GONE,
+    OrganizationAccess,
+    Perm,
+    organization_access,
+)
+from orgportal.services.errors import NotAllowed, OrganizationNotFound
+from orgportal.services.members import member_list
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +53,13 @@ def _lookup_pool() -> ThreadPoolExecutor:
 
 def _status_key(user_id: str) -> str:
     return f"mfa:status:{user_id}"
+
+
+def mfa_status_cached(user_ids: Iterable[str]) -> dict[str, bool]:
+    """The statuses already known (read in the last minute): no call to Logto. Users whose
+    status is not known are left out."""
+    keys = {_status_key(uid): uid for uid in user_ids}
+    return {keys[key]: has for key, has in cache.get_many(list(keys)).items()}
 
 
 def mfa_status_of(user_ids: Iterable[str]) -> dict[str, bool | None]:
@@ -84,6 +97,26 @@ def _has_factor(user_id: str) -> bool | None:
     except LogtoError as error:
         logger.warning("Could not read the MFA factors of %s: %s", user_id, error)
         return None
+
+
+def can_see_mfa_status(access: OrganizationAccess) -> bool:
+    """Members' two-step status is shown to those who manage members or the organization."""
+    return access.can(Perm.MANAGE_MEMBER) or access.can(Perm.MANAGE_ORGANIZATION)
+
+
+def mfa_status_of_member_page(
+    *, actor: User, organization_id: str, q: str = "", page: int = 1, page_size: int = 20
+) -> dict[str, bool | None]:
+    """The two-step status of the members on one page of the member list (as `member_list`
+    lists them now). The page is listed again rather than taking user ids from the caller, so
+    that only members of this organization are ever described (one Logto call)."""
+    access = organization_access(user=actor, organization_id=organization_id)
+    if not can_see_mfa_status(access):
+        raise NotAllowed("You are not allowed to see members' two-step verification here.")
+    members = member_list(
+        actor=actor, organization_id=organization_id, q=q, page=page, page_size=page_size
+    )
+    return mfa_status_of(member.user.id for member in members.items)
 
 
 class SignInPrompt(StrEnum):

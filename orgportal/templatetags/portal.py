@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
 from django import template
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -35,7 +37,19 @@ def image_url(url: str | None) -> str:
     return url if parts.scheme.lower() == "https" and parts.hostname else ""
 
 
-@register.inclusion_tag("orgportal/partials/avatar.html")
-def avatar(url: str | None, name: str, size: int = 32) -> dict[str, Any]:
-    """A person's picture, or the initial of their name when there is no usable picture."""
-    return {"src": image_url(url), "initial": (name or "?")[:1].upper(), "size": size}
+def avatar_html(url: str | None, name: str, size: int = 32) -> str:
+    """A person's picture, or the initial of their name when there is no usable picture, as
+    HTML text: what it inserts is escaped here (the members page builds its rows in Python)."""
+    src = image_url(url)
+    if src:
+        return (
+            f'<img class="avatar" src="{escape(src)}" alt="" width="{size:d}" height="{size:d}" '
+            'referrerpolicy="no-referrer">'
+        )
+    initial = escape((name or "?")[:1].upper())
+    return f'<span class="avatar avatar-initial" aria-hidden="true">{initial}</span>'
+
+
+@register.simple_tag
+def avatar(url: str | None, name: str, size: int = 32) -> SafeString:
+    return mark_safe(avatar_html(url, name, size))  # noqa: S308 (avatar_html escapes)

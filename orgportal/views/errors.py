@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django_htmx.http import reswap
 
 from orgportal.logto.errors import InvalidInput, LogtoError, NotFound, RateLimited
 from orgportal.services.errors import (
@@ -59,7 +60,7 @@ def form_error_from(form: forms.Form, error: ApplicationError | LogtoError) -> i
 
 def toast_response(sentence: str, status: int) -> HttpResponse:
     """An HTMX answer that swaps nothing and shows `sentence` as an error toast."""
-    response = HttpResponse(status=status)
+    response = reswap(HttpResponse(status=status), "none")  # a 422 would be swapped in
     response["HX-Trigger"] = json.dumps({"messages": [{"message": sentence, "tags": "error"}]})
     return response
 
@@ -97,5 +98,7 @@ def refusal_response(
         raise PermissionDenied(message) from error
     messages.error(request, message)
     if request.htmx:
-        return HttpResponse(status=status)
+        # Pages let HTMX swap 422 answers (forms come back with their errors): this one has
+        # no body, which would empty the row it was meant for.
+        return reswap(HttpResponse(status=status), "none")
     return HttpResponseRedirect(back_url)

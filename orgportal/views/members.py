@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,14 +26,21 @@ from orgportal.services.members import (
     DEFAULT_PAGE_SIZE,
     PAGE_SIZES,
     SEARCH_MAX,
+    member_get,
     member_list,
     member_page_read,
     member_remove,
     member_roles_set,
     members_bulk,
 )
-from orgportal.services.mfa import mfa_status_of
+from orgportal.services.mfa import (
+    can_see_mfa_status,
+    mfa_status_cached,
+    mfa_status_of,
+    mfa_status_of_member_page,
+)
 from orgportal.services.template import template_roles
+from orgportal.templatetags.member_rows import MemberRows
 from orgportal.views.common import render_page_or_partial
 from orgportal.views.decorators import (
     OrganizationRequest,
@@ -58,6 +66,17 @@ def _list_state(request: HttpRequest) -> dict:
     }
 
 
+def _page_query(state: dict) -> str:
+    """The list state as a query string, without what is the default (shorter row links)."""
+    defaults = {"q": "", "page": 1, "page_size": DEFAULT_PAGE_SIZE}
+    return urlencode({key: value for key, value in state.items() if value != defaults[key]})
+
+
+def _members_page_url(org_id: str, state: dict) -> str:
+    query = _page_query(state)
+    return reverse("orgportal:members", args=[org_id]) + (f"?{query}" if query else "")
+
+
 def _members_context(request: OrganizationRequest, org_id: str, state: dict) -> dict:
     access = request.access
     page = member_list(actor=request.user, organization_id=org_id, **state)
@@ -65,24 +84,41 @@ def _members_context(request: OrganizationRequest, org_id: str, state: dict) -> 
         # Out of range (the list shrank, or a hand-edited URL): show the last page instead.
         state = {**state, "page": page.page_count}
         page = member_list(actor=request.user, organization_id=org_id, **state)
-    can_manage = access.can(Perm.MANAGE_MEMBER)
-    show_mfa = can_manage or access.can(Perm.MANAGE_ORGANIZATION)
+    # Logto reads two-step factors one member at a time: the page shows only the statuses
+    # read in the last minute and leaves the others "Checking…" for one request of its own
+    # (`members_two_step`), so that it never waits for those reads.
+    show_mfa = can_see_mfa_status(access)
+    mfa = mfa_status_cached(m.user.id for m in page.items) if show_mfa else {}
+    rows = _member_rows(request, org_id, _page_query(state), mfa)
     return {
-        "show_mfa": show_mfa,
-        "mfa": mfa_status_of(m.user.id for m in page.items) if show_mfa else {},
         "access": access,
+        "rows": rows,
+        "mfa_pending": show_mfa and any(m.user.id not in mfa for m in page.items),
         "page": page,
         "state": state,
         "page_sizes": PAGE_SIZES,
-        "roles": template_roles() if can_manage else [],
-        "grantable": grantable_role_ids(access) if can_manage else frozenset(),
-        "can_manage": can_manage,
-        "can_remove": can_remove_members(access),
-        "query_string": urlencode(state),
+        "roles": template_roles() if rows.can_manage else [],
+        "grantable": grantable_role_ids(access) if rows.can_manage else frozenset(),
         "previous_query": urlencode({**state, "page": page.page - 1}),
         "next_query": urlencode({**state, "page": page.page + 1}),
-        "next": _current_path(request),
     }
+
+
+def _member_rows(
+    request: OrganizationRequest, org_id: str, query_string: str, mfa: Mapping[str, bool | None]
+) -> MemberRows:
+    access = request.access
+    return MemberRows(
+        members_url=reverse("orgportal:members", args=[org_id]),
+        query_string=query_string,
+        me=request.user.logto_id,
+        organization_name=access.organization.name,
+        can_manage=access.can(Perm.MANAGE_MEMBER),
+        can_remove=can_remove_members(access),
+        show_mfa=can_see_mfa_status(access),
+        mfa_required=access.organization.is_mfa_required,
+        mfa=mfa,
+    )
 
 
 def _current_path(request: OrganizationRequest) -> str:
@@ -124,8 +160,10 @@ def _back(request: OrganizationRequest, org_id: str) -> str:
 
 
 @organization_view(Perm.MANAGE_MEMBER)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def member_roles(request: OrganizationRequest, org_id: str, user_id: str) -> HttpResponse:
+    if request.method == "GET":
+        return _role_editor(request, org_id, user_id)
     try:
         member = member_roles_set(
             actor=request.user,
@@ -137,24 +175,60 @@ def member_roles(request: OrganizationRequest, org_id: str, user_id: str) -> Htt
         return _refused(request, org_id, error)
     label = member.user.primary_email or member.user.display_name
     messages.success(request, f"Roles of {label} saved.")
+    back = _back(request, org_id)
     if not request.htmx:
-        return HttpResponseRedirect(_back(request, org_id))
-    access = request.access
+        return HttpResponseRedirect(back)
+    mfa = mfa_status_of([member.user.id]) if can_see_mfa_status(request.access) else {}
     return render(
         request,
         "orgportal/members/list.html#member-row",
+        {"member": member, "rows": _member_rows(request, org_id, urlsplit(back).query, mfa)},
+    )
+
+
+def _role_editor(request: OrganizationRequest, org_id: str, user_id: str) -> HttpResponse:
+    """The member's roles as a form: fetched into their row by "Change roles", or a page of
+    its own without JavaScript (which goes back to the members page it came from)."""
+    member = member_get(actor=request.user, organization_id=org_id, user_id=user_id)
+    if request.htmx:
+        next_url = _current_path(request)
+    else:
+        next_url = _members_page_url(org_id, _list_state(request))
+    return render_page_or_partial(
+        request,
+        "orgportal/members/roles.html",
         {
+            "access": request.access,
             "member": member,
-            "access": access,
             "roles": template_roles(),
-            "grantable": grantable_role_ids(access),
-            "can_manage": True,
-            "can_remove": can_remove_members(access),
-            "show_mfa": True,
-            "mfa": mfa_status_of([member.user.id]),
-            "next": _back(request, org_id),
-            "org_id": org_id,
+            "grantable": grantable_role_ids(request.access),
+            "roles_url": reverse("orgportal:member_roles", args=[org_id, user_id]),
+            "next": next_url,
+            "in_row": bool(request.htmx),
         },
+        partial="roles-editor",
+    )
+
+
+def _member_page_prefetch(request: HttpRequest, org_id: str) -> list[Callable[[], object]]:
+    return [partial(member_page_read, organization_id=org_id, **_list_state(request))]
+
+
+@organization_view(prefetch=_member_page_prefetch)
+@require_safe
+def members_two_step(request: OrganizationRequest, org_id: str) -> HttpResponse:
+    """The two-step statuses of one page of the member list, for the cells its page left
+    "Checking…". Without JavaScript: read them, then back to that page, which shows them."""
+    if not can_see_mfa_status(request.access):
+        raise PermissionDenied("You are not allowed to see members' two-step verification here.")
+    state = _list_state(request)
+    statuses = mfa_status_of_member_page(actor=request.user, organization_id=org_id, **state)
+    if not request.htmx:
+        return HttpResponseRedirect(_members_page_url(org_id, state))
+    return render(
+        request,
+        "orgportal/members/list.html#mfa-statuses",
+        {"statuses": statuses, "mfa_required": request.access.organization.is_mfa_required},
     )
 
 

@@ -111,3 +111,23 @@
   });
 })();
 // -- end: invite-your-team step --
+
+// The members page's two-step cells left "Checking…" are filled by one request
+// ([data-mfa-fill]); whatever its answer did not fill (it failed, or that member left
+// meanwhile) says it could not be checked. The table is busy for screen readers until then.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var source = event.detail.elt;
+    if (!source || !source.hasAttribute || !source.hasAttribute("data-mfa-fill")) return;
+    if (!document.body.contains(source)) return; // the table was replaced meanwhile
+    document.querySelectorAll("[data-mfa-pending]").forEach(function (cell) {
+      cell.removeAttribute("data-mfa-pending");
+      cell.textContent = "—";
+      cell.title = "Could not be checked right now";
+    });
+    document.querySelectorAll("table[aria-busy]").forEach(function (table) {
+      table.removeAttribute("aria-busy");
+    });
+  });
+})();

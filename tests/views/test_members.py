@@ -131,6 +131,7 @@ def test_refusals_come_back_as_toasts(client, emulator, acme):
     assert response.status_code == 422
     [toast] = json.loads(response["HX-Trigger"])["messages"]
     assert "last person who can manage members" in toast["message"]
+    assert response["HX-Reswap"] == "none"  # the row stays as it was
     unknown = client.post(f"/orgs/{acme.id}/members/ghost/roles/", {"roles": []}, headers=HTMX)
     assert unknown.status_code == 404
     bad_role = client.post(

@@ -184,19 +184,6 @@ def test_saving_when_mfa_is_already_required_needs_no_second_click(client, emula
     assert emulator.calls_to("users.mfa.list") == 0
 
 
-def test_members_page_shows_each_members_two_step_status(client, emulator, acme):
-    bob = emulator.state.user_by_email("bob@example.com")
-    logto.get_client().create_user_mfa_verification(bob.id, "Totp")
-    login_as(client, emulator, "alice@example.com")
-    body = client.get(f"/orgs/{acme.id}/members/").content.decode()
-    assert '<th scope="col">Two-step</th>' in body
-    bob_row = body.split(f'id="member-{bob.id}"')[1].split("</tr>")[0]
-    alice = emulator.state.user_by_email("alice@example.com")
-    alice_row = body.split(f'id="member-{alice.id}"')[1].split("</tr>")[0]
-    assert ">On<" in bob_row
-    assert "Not set up" in alice_row
-
-
 def test_plain_members_do_not_see_two_step_status(client, emulator, acme):
     login_as(client, emulator, "bob@example.com")
     body = client.get(f"/orgs/{acme.id}/members/").content.decode()
