@@ -47,6 +47,9 @@ BULK_MAX = 100
 NOT_A_MEMBER = "That person is not a member of this organization."
 
 
+NOT_A_MEMBER_LABEL = "That person"
+
+
 class MemberGone(Gone):
     """The person is not (or no longer) a member, e.g. removed by someone else a moment ago."""
 
@@ -107,20 +110,21 @@ def _label(user: LogtoUser | None, user_id: str) -> str:
 
 
 def _target(organization_id: str, user_id: str) -> tuple[LogtoUser, set[str]]:
-    """The member and their current role ids; MemberGone when they are not a member."""
-    client = logto.get_client()
-    try:
-        user = client.get_user(user_id)
-    except NotFound:
-        raise MemberGone("That person does not exist (any more).") from None
-    try:
-        roles = client.list_organization_user_roles(organization_id, user_id)
-    except InvalidInput as error:
-        if error.code == "organization.require_membership":
-            _raise_member_gone(organization_id, _label(user, user_id))
-        raise
-    current = {role.id for role in roles}
-    return user, current
+    """The member and their current role ids, read at the same time; MemberGone when they
+    are not a member (without naming them: only members' names are shown here)."""
+
+    def account() -> LogtoUser | None:
+        try:
+            return logto.get_client().get_user(user_id)
+        except NotFound:
+            return None
+
+    user, roles = together(account, partial(_role_ids, organization_id, user_id))
+    if roles is None:
+        _raise_member_gone(organization_id, NOT_A_MEMBER_LABEL)
+    if user is None:
+        raise MemberGone("That person does not exist (any more).")
+    return user, roles
 
 
 def _role_ids(organization_id: str, user_id: str) -> set[str] | None:
@@ -319,7 +323,11 @@ def members_bulk(
     else:
         raise ApplicationError("Choose what to do with the selected members.")
     users, targets = _read_targets(organization_id, user_ids)
-    labels = {user_id: _label(users.get(user_id), user_id) for user_id in user_ids}
+    # Only members are named: an id that is not one stays an id (no names of strangers).
+    labels = {
+        user_id: _label(users.get(user_id), user_id) if targets[user_id] is not None else user_id
+        for user_id in user_ids
+    }
     outcomes = []
     for user_id in user_ids:
         try:
@@ -373,10 +381,10 @@ def _target_from(
     user, roles = users.get(user_id), targets[user_id]
     if isinstance(roles, LogtoError):
         raise roles
+    if roles is None:
+        _raise_member_gone(organization_id, NOT_A_MEMBER_LABEL)
     if user is None:
         raise MemberGone("That person does not exist (any more).")
-    if roles is None:
-        _raise_member_gone(organization_id, _label(user, user_id))
     return user, roles
 
 
