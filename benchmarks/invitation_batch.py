@@ -65,14 +65,17 @@ def main() -> None:
         )
         answered = time.perf_counter() - started
         batch = InvitationBatch.objects.latest("created_at")
+        calls_before = len(emulator.calls)
         started = time.perf_counter()
         invitation_batch_run(str(batch.pk))  # what the worker does with the queued task
         ran = time.perf_counter() - started
+        calls = Counter(route for _, route, _ in emulator.calls[calls_before:])
     steps = Counter(batch.items.values_list("step", flat=True))
     invitees = Counter(i.invitee for i in emulator.state.invitations.values())
     print(f"Invitation batch: {ADDRESSES} addresses, {LATENCY * 1000:.0f} ms on every Logto call")
     print(f"page answered:     HTTP {response.status_code} in {answered:.2f} s")
-    print(f"worker ran batch:  {ran:.1f} s")
+    print(f"worker ran batch:  {ran:.1f} s = {ran / LATENCY:.0f} x the latency")
+    print(f"its Logto calls:   {sum(calls.values())} {dict(calls.most_common())}")
     print(f"address outcomes:  {dict(steps)}")
     print(f"invitees with more than one invitation: {sum(1 for c in invitees.values() if c > 1)}")
 

@@ -74,6 +74,9 @@ ORGPORTAL_INVITATIONS_PER_HOUR = env.int("ORGPORTAL_INVITATIONS_PER_HOUR", defau
 ORGPORTAL_INVITATIONS_PER_HOUR_PER_IP = env.int(
     "ORGPORTAL_INVITATIONS_PER_HOUR_PER_IP", default=200
 )
+# Addresses of an invitation batch the worker sends at the same time (each lane makes its
+# address's Logto calls one after another; a 429 pauses them all).
+ORGPORTAL_BATCH_PARALLELISM = env.int("ORGPORTAL_BATCH_PARALLELISM", default=8)
 # Logto global roles that make someone staff (Django admin) or superuser, checked at sign-in.
 ORGPORTAL_STAFF_ROLE = env.str("ORGPORTAL_STAFF_ROLE", default="portal-staff")
 ORGPORTAL_SUPERUSER_ROLE = env.str("ORGPORTAL_SUPERUSER_ROLE", default="portal-superuser")
@@ -162,6 +165,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable database fails a request (and /readyz) in seconds, not after minutes of
     # TCP retries.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The page, the worker and the worker's lanes (ORGPORTAL_BATCH_PARALLELISM) write at once:
+    # each transaction takes the write lock when it begins and waits for it, instead of
+    # stalling in SQLite's busy retries or failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds what every process must see alike: permissions, the M2M token, rate limits,

@@ -5,23 +5,47 @@ A runner claims the batch with a token and keeps a heartbeat on it; every change
 an address is saved together with a heartbeat that also checks the token, so a runner that
 was taken for dead (and replaced) changes nothing more. Each step is saved before the Logto
 call it guards, which is what lets a later run continue where a dead one stopped.
+
+No wasted calls: what Logto holds is read once per run (`Standing`: the organization's
+pending invitations and its members, both at once), and the hourly limits are reserved
+before any call for an address, so an address costs its create call (and its email's, when
+Logto sends it). Only a run that resumes an address whose create had an unknown outcome reads
+that one address back (`create_exactly_once`).
+
+Several at a time: the addresses go through ORGPORTAL_BATCH_PARALLELISM lanes
+(`concurrency.each`). A lane does all of its address, database writes included, on its own
+connection (closed when the lane ends): the steps stay as they are, each saved right before
+its call, instead of every save being handed to one thread. What the lanes share is shared
+through the database or under a lock: the heartbeat check in every save (no lane of a runner
+that lost the batch changes anything), the hourly limits (counted under shared locks, so no
+more are reserved than allowed), a broken email setup (once a lane sees it, no lane starts
+another invitation), and a 429 (every lane waits out the backoff before its next call). On
+SQLite, writers on several connections wait for each other (`timeout`, and transactions that
+take the write lock when they begin) rather than fail. Other connections cannot see what a
+transaction not yet committed wrote, so a run started inside one (a test's) keeps to one
+lane: the caller's thread.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
+from typing import TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from orgportal import logto, request_context
+from orgportal.concurrency import each, together
 from orgportal.logto.errors import LogtoError, NotFound
 from orgportal.logto.models import Invitation, InvitationStatus
 from orgportal.models import InvitationBatch, InvitationBatchItem
@@ -36,13 +60,17 @@ from orgportal.services.invitation_steps import (
     create_exactly_once,
     create_failure,
     deliver_or_withdraw,
+    member_emails,
     pending_invitation,
+    pending_invitees,
     with_retries,
     withdraw,
 )
 from orgportal.services.invitations import QuotaUsed, invitation_quota, is_member
 
 logger = logging.getLogger(__name__)
+A = TypeVar("A")
+B = TypeVar("B")
 
 Step = InvitationBatchItem.Step
 STALE_AFTER = timedelta(seconds=90)  # well above the longest single Logto call with retries
@@ -55,6 +83,24 @@ NOT_ALLOWED_REASON = "not sent: you are no longer allowed to invite people here"
 
 class LeaseLost(Exception):
     """Another runner took the batch over (this one looked dead): stop touching it."""
+
+
+class _Halted(Exception):
+    """Another lane stopped the run: this lane makes no further call."""
+
+
+class _NoNewInvitations(Exception):
+    """Another lane found that invitation emails cannot be sent: this address's invitation
+    is not made."""
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What Logto held when the run started, for the addresses still to check."""
+
+    pending: frozenset[str]  # addresses with a pending invitation here
+    members: frozenset[str] | None  # members' emails; None: too many to list, look each up
+    unreadable: str = ""  # why neither could be read: each address fails with it
 
 
 def invitation_batch_run(batch_id: str) -> None:
@@ -82,6 +128,10 @@ class BatchRun:
         self.batch = batch
         self.token = token
         self.delivery_broken = False
+        self._lock = threading.Lock()
+        self._paused_until = 0.0  # time.monotonic(): after a 429, no lane calls Logto before
+        self._this_lane = threading.local()  # the pause this lane's thread already waited out
+        self._halt: BaseException | None = None  # why the lanes take no more addresses
 
     @classmethod
     def claim(cls, batch_id: str) -> BatchRun | None:
@@ -121,10 +171,42 @@ class BatchRun:
             raise LeaseLost(str(self.batch.pk))
 
     def sleep(self, seconds: float) -> None:
+        """Wait `seconds`, or out the lanes' pause after a 429 if that ends later, keeping the
+        heartbeat. Every Logto call of a lane comes after one of these: a lane of a run that
+        halted stops here."""
+        self._stop_if_halted()
+        paused_until = self._paused_until
+        if paused_until > getattr(self._this_lane, "waited_until", 0.0):
+            seconds = max(seconds, paused_until - time.monotonic())
+            self._this_lane.waited_until = paused_until
         while seconds > 0:
             time.sleep(min(seconds, BEAT_EVERY))
             seconds -= BEAT_EVERY
             self.beat()
+            self._stop_if_halted()
+
+    def pause_lanes(self, seconds: float) -> None:
+        """Logto refused a call for too many requests: no lane calls it for `seconds`."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    def _stop_if_halted(self) -> None:
+        if self._halt is not None:
+            raise _Halted
+
+    def lanes(self) -> int:
+        """How many addresses go at a time. The lanes write on connections of their own,
+        which cannot see what an open transaction on this one wrote: inside one, one lane."""
+        if transaction.get_connection().in_atomic_block:
+            return 1
+        return max(1, settings.ORGPORTAL_BATCH_PARALLELISM)
+
+    def at_once(self, first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+        """Two reads at the same time, unless the run keeps to one lane (their waits may
+        beat the heartbeat, a write)."""
+        if self.lanes() == 1:
+            return first(), second()
+        return together(first, second)
 
     def save(self, item: InvitationBatchItem, **fields: object) -> None:
         with transaction.atomic():
@@ -135,15 +217,17 @@ class BatchRun:
 
     def work(self) -> None:
         batch = self.batch
-        items = batch.items.exclude(step__in=InvitationBatchItem.FINAL).order_by("position")
+        items = list(batch.items.exclude(step__in=InvitationBatchItem.FINAL).order_by("position"))
         self.delivery_broken = batch.items.filter(reason=NOT_CONFIGURED_REASON).exists()
         try:
             if batch.runs > MAX_RUNS:
                 raise Stop(INTERRUPTED_REASON)
             if batch.runs > 1:  # resumed, maybe much later: may the inviter still invite?
                 self._still_allowed()
-            for item in items:
-                _process(self, item)
+            standing = self._standing(items)
+            each(partial(self._lane, standing), items, at_once=self.lanes())
+            if self._halt is not None:
+                raise self._halt
         except Stop as stop:
             self._withdraw_unsent()
             self._end_items(stop.reason)
@@ -154,6 +238,38 @@ class BatchRun:
         InvitationBatch.objects.filter(pk=batch.pk, runner=self.token).update(
             finished_at=timezone.now(), runner=""
         )
+
+    def _standing(self, items: list[InvitationBatchItem]) -> Standing:
+        """Who already has a pending invitation here and who is a member, read once for the
+        addresses that still need checking (none: nothing is read)."""
+        to_check = sum(1 for item in items if item.step == Step.QUEUED)
+        if not to_check or self.delivery_broken:
+            return Standing(frozenset(), frozenset())
+        organization_id = self.batch.organization_id
+        try:
+            pending, members = self.at_once(
+                lambda: with_retries(lambda: pending_invitees(organization_id), RunPace(self)),
+                lambda: with_retries(
+                    lambda: member_emails(organization_id, at_most_pages=to_check),
+                    RunPace(self),
+                ),
+            )
+        except LogtoError as error:
+            return Standing(frozenset(), frozenset(), unreadable=create_failure(error))
+        return Standing(pending, members)
+
+    def _lane(self, standing: Standing, item: InvitationBatchItem) -> None:
+        """One address, in one of the lanes; once the run halts, no lane takes another."""
+        if self._halt is not None:
+            return
+        try:
+            _process(self, item, standing)
+        except _Halted:
+            pass
+        except BaseException as error:  # a dying worker too: the other lanes stop with it
+            with self._lock:
+                if self._halt is None or isinstance(error, LeaseLost):
+                    self._halt = error
 
     def _still_allowed(self) -> None:
         try:
@@ -217,41 +333,62 @@ class Stop(Exception):
         self.reason = reason
 
 
-class ItemPace(Pace):
-    """Waits keep the batch's heartbeat; attempts and the sent mark are saved on the item."""
+class RunPace(Pace):
+    """Waits keep the batch's heartbeat, and the backoff after a 429 holds every lane."""
 
-    def __init__(self, run: BatchRun, item: InvitationBatchItem) -> None:
+    def __init__(self, run: BatchRun) -> None:
         self.run = run
-        self.item = item
+        self._backoff = False
 
     def sleep(self, seconds: float) -> None:
+        if self._backoff:
+            self._backoff = False
+            self.run.pause_lanes(seconds)
         self.run.sleep(seconds)
 
+    def rate_limited(self) -> None:
+        self._backoff = True
+
+
+class ItemPace(RunPace):
+    """An address's pace: attempts and the sent mark are saved on its item."""
+
+    def __init__(self, run: BatchRun, item: InvitationBatchItem) -> None:
+        super().__init__(run)
+        self.item = item
+
     def attempt(self) -> None:
+        if self.run.delivery_broken:
+            raise _NoNewInvitations
         self.run.save(self.item, step=Step.CREATING, attempts=self.item.attempts + 1)
 
     def sent(self) -> None:
         self.run.save(self.item, step=Step.SENT, reason="")
 
+    def delivery_not_configured(self) -> None:
+        self.run.delivery_broken = True
+
 
 # -- one address ----------------------------------------------------------------------------
-def _process(run: BatchRun, item: InvitationBatchItem) -> None:
+def _process(run: BatchRun, item: InvitationBatchItem, standing: Standing) -> None:
     """Take `item` from the step it reached to sent, skipped or failed."""
     pace = ItemPace(run, item)
     spec = run.spec(item)
     if item.step == Step.QUEUED:
-        verdict = _verdict(run, item, spec, pace)
+        verdict = _verdict(run, item, spec, standing, pace)
         if verdict:
             run.save(item, step=verdict[0], reason=verdict[1])
             return
     if item.step in (Step.QUEUED, Step.CREATING):
+        # "creating" with attempts on arrival: a run stopped with the create's outcome unknown.
+        maybe_created = item.step == Step.CREATING and item.attempts > 0
         try:
-            # "creating" on arrival: a run stopped with the create call's outcome unknown.
-            created = create_exactly_once(
-                spec, pace, maybe_created=item.step == Step.CREATING and item.attempts > 0
-            )
+            created = create_exactly_once(spec, pace, maybe_created=maybe_created)
         except CreateFailed as failed:
             run.save(item, step=Step.FAILED, reason=failed.reason)
+            return
+        except _NoNewInvitations:
+            run.save(item, step=Step.FAILED, reason=NOT_CONFIGURED_REASON)
             return
         run.save(item, step=Step.CREATED, invitation_id=created.id)
         invitation = created
@@ -264,25 +401,26 @@ def _process(run: BatchRun, item: InvitationBatchItem) -> None:
     reason = deliver_or_withdraw(spec, invitation, pace)
     if reason:
         run.save(item, step=Step.FAILED, reason=reason)
-        run.delivery_broken = run.delivery_broken or reason == NOT_CONFIGURED_REASON
 
 
 def _verdict(
-    run: BatchRun, item: InvitationBatchItem, spec: InvitationSpec, pace: Pace
+    run: BatchRun,
+    item: InvitationBatchItem,
+    spec: InvitationSpec,
+    standing: Standing,
+    pace: Pace,
 ) -> tuple[str, str] | None:
     """Why the address is skipped or fails before any invitation is made; None to go on,
     with the address's share of the hourly limits reserved."""
     if run.delivery_broken:
         # Every further email would fail the same way: don't create and withdraw each.
         return Step.FAILED, NOT_CONFIGURED_REASON
-    organization_id = spec.organization.id
-    try:
-        if with_retries(lambda: pending_invitation(organization_id, spec.address), pace):
-            return Step.SKIPPED, "already has a pending invitation"
-        if with_retries(lambda: is_member(organization_id, spec.address), pace):
-            return Step.SKIPPED, "already a member"
-    except LogtoError as error:
-        return Step.FAILED, create_failure(error)
+    if standing.unreadable:
+        return Step.FAILED, standing.unreadable
+    if spec.address in standing.pending:
+        return Step.SKIPPED, "already has a pending invitation"
+    if standing.members is not None and spec.address in standing.members:
+        return Step.SKIPPED, "already a member"
     try:
         with invitation_quota(actor=spec.actor, ip=run.batch.ip):
             # The reservation: a working address counts against the limits from now on (no
@@ -290,6 +428,12 @@ def _verdict(
             run.save(item, step=Step.CREATING)
     except QuotaUsed as used:
         return Step.SKIPPED, used.reason
+    if standing.members is None:  # too many members to list: this one is looked up alone
+        try:
+            if with_retries(lambda: is_member(spec.organization.id, spec.address), pace):
+                return Step.SKIPPED, "already a member"  # the reservation goes with "working"
+        except LogtoError as error:
+            return Step.FAILED, create_failure(error)
     return None
 
 

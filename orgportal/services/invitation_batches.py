@@ -202,8 +202,10 @@ class BatchProgress:
 
     @property
     def current(self) -> int:
-        """The address being sent now, counting from 1."""
-        return min(self.finished + 1, self.total)
+        """How far sending got, counting from 1: the addresses done or going out now (several
+        go out at a time)."""
+        working = self.count("working")
+        return min(self.finished + max(working, 1), self.total)
 
     @property
     def delayed(self) -> bool:

@@ -24,6 +24,8 @@ from django.conf import settings
 from django.db import transaction
 
 from orgportal import logto
+from orgportal.concurrency import each
+from orgportal.logto.client import MAX_PAGE_SIZE
 from orgportal.logto.errors import (
     InvalidInput,
     LogtoError,
@@ -92,6 +94,14 @@ class Pace:
     def sent(self) -> None:
         """Called in the transaction that records the email as sent."""
 
+    def rate_limited(self) -> None:
+        """Logto refused the last call for too many requests; the next wait is its backoff
+        (a batch makes its other lanes wait it out too)."""
+
+    def delivery_not_configured(self) -> None:
+        """An email turned out impossible to send (no email connector), before the
+        invitation is withdrawn; a batch starts no further invitation from now on."""
+
 
 class OrganizationRef(Protocol):
     """What an invitation needs of its organization (an `Organization` is one)."""
@@ -123,7 +133,10 @@ def with_retries(call: Callable[[], T], pace: Pace) -> T:
         pace.sleep(delay)
         try:
             return call()
-        except (RateLimited, Unavailable) as error:
+        except RateLimited as error:
+            logger.info("Retrying after %s", error)
+            pace.rate_limited()
+        except Unavailable as error:
             logger.info("Retrying after %s", error)
     pace.sleep(last)
     return call()
@@ -136,6 +149,35 @@ def pending_invitation(organization_id: str, address: str) -> Invitation | None:
         organization_id=organization_id, invitee=address
     )
     return next((i for i in found if i.is_pending), None)
+
+
+def pending_invitees(organization_id: str) -> frozenset[str]:
+    """The (lower-cased) addresses with a pending invitation here, in one call: Logto does
+    not paginate the organization's invitations."""
+    found = logto.get_client().list_organization_invitations(organization_id=organization_id)
+    return frozenset(i.invitee.lower() for i in found if i.is_pending)
+
+
+def member_emails(organization_id: str, *, at_most_pages: int) -> frozenset[str] | None:
+    """The (lower-cased) primary emails of the organization's members, or None when listing
+    them would take more than `at_most_pages` pages after the first (looking each address up
+    then costs less). The pages after the first are read at the same time."""
+    client = logto.get_client()
+    first = client.list_organization_users(organization_id, page=1, page_size=MAX_PAGE_SIZE)
+    if first.page_count - 1 > at_most_pages:
+        return None
+    pages = [
+        first,
+        *each(
+            lambda page: client.list_organization_users(
+                organization_id, page=page, page_size=MAX_PAGE_SIZE
+            ),
+            range(2, first.page_count + 1),
+        ),
+    ]
+    return frozenset(
+        m.user.primary_email.lower() for page in pages for m in page if m.user.primary_email
+    )
 
 
 # -- create ---------------------------------------------------------------------------------
@@ -160,6 +202,7 @@ def create_exactly_once(spec: InvitationSpec, pace: Pace, *, maybe_created: bool
             return _create(spec)
         except RateLimited as exc:  # refused before doing anything: nothing to read back
             error = exc
+            pace.rate_limited()
         except Unavailable as exc:  # timed out or 5xx: it may exist all the same
             error, unknown, tried_unknown = exc, True, True
         except InvalidInput as exc:
@@ -246,6 +289,7 @@ def deliver_or_withdraw(spec: InvitationSpec, invitation: Invitation, pace: Pace
         try:
             deliver(spec.actor, spec.organization, invitation, spec.role_names, spec.message)
         except DeliveryNotConfigured as exc:
+            pace.delivery_not_configured()
             _audit_delivery(spec, invitation, exc)
             # Like Logto's own rollback: no email went out, so no trace of it is left either.
             withdraw(invitation.id, delete=True)

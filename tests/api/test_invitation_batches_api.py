@@ -17,7 +17,9 @@ PEOPLE = ["ann@example.com", "ben@example.com", "cat@example.com", "dan@example.
 def test_the_api_answers_202_for_a_long_batch_and_its_location_tells_the_outcome(
     worker_thread, client, emulator, acme, mint
 ):
-    emulator.set_fault("invitations.create", latency=0.5)
+    # The addresses go out at the same time (ORGPORTAL_BATCH_PARALLELISM): one slow create
+    # outlasts the answer's wait.
+    emulator.set_fault("invitations.create", latency=3.0)
     token = mint(
         "alice@example.com", audience=f"urn:logto:organization:{acme.id}", scopes="invite:member"
     )

@@ -17,7 +17,9 @@ def test_the_result_fills_in_while_the_worker_sends(
     live_server, live_emulator, worker_thread, page, look, settings
 ):
     settings.PORTAL_BASE_URL = live_server.url
-    live_emulator.set_fault("invitations.create", latency=0.8)  # a slow Logto: ~10 s in all
+    # A slow Logto: the worker sends 8 addresses at a time (ORGPORTAL_BATCH_PARALLELISM), so
+    # the 10 new ones take two rounds of 3 s.
+    live_emulator.set_fault("invitations.create", latency=3.0)
     acme = next(o for o in live_emulator.state.organizations.values() if o.name == "Acme")
     sign_in(page, live_server, "alice@example.com")
     page.goto(f"{live_server.url}/orgs/{acme.id}/invitations/")
@@ -29,7 +31,7 @@ def test_the_result_fills_in_while_the_worker_sends(
     summary = page.locator("#batch-summary")
     expect(summary).to_have_text(SENDING)
     assert summary.get_attribute("aria-live") == "polite"
-    expect(page.locator("#batch-body li.working")).to_have_count(1)
+    expect(page.locator("#batch-body li.working")).to_have_count(8)  # the first round
     expect(page.locator("#batch-body")).to_contain_text("oops@: failed (not a valid email address)")
     look(page, "batch-in-progress-1280")
     page.set_viewport_size({"width": 375, "height": 800})
@@ -57,7 +59,8 @@ def test_without_javascript_the_page_reloads_until_the_batch_is_done(
 ):
     page = no_js_page
     settings.PORTAL_BASE_URL = live_server.url
-    live_emulator.set_fault("invitations.create", latency=1.0)
+    # All three go out at once; slower than the page waits before it answers (1.5 s).
+    live_emulator.set_fault("invitations.create", latency=4.0)
     acme = next(o for o in live_emulator.state.organizations.values() if o.name == "Acme")
     sign_in(page, live_server, "alice@example.com")
     page.goto(f"{live_server.url}/orgs/{acme.id}/invitations/")

@@ -4,6 +4,7 @@ mid-batch is made good by the next one (`manage.py run_worker`)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -68,12 +69,11 @@ def test_a_worker_killed_mid_batch_is_made_good_by_the_next_one(
     assert [r.status for r in DBTaskResult.objects.all()] == ["READY"]  # queued, not run
 
     real_create = LogtoClient.create_organization_invitation
-    made = []
+    made = itertools.count(1)  # one number per create, whichever lane makes it
 
     def create_then_die_on_the_third(self, **kwargs):
         invitation = real_create(self, **kwargs)
-        made.append(invitation)
-        if len(made) == 3:
+        if next(made) == 3:
             raise WorkerKilled  # Logto made it; the worker never recorded that
         return invitation
 
@@ -82,8 +82,9 @@ def test_a_worker_killed_mid_batch_is_made_good_by_the_next_one(
         run_worker_until_idle()
     batch.refresh_from_db()
     assert not batch.is_done
-    steps = [item.step for item in batch.items.all()]
-    assert steps == ["sent", "sent", "creating", "queued", "queued"]
+    # The addresses went out at the same time: the others in flight finished, the third
+    # create's address stays "creating" (made in Logto, never recorded).
+    assert "creating" in {item.step for item in batch.items.all()}
 
     # Later a worker starts again; by then the dead one's heartbeat is stale.
     InvitationBatch.objects.filter(pk=batch.pk).update(
@@ -108,7 +109,9 @@ def test_a_worker_killed_mid_batch_is_made_good_by_the_next_one(
 
 
 def test_the_page_fills_in_while_a_worker_sends(worker_thread, client, emulator, acme):
-    emulator.set_fault("invitations.create", latency=0.4)  # slow enough to watch
+    # Slow enough to watch: the addresses go out at the same time, so the page answers while
+    # all of them are still sending.
+    emulator.set_fault("invitations.create", latency=3.0)
     login_as(client, emulator, "alice@example.com")
     addresses = [*PEOPLE, "erin@example.com", "bob@example.com"]
     response = client.post(
@@ -144,7 +147,7 @@ def test_the_page_fills_in_while_a_worker_sends(worker_thread, client, emulator,
     trigger = json.loads(poll["HX-Trigger"])
     assert "invitations-changed" in trigger
     assert trigger["messages"][0]["message"] == "Invitations: 5 sent · 1 skipped."
-    assert 1 in seen  # an address was seen "sending" while the others waited or were done
+    assert 5 in seen  # the five new addresses were seen "sending" at the same time
     assert InvitationBatchItem.objects.filter(step="sent").count() == 5
     assert len(emulator.state.invitations) == 5
 
@@ -200,9 +203,9 @@ def test_a_worker_process_killed_mid_create_is_made_good_by_the_next(
     try:
 
         def made_but_not_recorded() -> bool:
-            creating = batch.items.filter(step="creating").exclude(position=0).first()
             invitees = {i.invitee for i in live_emulator.state.invitations.values()}
-            return creating is not None and creating.address in invitees
+            creating = batch.items.filter(step="creating").values_list("address", flat=True)
+            return any(address in invitees for address in creating)
 
         wait_for(made_but_not_recorded)
         os.killpg(worker.pid, signal.SIGKILL)  # no handler runs: as in a crash or OOM kill
@@ -212,7 +215,7 @@ def test_a_worker_process_killed_mid_create_is_made_good_by_the_next(
             os.killpg(worker.pid, signal.SIGKILL)
     batch.refresh_from_db()
     assert not batch.is_done and batch.runner  # the dead runner still "holds" it
-    [left] = batch.items.filter(step="creating")
+    left = list(batch.items.filter(step="creating"))  # the creates in flight, in its lanes
 
     # Right after, the batch is left alone: its runner might still be alive (fresh heartbeat).
     # Once the heartbeat is stale, the next worker to start resumes it.
@@ -232,4 +235,5 @@ def test_a_worker_process_killed_mid_create_is_made_good_by_the_next(
     per_invitee = Counter(i.invitee for i in live_emulator.state.invitations.values())
     assert per_invitee == dict.fromkeys(PEOPLE, 1)
     assert Counter(m.to for m in live_emulator.state.outbox) == dict.fromkeys(PEOPLE, 1)
-    assert batch.items.get(pk=left.pk).attempts == 1  # read back and adopted, not made again
+    # Read back and adopted, not made again.
+    assert {batch.items.get(pk=item.pk).attempts for item in left} == {1}

@@ -6,6 +6,7 @@ else); `tests/integration/test_batch_worker.py` runs the same work through a rea
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import timedelta
 
@@ -162,7 +163,7 @@ def test_a_pending_one_refused_as_a_duplicate_after_an_unknown_outcome_is_adopte
     """The read-back missed it, the retry hit Logto's uniqueness rule: it is ours."""
     emulator.set_fault("invitations.create", status=504, times=1, after_work=True)
     real = invitation_steps.pending_invitation
-    answers = iter([None, None])  # the pending check, then a read-back that misses it
+    answers = iter([None])  # a read-back that misses it (the batch's own check is a list)
 
     def pending(organization_id, address):
         return next(answers, "real") and real(organization_id, address)
@@ -228,12 +229,11 @@ def kill_on_create(monkeypatch, emulator, number: int) -> None:
     from orgportal.logto.client import LogtoClient
 
     real = LogtoClient.create_organization_invitation
-    made = []
+    made = itertools.count(1)  # one number per create, whichever lane makes it
 
     def create(self, **kwargs):
         invitation = real(self, **kwargs)
-        made.append(invitation)
-        if len(made) == number:
+        if next(made) == number:
             raise WorkerKilled
         return invitation
 
@@ -395,3 +395,224 @@ def test_a_batch_of_another_organization_is_not_found(emulator, acme, alice):
         invitation_batch_progress(actor=alice, organization_id=other.id, batch_id=batch.pk)
     with pytest.raises(BatchNotFound):
         invitation_batch_progress(actor=alice, organization_id=acme.id, batch_id="not-a-uuid")
+
+
+# -- several addresses at a time ------------------------------------------------------------
+# These run the batch in lanes (ORGPORTAL_BATCH_PARALLELISM, 8 by default): each lane writes
+# on its own connection, so the test's rows must be committed (transaction=True). The tests
+# above run inside the test's transaction, where a batch keeps to one lane.
+lanes = pytest.mark.django_db(transaction=True)
+
+
+def logto_calls(emulator, since: int = 0) -> Counter:
+    """The Management API calls made since call number `since`, by route (the M2M token is
+    not one)."""
+    calls = emulator.calls[since:]
+    return Counter(route for _, route, _ in calls if not route.startswith("oidc."))
+
+
+def run_counting_calls(alice, acme, emulator, emails) -> tuple[InvitationBatch, Counter]:
+    """Queue a batch (the request's own checks call Logto too), then run it as the worker
+    does: the batch, and the calls of the run alone. Needs the `db_tasks` fixture."""
+    batch = start(alice, acme, emulator, emails)
+    before = len(emulator.calls)
+    invitation_batch_runner.invitation_batch_run(str(batch.pk))
+    return batch, logto_calls(emulator, before)
+
+
+def invite_pending(emulator, acme, address: str, status: str = "Pending") -> None:
+    from logto_emulator.state import Invitation, new_id, now_ms
+
+    invitation = Invitation(
+        id=new_id(), invitee=address, organization_id=acme.id, expires_at=now_ms() + 86_400_000
+    )
+    invitation.status = status
+    emulator.state.invitations[invitation.id] = invitation
+
+
+@lanes
+@pytest.mark.parametrize(("delivery", "calls_per_address"), [("django", 1), ("logto", 2)])
+def test_a_batch_reads_what_logto_holds_once_then_calls_once_per_address_and_email(
+    emulator, acme, alice, settings, db_tasks, delivery, calls_per_address
+):
+    """N new addresses: 2 + N calls (2 + 2N when Logto sends the emails); it was 3N."""
+    settings.ORGPORTAL_INVITATION_DELIVERY = delivery
+    invite_pending(emulator, acme, "erin@example.com")
+    invite_pending(emulator, acme, "fay@example.com", status="Revoked")  # may be invited again
+    new = [f"new{n}@example.com" for n in range(10)]
+    typed = [*new[:5], "bob@example.com", "Erin@Example.com", *new[5:], "fay@example.com"]
+    batch, calls = run_counting_calls(alice, acme, emulator, typed)
+    assert [(i.email, i.status, i.reason) for i in batch.items.all()] == [
+        *((address, "sent", "") for address in new[:5]),
+        ("bob@example.com", "skipped", "already a member"),
+        ("Erin@Example.com", "skipped", "already has a pending invitation"),
+        *((address, "sent", "") for address in new[5:]),
+        ("fay@example.com", "sent", ""),
+    ]
+    sent = len(new) + 1
+    assert sum(calls.values()) == 2 + calls_per_address * sent
+    assert calls["invitations.list"] == calls["organizations.users.list"] == 1
+    assert calls["invitations.create"] == sent
+
+
+@lanes
+def test_lanes_racing_for_the_hourly_limit_never_pass_it_and_the_rest_make_no_calls(
+    emulator, acme, alice, settings, db_tasks
+):
+    settings.ORGPORTAL_INVITATIONS_PER_HOUR = 5
+    emulator.set_fault("invitations.create", latency=0.02)  # the lanes' reservations overlap
+    addresses = [f"p{n}@example.com" for n in range(16)]
+    batch, calls = run_counting_calls(alice, acme, emulator, addresses)
+    statuses = Counter((i.status, i.reason) for i in batch.items.all())
+    assert statuses == {
+        ("sent", ""): 5,
+        ("skipped", "you reached the limit of 5 invitations an hour; try again later"): 11,
+    }
+    assert len(emulator.state.invitations) == 5
+    assert sum(calls.values()) == 2 + 5  # nothing for the 11 skipped
+
+
+@lanes
+def test_a_429_seen_by_one_lane_makes_the_other_lanes_wait_before_their_next_call(
+    emulator, acme, alice, settings, monkeypatch
+):
+    import threading
+
+    from orgportal.logto.client import LogtoClient
+
+    settings.ORGPORTAL_BATCH_PARALLELISM = 2
+    settings.ORGPORTAL_BATCH_RETRY_DELAYS = (0.5, 2.0, 5.0)
+    waits: list[tuple[str, float]] = []
+
+    def record(seconds: float) -> None:
+        if seconds != shared_locks._POLL_SECONDS:
+            waits.append((threading.current_thread().name, seconds))
+
+    monkeypatch.setattr(invitation_batch_runner.time, "sleep", record)
+    paused = threading.Event()
+    real_pause = BatchRun.pause_lanes
+
+    def pause_lanes(self, seconds):
+        real_pause(self, seconds)
+        paused.set()
+
+    monkeypatch.setattr(BatchRun, "pause_lanes", pause_lanes)
+    real_create = LogtoClient.create_organization_invitation
+
+    def create(self, **kwargs):
+        if kwargs["invitee"] == "ben@example.com":
+            assert paused.wait(5)  # ben's create is under way when ann's is refused
+        return real_create(self, **kwargs)
+
+    monkeypatch.setattr(LogtoClient, "create_organization_invitation", create)
+    emulator.set_fault("invitations.create", status=429, times=1)  # ann's: ben's waits
+    batch = start(alice, acme, emulator, ["ann@example.com", "ben@example.com"])
+    assert [i.status for i in batch.items.all()] == ["sent", "sent"]
+    assert emulator.calls_to("invitations.create") == 3
+    # Ann's lane backs off 0.5 s; ben's lane waits out what is left of that pause before its
+    # next step (the email), not a wait of its own on top.
+    [own] = [seconds for _, seconds in waits if seconds == 0.5]
+    [shared] = [seconds for _, seconds in waits if seconds != 0.5]
+    assert 0 < shared < own
+    assert len({thread for thread, _ in waits}) == 2
+
+
+@lanes
+def test_once_a_lane_finds_emails_not_set_up_no_lane_starts_another_invitation(
+    emulator, acme, alice, settings
+):
+    settings.ORGPORTAL_INVITATION_DELIVERY = "logto"
+    emulator.state.email_connector = False
+    batch = start(alice, acme, emulator, [f"p{n}@example.com" for n in range(20)])
+    assert {(i.status, i.reason) for i in batch.items.all()} == {
+        ("failed", invitation_steps.NOT_CONFIGURED_REASON)
+    }
+    # At most the creates already under way in the other lanes, each undone.
+    assert 1 <= emulator.calls_to("invitations.create") <= settings.ORGPORTAL_BATCH_PARALLELISM
+    assert emulator.calls_to("invitations.delete") == emulator.calls_to("invitations.create")
+    assert emulator.state.invitations == {}
+
+
+@lanes
+def test_a_runner_that_lost_the_batch_changes_nothing_more_from_any_lane(
+    emulator, acme, alice, monkeypatch
+):
+    from orgportal.logto.client import LogtoClient
+
+    real = LogtoClient.create_organization_invitation
+    made = itertools.count(1)
+    when_taken_over: list[tuple[str, int, str]] = []
+
+    def create(self, **kwargs):
+        invitation = real(self, **kwargs)
+        if next(made) == 3:  # another runner takes the batch over (this one looked dead)
+            batch = InvitationBatch.objects.get()
+            InvitationBatch.objects.filter(pk=batch.pk).update(runner="another-runner")
+            when_taken_over.extend(batch.items.values_list("step", "attempts", "reason"))
+        return invitation
+
+    with monkeypatch.context() as patched:
+        patched.setattr(LogtoClient, "create_organization_invitation", create)
+        batch = start(alice, acme, emulator, [f"p{n}@example.com" for n in range(12)])
+    # Lanes in the middle of an address stopped at their next save; none took another.
+    assert list(batch.items.values_list("step", "attempts", "reason")) == when_taken_over
+
+    make_stale(batch)  # the other runner died too: the next one finishes the batch
+    assert invitation_batches_resume_stale() == [str(batch.pk)]
+    assert [i.status for i in batch.items.all()] == ["sent"] * 12
+    assert set(invitations_per_invitee(emulator).values()) == {1}
+
+
+@lanes
+def test_a_worker_that_died_with_creates_in_flight_finishes_once_resumed(
+    emulator, acme, alice, monkeypatch
+):
+    with monkeypatch.context() as patched:
+        kill_on_create(patched, emulator, 3)
+        batch = start(alice, acme, emulator, [*PEOPLE, "bob@example.com", "oops"])
+    batch.refresh_from_db()
+    assert not batch.is_done
+    assert Step.CREATING in {step for _, step in steps(batch)}  # made, but never recorded
+
+    make_stale(batch)
+    assert invitation_batches_resume_stale() == [str(batch.pk)]
+    batch.refresh_from_db()
+    assert batch.is_done and batch.runs == 2
+    assert [i.status for i in batch.items.all()] == [*["sent"] * 4, "skipped", "failed"]
+    assert invitations_per_invitee(emulator) == dict.fromkeys(PEOPLE, 1)
+    assert emails_per_address() == dict.fromkeys(PEOPLE, 1)
+    assert {i.attempts for i in batch.items.filter(step=Step.SENT)} == {1}  # read back
+
+
+def test_without_a_first_look_at_logto_every_address_fails_and_nothing_is_made(
+    emulator, acme, alice
+):
+    emulator.set_fault("invitations.list", status=503)
+    batch = start(alice, acme, emulator, ["dave@example.com", "erin@example.com"])
+    assert [(i.status, i.reason) for i in batch.items.all()] == [
+        ("failed", "Logto could not be reached; nothing was sent")
+    ] * 2
+    assert emulator.calls_to("invitations.create") == 0
+    assert emulator.state.invitations == {}
+
+
+def test_in_a_large_organization_the_cheaper_of_listing_and_looking_up_finds_members(
+    emulator, acme, alice
+):
+    for n in range(230):  # 3 pages of members, ordered by id
+        user = emulator.state.add_user(f"m{n}@example.com", user_id=f"u{n:03}")
+        emulator.state.add_member(acme, user, ["member"])
+    last = "m229@example.com"  # on the third page
+
+    before = logto_calls(emulator)["organizations.users.list"]
+    batch = start(alice, acme, emulator, [last, "new1@example.com"])  # 2 pages left, 2 to check
+    assert [(i.status, i.reason) for i in batch.items.all()] == [
+        ("skipped", "already a member"),
+        ("sent", ""),
+    ]
+    assert logto_calls(emulator)["organizations.users.list"] - before == 3  # every page
+
+    before = logto_calls(emulator)["organizations.users.list"]
+    batch = start(alice, acme, emulator, [last])  # 2 pages left, 1 to check
+    assert [(i.status, i.reason) for i in batch.items.all()] == [("skipped", "already a member")]
+    assert logto_calls(emulator)["organizations.users.list"] - before == 2  # page 1, one lookup

@@ -94,6 +94,26 @@ def test_the_last_poll_summarises_every_outcome_and_offers_a_retry(queued, clien
     assert trigger["messages"][0]["message"] == "Invitations: 1 sent · 1 skipped · 1 failed."
 
 
+def test_the_summary_counts_every_address_going_out_at_the_same_time(
+    queued, client, emulator, acme
+):
+    from django.utils import timezone
+
+    from orgportal.models import InvitationBatchItem
+
+    login_as(client, emulator, "alice@example.com")
+    addresses = [f"p{n}@example.com" for n in range(11)]
+    post(client, acme, emulator, "\n".join(["oops@", *addresses]), headers=HTMX)
+    batch = InvitationBatch.objects.get()
+    InvitationBatch.objects.filter(pk=batch.pk).update(started_at=timezone.now())
+    # A worker's 8 lanes: the invalid address is done, 8 are going out, 3 wait.
+    batch.items.filter(position__in=range(1, 9)).update(step=InvitationBatchItem.Step.CREATING)
+    url = f"/orgs/{acme.id}/invitations/batches/{batch.pk}/"
+    running = client.get(url, {"emails": ""}, headers=HTMX).content.decode()
+    assert 'hx-swap-oob="innerHTML">Sending 9 of 12…<' in running
+    assert page_text(running).count(": sending") == 8
+
+
 def test_the_status_url_without_htmx_leads_to_the_page(queued, client, emulator, acme):
     login_as(client, emulator, "alice@example.com")
     post(client, acme, emulator, "dave@example.com")
