@@ -60,6 +60,13 @@
     if (!body || /^<!doctype|<html[\s>]/i.test(body.slice(0, 200))) {
       event.detail.shouldSwap = false;
       event.detail.isError = true;
+      return;
+    }
+    // The sentence shows next to the form; 429/503 also toast it, since the form may be
+    // scrolled away and the person needs to know nothing happened.
+    if (xhr.status !== 422 && !serverSentMessages(xhr) && window.DOMParser) {
+      var alert = new DOMParser().parseFromString(body, "text/html").querySelector(".form-errors, [role=alert]");
+      showToast(alert ? alert.textContent.trim() : failureSentence(xhr.status), "error");
     }
   });
   document.body.addEventListener("htmx:responseError", function (event) {
