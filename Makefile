@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test bench lint format install install-dev clean
+.PHONY: run test bench lint format install install-dev clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/instances.py
 	$(BIN)/python benchmarks/invitation_batch.py
 	$(BIN)/python benchmarks/portal.py
+
+## The README's pictures (docs/*.png) from the browser tests, at 1280 px.
+screenshots: $(VENV)/.dev-installed
+	ORGPORTAL_README_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/e2e/test_readme_screenshots.py
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .

@@ -178,6 +178,8 @@ class Organization:
     jit_role_ids: list[str] = field(default_factory=list)
     # -- added: organization applications (applications.py): app id -> its role ids ----------
     applications: dict[str, list[str]] = field(default_factory=dict)
+    # -- added: branding as set in Logto's console (logoUrl, darkLogoUrl, …) ------------------
+    branding: dict[str, str] = field(default_factory=dict)
 
     def to_api(self) -> dict[str, Any]:
         return {
@@ -188,7 +190,7 @@ class Organization:
             "customData": self.custom_data,
             "isMfaRequired": self.is_mfa_required,
             "color": {},
-            "branding": {},
+            "branding": dict(self.branding),
             "customCss": None,
             "createdAt": self.created_at,
         }

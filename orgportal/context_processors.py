@@ -7,7 +7,9 @@ from django.http import HttpRequest
 
 from orgportal.logto.errors import LogtoError
 from orgportal.logto.models import UserOrganization
+from orgportal.services.invitee import my_invitation_count_if_known
 from orgportal.services.memberships import organization_list_for_user
+from orgportal.templatetags.portal import branding
 
 
 class Switcher:
@@ -45,5 +47,24 @@ def header_read(request: HttpRequest) -> Callable[[], object]:
     return lambda: Switcher(request).organizations
 
 
+class PendingInvitations:
+    """The header's invitation badge: known from the cache, or loaded after the page (app.js
+    swaps it in from `/invitations/`, whose view fills the cache), never a call per page."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+
+    @cached_property
+    def count(self) -> int | None:
+        user = self._request.user
+        if not user.is_authenticated:
+            return 0
+        return my_invitation_count_if_known(actor=user)
+
+
 def portal(request: HttpRequest) -> dict:
-    return {"switcher": Switcher(request)}
+    return {
+        "switcher": Switcher(request),
+        "pending_invitations": PendingInvitations(request),
+        "brand": branding(),
+    }

@@ -1,14 +1,17 @@
-"""Request plumbing: session refresh that HTMX survives, and toasts."""
+"""Request plumbing: session refresh that HTMX survives, toasts, and the viewer's time zone."""
 
 from __future__ import annotations
 
 import json
+import zoneinfo
 from collections.abc import Callable
+from functools import cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 from mozilla_django_oidc.middleware import SessionRefresh
 
@@ -77,4 +80,39 @@ class LogtoDeadlineMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with deadline.within(settings.ORGPORTAL_REQUEST_DEADLINE), shared_reads.shared():
+            return self.get_response(request)
+
+
+TIME_ZONE_COOKIE = "tz"
+
+
+@cache
+def known_time_zone(name: str) -> zoneinfo.ZoneInfo | None:
+    """The zone called `name` when it is a real IANA zone, else None (the cookie is typed by
+    anyone)."""
+    if not name or len(name) > 64 or name not in zoneinfo.available_timezones():
+        return None
+    return zoneinfo.ZoneInfo(name)
+
+
+class ViewerTimeZoneMiddleware:
+    """Pages show times in the viewer's zone: the one stored on the user, which their browser
+    reports in the `tz` cookie (app.js) and which is saved when it changes; the cookie alone
+    for people not signed in; UTC before any browser said."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        reported = request.COOKIES.get(TIME_ZONE_COOKIE, "")
+        zone = known_time_zone(reported)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if zone is not None and user.time_zone != reported:
+                user.time_zone = reported
+                user.save(update_fields=["time_zone"])
+            zone = known_time_zone(user.time_zone) or zone
+        if zone is None:
+            return self.get_response(request)
+        with timezone.override(zone):
             return self.get_response(request)

@@ -20,6 +20,9 @@ class User(AbstractUser):
     picture = models.URLField(max_length=2048, blank=True)
     email_verified = models.BooleanField(default=False)
     last_organization_id = models.CharField(max_length=64, blank=True)
+    # The IANA zone the person's browser reported (e.g. "Europe/Berlin"): pages show their
+    # times in it (ViewerTimeZoneMiddleware). Empty until their browser first said.
+    time_zone = models.CharField(max_length=64, blank=True)
 
     # Not stored: set for one request when the user acts through an organization token, whose
     # `scope` then caps what they may do there (a token never grants more than it names).

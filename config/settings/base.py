@@ -83,6 +83,19 @@ ORGPORTAL_SUPERUSER_ROLE = env.str("ORGPORTAL_SUPERUSER_ROLE", default="portal-s
 # The password form of the admin, for `createsuperuser` accounts; off outside debug.
 ORGPORTAL_ADMIN_PASSWORD_LOGIN = env.bool("ORGPORTAL_ADMIN_PASSWORD_LOGIN", default=DEBUG)
 ORGPORTAL_ADMIN_ROLE = env.str("ORGPORTAL_ADMIN_ROLE", default="admin")
+
+# -- branding (issue 17): what people read and see instead of the portal's own name ---------
+# The product name in titles, the header, error pages and invitation emails.
+ORGPORTAL_PRODUCT_NAME = env.str("ORGPORTAL_PRODUCT_NAME", default="") or "Organization portal"
+# An absolute https URL, or a path under the static files (e.g. "brand/logo.svg"); none: the name.
+ORGPORTAL_LOGO_URL = env.str("ORGPORTAL_LOGO_URL", default="")
+# Buttons, links and focus: a #rrggbb colour dark enough for white text (AA on white).
+ORGPORTAL_ACCENT_COLOR = env.str("ORGPORTAL_ACCENT_COLOR", default="") or "#4b22d6"
+if not re.fullmatch(r"#[0-9a-fA-F]{6}", ORGPORTAL_ACCENT_COLOR):
+    raise ImproperlyConfigured("ORGPORTAL_ACCENT_COLOR must be a colour like #4b22d6.")
+# Where people get help: shown in the footer, on error pages and in emails when set.
+ORGPORTAL_SUPPORT_EMAIL = env.str("ORGPORTAL_SUPPORT_EMAIL", default="")
+ORGPORTAL_SUPPORT_URL = env.str("ORGPORTAL_SUPPORT_URL", default="")
 ORGPORTAL_MEMBER_ROLE = env.str("ORGPORTAL_MEMBER_ROLE", default="member")
 
 INSTALLED_APPS = [
@@ -95,6 +108,7 @@ INSTALLED_APPS = [
     "mozilla_django_oidc",
     "django_htmx",
     "template_partials",
+    "heroicons",
     "django_tasks",
     "django_tasks_db",
     "orgportal",
@@ -123,6 +137,7 @@ MIDDLEWARE = [
     "orgportal.middleware.HtmxSessionRefresh",
     "orgportal.session_guard.SessionGuardMiddleware",
     "orgportal.middleware.HtmxMessagesMiddleware",
+    "orgportal.middleware.ViewerTimeZoneMiddleware",
     "orgportal.views.errors.ErrorPageMiddleware",
 ]
 

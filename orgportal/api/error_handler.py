@@ -52,7 +52,7 @@ def api_error(request: HttpRequest, error: Exception) -> ApiError:
         if status == 404:
             message = "Not found."
         elif status == 422:  # Logto refused the input: its reason is the caller's to fix
-            message = f"Logto did not accept the input: {error.message}"
+            message = f"The input was not accepted: {error.message}"
         return ApiError(status, CODES.get(status, "logto_unavailable"), message)
     raise TypeError(f"Not an API error: {error!r}")  # pragma: no cover - see HANDLED
 

@@ -58,10 +58,13 @@ class Organization:
     custom_data: dict[str, Any]
     created_at: datetime | None
     member_count: int | None = None  # only when asked for (showFeatured)
+    logo_url: str = ""  # branding.logoUrl, set in Logto's console; pages check it before use
 
     @classmethod
     @expects_object
     def from_api(cls, data: dict[str, Any]) -> Organization:
+        branding = data.get("branding")
+        logo = branding.get("logoUrl") if isinstance(branding, dict) else None
         return cls(
             id=data["id"],
             name=data["name"],
@@ -70,6 +73,7 @@ class Organization:
             custom_data=dict(data.get("customData") or {}),
             created_at=_from_ms(data.get("createdAt")),
             member_count=data.get("usersCount"),
+            logo_url=logo if isinstance(logo, str) else "",
         )
 
 

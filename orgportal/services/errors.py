@@ -52,7 +52,9 @@ class ServiceUnavailable(ApplicationError):
 NOT_SET_UP = (
     "This is not set up yet, so nothing was changed. Please tell the people who run this portal."
 )
-UNREACHABLE = "We could not reach Logto, so nothing was changed. Try again in a moment."
+UNREACHABLE = (
+    "We could not reach our sign-in service, so nothing was changed. Try again in a moment."
+)
 UNCONFIRMED = (
     "Our sign-in service did not answer in time, so we cannot tell whether {doing} was made. "
     "Reload the page to see, then try again if needed."
@@ -74,16 +76,15 @@ def logto_failure_sentence(error: LogtoError) -> str:
         return busy_sentence(error.retry_after)
     if isinstance(error, AuthError):
         return (
-            "The portal's connection to Logto is misconfigured. Nothing was changed. "
+            "The portal's connection to its sign-in service is not set up correctly. "
+            "Nothing was changed. "
             "Please tell the people who run this portal."
         )
     if isinstance(error, NotFound):
-        return "This no longer exists in Logto."
+        return "This no longer exists."
     if isinstance(error, NotConfigured):
         return NOT_SET_UP
-    return (
-        "We could not reach Logto, our sign-in service. Nothing was changed. Try again in a moment."
-    )
+    return "We could not reach our sign-in service. Nothing was changed. Try again in a moment."
 
 
 def refusal_from(error: LogtoError, doing: str) -> ApplicationError:
@@ -98,5 +99,5 @@ def refusal_from(error: LogtoError, doing: str) -> ApplicationError:
     if isinstance(error, RateLimited | AuthError | NotConfigured):
         return ServiceUnavailable(logto_failure_sentence(error))
     if isinstance(error, NotFound):
-        return Gone(f"Logto could not apply {doing}: it no longer exists.")
-    return ApplicationError(f"Logto did not accept {doing}: {error.message}")
+        return Gone(f"We could not apply {doing}: it no longer exists.")
+    return ApplicationError(f"{doing[:1].upper()}{doing[1:]} was not accepted: {error.message}")

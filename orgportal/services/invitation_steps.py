@@ -267,16 +267,16 @@ def _audit_create_failure(spec: InvitationSpec, error: LogtoError) -> None:
 
 def create_failure(error: LogtoError) -> str:
     if isinstance(error, Unavailable):
-        return "Logto could not be reached; nothing was sent"
+        return "our sign-in service could not be reached; nothing was sent"
     if isinstance(error, RateLimited):
-        return "Logto is limiting requests right now; try again in a few minutes"
+        return "too many requests right now; try again in a few minutes"
     if isinstance(error, InvalidInput):
         if error.code == UNIQUE_VIOLATION:
             return "already has a pending invitation"
         if "already a member" in (error.message or ""):
             return "already a member"
-        return f"Logto did not accept it ({error.message})"
-    return "Logto refused it"
+        return f"it was not accepted ({error.message})"
+    return "it was refused"
 
 
 # -- deliver --------------------------------------------------------------------------------

@@ -200,6 +200,16 @@ def my_invitations(*, actor: User) -> list[InvitationView]:
     return cached_or_filled(_mine_key(actor), lambda: _pending_for(actor), ttl=MY_INVITATIONS_TTL)
 
 
+def my_invitation_count_if_known(*, actor: User) -> int | None:
+    """How many invitations wait for the actor, when that is known without asking Logto
+    (cached from a recent `my_invitations`); None otherwise. For the header's badge, which
+    must not add a call to every page."""
+    if not actor.email or not actor.email_verified:
+        return 0
+    found = cache.get(_mine_key(actor))
+    return None if found is None else len(found)
+
+
 def _pending_for(actor: User) -> list[InvitationView]:
     invitations = logto.get_client().list_organization_invitations(invitee=actor.email)
     return _views_of([invitation for invitation in invitations if invitation.is_pending])

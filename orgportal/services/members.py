@@ -466,7 +466,7 @@ def member_add_by_email(
     user = client.find_user_by_email(email.strip())
     if user is None:
         raise ApplicationError(
-            f"No Logto user has the email {email.strip()}; send them an invitation instead."
+            f"Nobody has an account with the email {email.strip()}; invite them instead."
         )
     label = _label(user, user.id)
     try:

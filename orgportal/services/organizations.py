@@ -135,14 +135,14 @@ def organization_create(*, actor: User, name: str, description: str = "") -> Org
     """
     name, description = organization_name_clean(name), organization_description_clean(description)
     if not actor.logto_id:
-        raise NotAllowed("Only people who signed in with Logto can create organizations.")
+        raise NotAllowed("Only people with an account here can create organizations.")
     if not organization_can_create(actor=actor):
         raise NotAllowed("You are not allowed to create organizations. Ask an administrator.")
     creator_role = template_role(settings.ORGPORTAL_CREATOR_ROLE)
     if creator_role is None:
         raise ServiceUnavailable(
-            f"The organization template in Logto has no {settings.ORGPORTAL_CREATOR_ROLE!r} "
-            "role, so organizations cannot be created yet. Tell the people who run this portal."
+            "Organizations cannot be created yet: this portal is not fully set up (its "
+            f"{settings.ORGPORTAL_CREATOR_ROLE!r} role is missing). Tell the people who run it."
         )
     limit = settings.ORGPORTAL_MAX_ORGANIZATIONS_PER_USER
     # The count and the create happen under one lock per person, on every instance: parallel

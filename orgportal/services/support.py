@@ -57,7 +57,7 @@ def staff_organization_detail(
     try:
         organization = client.get_organization(organization_id)
     except NotFound:
-        raise OrganizationNotFound("That organization no longer exists in Logto.") from None
+        raise OrganizationNotFound("That organization no longer exists.") from None
     members = client.list_organization_users(
         organization_id, q=q.strip()[:SEARCH_MAX] or None, page=max(page, 1), page_size=page_size
     )

@@ -1,13 +1,21 @@
-"""Small template filters the portal's pages need."""
+"""Template tags and filters of the portal's pages: branding, pictures, and times."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
 from django import template
+from django.conf import settings
+from django.templatetags.static import static
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -19,7 +27,48 @@ def item(mapping: Mapping[str, Any] | None, key: str) -> Any:
     return (mapping or {}).get(key)
 
 
+# -- branding ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Brand:
+    """What the operator named and coloured the portal (ORGPORTAL_PRODUCT_NAME and friends)."""
+
+    product_name: str
+    logo_url: str
+    accent_color: str
+    support_email: str
+    support_url: str
+
+    @property
+    def has_support(self) -> bool:
+        return bool(self.support_email or self.support_url)
+
+
+def branding() -> Brand:
+    """The branding settings, a logo given as a static path turned into its URL."""
+    logo = settings.ORGPORTAL_LOGO_URL
+    if logo and not logo.startswith(("https://", "http://", "/")):
+        logo = static(logo)
+    return Brand(
+        product_name=settings.ORGPORTAL_PRODUCT_NAME,
+        logo_url=logo,
+        accent_color=settings.ORGPORTAL_ACCENT_COLOR,
+        support_email=settings.ORGPORTAL_SUPPORT_EMAIL,
+        support_url=settings.ORGPORTAL_SUPPORT_URL,
+    )
+
+
+@register.simple_tag
+def brand() -> Brand:
+    """`{% brand as brand %}` where no request context is (the invitation emails)."""
+    return branding()
+
+
+# -- pictures ---------------------------------------------------------------------------------
+
 AVATAR_URL_MAX = 2048
+AVATAR_COLOURS = 8  # .avatar-c0 … .avatar-c7 in app.css, each AA in light and dark mode
 
 
 def image_url(url: str | None) -> str:
@@ -37,19 +86,105 @@ def image_url(url: str | None) -> str:
     return url if parts.scheme.lower() == "https" and parts.hostname else ""
 
 
-def avatar_html(url: str | None, name: str, size: int = 32) -> str:
-    """A person's picture, or the initial of their name when there is no usable picture, as
-    HTML text: what it inserts is escaped here (the members page builds its rows in Python)."""
+def initials(name: str) -> str:
+    """Up to two letters for a picture-less person or organization: "Ada Lovelace" → "AL",
+    "bob@example.com" → "B", "" → "?"."""
+    words = [w for w in (name or "").split("@")[0].replace(".", " ").split() if w[:1].isalnum()]
+    if not words:
+        return "?"
+    letters = words[0][:1] + (words[-1][:1] if len(words) > 1 else "")
+    return letters.upper()
+
+
+def colour_slot(name: str) -> int:
+    """The same name always gets the same of the palette's colours."""
+    return (
+        hashlib.blake2s((name or "").casefold().encode(), digest_size=1).digest()[0]
+        % AVATAR_COLOURS
+    )
+
+
+def avatar_html(url: str | None, name: str, size: int = 32, shape: str = "round") -> str:
+    """A picture, or initials on a colour of the name's own, as HTML text: what it inserts is
+    escaped here (the members page builds its rows in Python, without the template engine)."""
     src = image_url(url)
     if src:
         return (
-            f'<img class="avatar" src="{escape(src)}" alt="" width="{size:d}" height="{size:d}" '
-            'referrerpolicy="no-referrer">'
+            f'<img class="avatar avatar-{shape}" src="{escape(src)}" alt="" width="{size:d}" '
+            f'height="{size:d}" style="--size:{size:d}px" referrerpolicy="no-referrer" '
+            'loading="lazy">'
         )
-    initial = escape((name or "?")[:1].upper())
-    return f'<span class="avatar avatar-initial" aria-hidden="true">{initial}</span>'
+    return (
+        f'<span class="avatar avatar-{shape} avatar-initial avatar-c{colour_slot(name):d}" '
+        f'style="--size:{size:d}px" aria-hidden="true">{escape(initials(name))}</span>'
+    )
 
 
 @register.simple_tag
 def avatar(url: str | None, name: str, size: int = 32) -> SafeString:
+    """A person's picture, or their initials on a colour of their own."""
     return mark_safe(avatar_html(url, name, size))  # noqa: S308 (avatar_html escapes)
+
+
+@register.simple_tag
+def org_logo(organization: Any, size: int = 32) -> SafeString:
+    """An organization's logo from its branding in Logto, or its initials in a square."""
+    name = getattr(organization, "name", "") or ""
+    logo = getattr(organization, "logo_url", None)
+    return mark_safe(avatar_html(logo, name, size, shape="square"))  # noqa: S308 (escaped)
+
+
+# -- times ------------------------------------------------------------------------------------
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many.format(n=n)
+
+
+def relative_time(value: datetime | None, now: datetime | None = None) -> str:
+    """How long ago (or how soon) `value` is, as people say it: "just now", "5 minutes ago",
+    "yesterday", "in 3 days"; past a week, the date (in the viewer's time zone)."""
+    if value is None:
+        return ""
+    now = now or timezone.now()
+    delta = now - value
+    future = delta < timedelta(0)
+    seconds = abs(delta.total_seconds())
+    minutes, hours, days = int(seconds // 60), int(seconds // 3600), int(seconds // 86400)
+    if seconds < 45:
+        return "in a moment" if future else "just now"
+    if minutes < 60:
+        n = max(minutes, 1)
+        text = _count(n, "a minute", "{n} minutes")
+    elif hours < 24:
+        text = _count(hours, "an hour", "{n} hours")
+    elif days == 1:
+        return "tomorrow" if future else "yesterday"
+    elif days < 7:
+        text = f"{days} days"
+    else:
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        this_year = local.year == timezone.localtime(now).year if timezone.is_aware(now) else True
+        return format_date(local, "j M" if this_year else "j M Y")
+    return f"in {text}" if future else f"{text} ago"
+
+
+@register.filter
+def ago(value: datetime | None) -> str:
+    """`{{ when|ago }}`: `relative_time` as text."""
+    return relative_time(value)
+
+
+@register.simple_tag
+def timestamp(value: datetime | None) -> str:
+    """`{% timestamp when %}`: a <time> that reads relatively, the exact local date and time
+    on hover and for machines."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        value.isoformat(),
+        format_date(local, "j F Y, H:i T"),
+        relative_time(value),
+    )

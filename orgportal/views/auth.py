@@ -56,7 +56,8 @@ class CallbackView(OIDCAuthenticationCallbackView):
             logger.warning("Logto refused the OIDC callback: %s", exc)
             return self._failure(
                 request,
-                "Logto did not accept this sign-in (the code may have been used already), "
+                "Our sign-in service did not accept this sign-in (the link may have been used "
+                "already), "
                 "so you were not signed in.",
                 status=400,
             )
@@ -67,7 +68,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
         logger.warning("Logto unreachable during sign-in: %s", type(exc).__name__)
         return self._failure(
             request,
-            "We could not reach Logto, our sign-in service, to finish signing you in. "
+            "We could not reach our sign-in service to finish signing you in. "
             "Try again in a moment.",
             status=503,
         )

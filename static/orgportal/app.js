@@ -1,22 +1,288 @@
-// Toasts from the server's HX-Trigger `messages` event, and small progressive enhancements.
+// The portal's small enhancements. Every flow works without this file (plain forms, full
+// pages); with it, HTMX swaps, toasts, busy states, dialogs and the switcher's search.
+// Other parts of the portal append their own delimited sections at the end.
+
+/* -- shell: toasts, failures, busy states ------------------------------------------------ */
 (function () {
   "use strict";
 
   function showToast(text, tags) {
     var region = document.getElementById("toasts");
-    if (!region) return;
+    if (!region || !text) return;
+    var kind = tags ? tags.split(" ")[0] : "info";
     var toast = document.createElement("div");
-    toast.className = "toast" + (tags ? " toast-" + tags.split(" ")[0] : "");
-    toast.textContent = text;
+    toast.className = "toast toast-" + kind;
+    if (kind === "error") toast.setAttribute("role", "alert");
+    var words = document.createElement("span");
+    words.textContent = text;
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close";
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "×";
+    close.addEventListener("click", function () { toast.remove(); });
+    toast.appendChild(words);
+    toast.appendChild(close);
     region.appendChild(toast);
-    setTimeout(function () { toast.remove(); }, tags && tags.indexOf("error") >= 0 ? 9000 : 5000);
+    setTimeout(function () { toast.remove(); }, kind === "error" ? 10000 : 5000);
   }
+  window.portalToast = showToast;
 
   document.body.addEventListener("messages", function (event) {
     (event.detail.value || event.detail || []).forEach(function (m) { showToast(m.message, m.tags); });
   });
 
-  // Close the organization switcher on Escape or a click elsewhere.
+  // Every failure reaches the user as a sentence: the server's own (HX-Trigger `messages`,
+  // already shown) or, when it sent none, one that fits the status.
+  var GENERIC = {
+    0: "We could not reach the server. Check your connection and try again.",
+    403: "You are not allowed to do this here.",
+    404: "This no longer exists. Reload the page to see what changed.",
+    413: "That was too large to send.",
+    429: "Too many requests just now. Wait a moment and try again.",
+  };
+  function failureSentence(status) {
+    if (GENERIC[status]) return GENERIC[status];
+    if (status >= 500) return "Something went wrong on our side. Try again in a moment.";
+    return "That did not work. Reload the page and try again.";
+  }
+  function serverSentMessages(xhr) {
+    var header = xhr && xhr.getResponseHeader && xhr.getResponseHeader("HX-Trigger");
+    return !!header && header.indexOf('"messages"') >= 0;
+  }
+
+  // 422/429/503 are swapped (htmx-config in base.html) because their body is the form with
+  // its sentence; an empty body or a whole error page is not, and becomes a toast instead.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status < 400 || !event.detail.shouldSwap) return;
+    var body = (xhr.responseText || "").trim();
+    if (!body || /^<!doctype|<html[\s>]/i.test(body.slice(0, 200))) {
+      event.detail.shouldSwap = false;
+      event.detail.isError = true;
+      return;
+    }
+    // The sentence shows next to the form; 429/503 also toast it, since the form may be
+    // scrolled away and the person needs to know nothing happened.
+    if (xhr.status !== 422 && !serverSentMessages(xhr) && window.DOMParser) {
+      var alert = new DOMParser().parseFromString(body, "text/html").querySelector(".form-errors, [role=alert]");
+      showToast(alert ? alert.textContent.trim() : failureSentence(xhr.status), "error");
+    }
+  });
+  document.body.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    if (!serverSentMessages(xhr)) showToast(failureSentence(xhr.status), "error");
+  });
+  document.body.addEventListener("htmx:sendError", function () {
+    showToast(failureSentence(0), "error");
+  });
+  document.body.addEventListener("htmx:timeout", function () {
+    showToast("The server took too long to answer. Try again in a moment.", "error");
+  });
+
+  // Busy: whatever sends a change shows it is working and cannot be sent twice. Searches and
+  // other reads only mark their form busy (a spinner on every keystroke would flicker).
+  var SUBMITS = "button:not([type=button]):not([type=reset]), input[type=submit]";
+  function submitButtons(elt) {
+    if (elt.tagName !== "FORM") return elt.matches("button, a, input[type=submit]") ? [elt] : [];
+    var inside = Array.prototype.slice.call(elt.querySelectorAll(SUBMITS));
+    var outside = elt.id ? Array.prototype.slice.call(document.querySelectorAll('[form="' + elt.id + '"]')) : [];
+    return inside.concat(outside.filter(function (b) { return b.matches(SUBMITS); }));
+  }
+  function markBusy(elt, submitter, lock) {
+    elt.setAttribute("aria-busy", "true");
+    if (!lock) return;
+    submitButtons(elt).forEach(function (button) {
+      button.dataset.busyLock = "";
+      if (button.tagName === "A") button.setAttribute("aria-disabled", "true");
+      else button.disabled = true;
+    });
+    var shown = submitter || submitButtons(elt)[0];
+    if (shown) shown.classList.add("is-busy");
+  }
+  function clearBusy(elt) {
+    elt.removeAttribute("aria-busy");
+    submitButtons(elt).forEach(function (button) {
+      if (!("busyLock" in button.dataset)) return;
+      delete button.dataset.busyLock;
+      button.classList.remove("is-busy");
+      if (button.tagName === "A") button.removeAttribute("aria-disabled");
+      else button.disabled = false;
+    });
+  }
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    var config = event.detail.requestConfig || {};
+    var sends = (config.verb || "get").toLowerCase() !== "get";
+    var submitted = config.triggeringEvent && config.triggeringEvent.type === "submit";
+    var submitter = config.triggeringEvent && config.triggeringEvent.submitter;
+    markBusy(elt, submitter, sends || submitted);
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    clearBusy(event.detail.elt);
+  });
+
+  // Plain forms (no HTMX): disable after the browser has taken the submitter's value.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || form.method === "dialog") return;
+    if (form.getAttribute("aria-busy") === "true") { event.preventDefault(); return; }
+    var submitter = event.submitter;
+    form.setAttribute("aria-busy", "true");
+    setTimeout(function () { markBusy(form, submitter, true); }, 0);
+  });
+  // Back from the next page (bfcache): the form is usable again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[aria-busy]").forEach(clearBusy);
+  });
+})();
+
+/* -- shell: confirm dialog ------------------------------------------------------------------
+   Contract for any element that needs a confirmation (instead of the browser's confirm()):
+     data-confirm="Remove 12 members from Acme?"  the question (hx-confirm="…" works the same);
+                                                 on a <form>, a submit button, or an hx- element
+     data-confirm-accept="Remove"                the confirming button's label (default Confirm)
+     data-confirm-danger                         the confirming button is red (destructive)
+     data-confirm-detail="…"                     an optional second line under the question
+     data-confirm-count="#members input:checked" `{count}` in the texts becomes how many
+                                                 elements match this selector at click time
+   Before opening, a bubbling `confirm:prepare` event is sent to the element with
+   event.detail = {text, detail, accept}: a listener may rewrite them (computed at click
+   time), or call event.preventDefault() to cancel the action. Without JavaScript nothing
+   asks: such actions must lead to a confirmation page (or be safe to send). */
+(function () {
+  "use strict";
+  var dialog = null;
+  var pending = null;
+  var opener = null;
+
+  function attr(elt, name) {
+    var holder = elt.closest("[" + name + "]");
+    return holder ? holder.getAttribute(name) : null;
+  }
+  function question(elt, fallback) {
+    return elt.getAttribute("data-confirm") || fallback || attr(elt, "data-confirm");
+  }
+  function ask(elt, text, proceed) {
+    dialog = dialog || document.getElementById("confirm-dialog");
+    if (!dialog || !dialog.showModal) return proceed();
+    var countSelector = attr(elt, "data-confirm-count");
+    var count = countSelector ? document.querySelectorAll(countSelector).length : null;
+    var fill = function (s) { return s && count !== null ? s.replace(/\{count\}/g, String(count)) : s; };
+    var detail = { text: fill(text), detail: fill(attr(elt, "data-confirm-detail")), accept: attr(elt, "data-confirm-accept") || "Confirm" };
+    var prepare = new CustomEvent("confirm:prepare", { bubbles: true, cancelable: true, detail: detail });
+    if (!elt.dispatchEvent(prepare)) return;
+    dialog.querySelector("#confirm-dialog-text").textContent = detail.text;
+    var second = dialog.querySelector("#confirm-dialog-detail");
+    second.textContent = detail.detail || "";
+    second.hidden = !detail.detail;
+    var accept = dialog.querySelector("[data-confirm-accept]");
+    accept.textContent = detail.accept;
+    accept.classList.toggle("button-danger", attr(elt, "data-confirm-danger") !== null);
+    pending = proceed;
+    opener = document.activeElement;
+    dialog.returnValue = "";
+    dialog.showModal();
+    dialog.querySelector("[data-confirm-cancel]").focus();
+  }
+
+  document.addEventListener("close", function (event) {
+    if (event.target !== dialog) return;
+    var proceed = pending;
+    pending = null;
+    if (opener && opener.focus && document.contains(opener)) opener.focus();
+    opener = null;
+    if (proceed && dialog.returnValue === "confirm") proceed();
+  }, true);
+
+  // HTMX requests: hx-confirm or data-confirm on the element (or an ancestor).
+  document.body.addEventListener("htmx:confirm", function (event) {
+    var elt = event.detail.elt;
+    var submitter = event.detail.triggeringEvent && event.detail.triggeringEvent.submitter;
+    var text = (submitter && submitter.getAttribute("data-confirm")) || question(elt, event.detail.question);
+    if (!text) return;
+    event.preventDefault();
+    ask(submitter || elt, text, function () { event.detail.issueRequest(true); });
+  });
+
+  // Plain forms: data-confirm on the form or its submit button (HTMX forms ask above).
+  function htmxSends(form) {
+    return ["hx-post", "hx-get", "hx-put", "hx-patch", "hx-delete"].some(function (a) { return form.hasAttribute(a); }) ||
+      !!form.closest("[hx-boost=true]");
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || form.method === "dialog" || htmxSends(form)) return;
+    var submitter = event.submitter;
+    var text = (submitter && submitter.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+    if (!text || form.dataset.confirmed) { delete form.dataset.confirmed; return; }
+    event.preventDefault();
+    ask(submitter || form, text, function () {
+      form.dataset.confirmed = "1";
+      if (form.requestSubmit) form.requestSubmit(submitter || undefined); else form.submit();
+    });
+  }, true);
+})();
+
+/* -- shell: dialogs ---------------------------------------------------------------------------
+   A link with data-dialog-open="ID" opens <dialog id=ID> (without JavaScript the link leads
+   to a page with the same form). Focus goes into the dialog and back to the opener;
+   data-dialog-close inside closes it. */
+(function () {
+  "use strict";
+  var opener = null;
+  document.addEventListener("click", function (event) {
+    var open = event.target.closest("[data-dialog-open]");
+    if (open) {
+      var dialog = document.getElementById(open.getAttribute("data-dialog-open"));
+      if (dialog && dialog.showModal) {
+        event.preventDefault();
+        opener = open;
+        dialog.showModal();
+        var field = dialog.querySelector("input:not([type=hidden]), select, textarea, button:not([disabled])");
+        if (field) field.focus();
+      }
+      return;
+    }
+    var close = event.target.closest("[data-dialog-close]");
+    if (close && close.closest("dialog")) {
+      event.preventDefault();
+      close.closest("dialog").close();
+    }
+  });
+  document.addEventListener("close", function (event) {
+    if (event.target.tagName === "DIALOG" && event.target.id !== "confirm-dialog" && opener) {
+      opener.focus();
+      opener = null;
+    }
+  }, true);
+
+  // Typed confirmation: a submit button with data-match-input="ID" stays disabled until the
+  // field ID holds exactly its data-match (e.g. the organization's name). The server checks
+  // again; without JavaScript the button is simply enabled.
+  function syncMatch(root) {
+    (root || document).querySelectorAll("[data-match-input]").forEach(function (button) {
+      var field = document.getElementById(button.getAttribute("data-match-input"));
+      if (!field) return;
+      var matches = field.value.trim() === (field.getAttribute("data-match") || "").trim();
+      button.disabled = !matches;
+      button.setAttribute("aria-disabled", String(!matches));
+    });
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.hasAttribute && event.target.hasAttribute("data-match")) syncMatch();
+  });
+  document.addEventListener("DOMContentLoaded", function () { syncMatch(); });
+  document.body.addEventListener("htmx:afterSwap", function () { syncMatch(); });
+})();
+
+/* -- shell: header (switcher, tabs, time zone, invitation badge) ------------------------------ */
+(function () {
+  "use strict";
+
+  // The switcher: Escape or a click elsewhere closes it; with many organizations a search
+  // field filters them (typing filters, Enter opens the only match).
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     document.querySelectorAll("details.switcher[open]").forEach(function (d) {
@@ -29,38 +295,83 @@
       if (!d.contains(event.target)) d.open = false;
     });
   });
-})();
-
-// Dialogs: a link with data-dialog-open opens its <dialog> (without JavaScript the link
-// leads to a page with the same form). Focus goes into the dialog and back to the opener.
-(function () {
-  "use strict";
-  var opener = null;
-  document.addEventListener("click", function (event) {
-    var open = event.target.closest("[data-dialog-open]");
-    if (open) {
-      var dialog = document.getElementById(open.getAttribute("data-dialog-open"));
-      if (dialog && dialog.showModal) {
-        event.preventDefault();
-        opener = open;
-        dialog.showModal();
-        var field = dialog.querySelector("input:not([type=hidden]), button");
-        if (field) field.focus();
-      }
-      return;
-    }
-    var close = event.target.closest("[data-dialog-close]");
-    if (close && close.closest("dialog")) {
-      event.preventDefault();
-      close.closest("dialog").close();
-    }
-  });
-  document.addEventListener("close", function (event) {
-    if (event.target.tagName === "DIALOG" && opener) {
-      opener.focus();
-      opener = null;
+  function visibleItems(switcher) {
+    return Array.prototype.filter.call(switcher.querySelectorAll("#switcher-list > li[data-name]"), function (li) { return !li.hidden; });
+  }
+  document.addEventListener("toggle", function (event) {
+    var switcher = event.target;
+    if (!switcher.matches || !switcher.matches("details.switcher") || !switcher.open) return;
+    var search = switcher.querySelector("[data-switcher-search]");
+    if (search) {
+      search.hidden = false;
+      search.querySelector("input").focus();
     }
   }, true);
+  document.addEventListener("input", function (event) {
+    if (event.target.id !== "switcher-filter") return;
+    var switcher = event.target.closest("details.switcher");
+    var words = event.target.value.trim().toLowerCase();
+    switcher.querySelectorAll("#switcher-list > li[data-name]").forEach(function (li) {
+      li.hidden = !!words && li.getAttribute("data-name").indexOf(words) < 0;
+    });
+    switcher.querySelector("[data-switcher-none]").hidden = visibleItems(switcher).length > 0;
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.target.id !== "switcher-filter") return;
+    var items = visibleItems(event.target.closest("details.switcher"));
+    if (event.key === "Enter") {
+      event.preventDefault();
+      if (items.length) items[0].querySelector("a").click();
+    } else if (event.key === "ArrowDown" && items.length) {
+      event.preventDefault();
+      items[0].querySelector("a").focus();
+    }
+  });
+
+  // Tabs wider than the screen: the current one scrolls into view, and the edges fade where
+  // there is more (classes for app.css).
+  function hintTabs() {
+    document.querySelectorAll(".tabs").forEach(function (tabs) {
+      var more = tabs.scrollWidth - tabs.clientWidth;
+      tabs.classList.toggle("tabs-more-start", tabs.scrollLeft > 2);
+      tabs.classList.toggle("tabs-more-end", more - tabs.scrollLeft > 2);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".tabs [aria-current=page]").forEach(function (tab) {
+      var tabs = tab.closest(".tabs");
+      tabs.scrollLeft = Math.max(0, tab.offsetLeft - (tabs.clientWidth - tab.offsetWidth) / 2);
+    });
+    hintTabs();
+    document.querySelectorAll(".tabs").forEach(function (tabs) { tabs.addEventListener("scroll", hintTabs, { passive: true }); });
+  });
+  window.addEventListener("resize", hintTabs);
+
+  // The viewer's time zone, for the server to show times in (ViewerTimeZoneMiddleware);
+  // from the next page on.
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && /^[A-Za-z0-9_\/+-]{1,64}$/.test(zone) && document.cookie.indexOf("tz=" + zone) < 0) {
+      document.cookie = "tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
+    }
+  } catch (e) { /* no Intl: times stay in UTC */ }
+
+  // The invitation badge, when the page could not know the count without asking.
+  document.addEventListener("DOMContentLoaded", function () {
+    var link = document.querySelector("#invitations-link[data-load-badge]");
+    if (!link || !window.fetch || !window.DOMParser) return;
+    fetch(link.getAttribute("data-load-badge"), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        var fresh = html && new DOMParser().parseFromString(html, "text/html").getElementById("invitations-link");
+        if (fresh && !fresh.hasAttribute("data-load-badge")) {
+          if (link.hasAttribute("aria-current")) fresh.setAttribute("aria-current", "page");
+          else fresh.removeAttribute("aria-current");
+          link.replaceWith(fresh);
+        }
+      })
+      .catch(function () { /* the link works without its badge */ });
+  });
 })();
 
 // -- invitations page: the invite dialog and the result of a batch --------------------------

@@ -74,6 +74,17 @@ def sign_in(page, live_server, email: str) -> None:
     page.wait_for_url(live_server.url + "/")
 
 
+def confirm_in_dialog(page) -> None:
+    """Accept the portal's confirmation <dialog> (app.js), which replaced the browser's
+    confirm(): it must name what happens, so it must be open and say something."""
+    from playwright.sync_api import expect
+
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(".confirm-text")).not_to_be_empty()
+    dialog.get_by_role("button", name="Confirm").click()
+
+
 @pytest.fixture
 def no_js_page(browser) -> Iterator:
     context = browser.new_context(

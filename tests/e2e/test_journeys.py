@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from logto_emulator import defaults as dev_defaults
 from logto_emulator.state import Invitation, now_ms
+from tests.e2e.conftest import confirm_in_dialog
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -170,15 +171,15 @@ def test_alice_promotes_carol_removes_dave_and_manages_invitations(
     expect(
         page.locator("tr", has_text="carol@example.com").locator(".role", has_text="admin")
     ).to_be_visible()
-    page.once("dialog", lambda d: d.accept())
     page.locator("tr", has_text="dave@example.com").get_by_role("link", name="Remove").click()
+    confirm_in_dialog(page)
     expect(page.locator("tr", has_text="dave@example.com")).to_have_count(0)
     look(page, "members-after")
 
     page.goto(f"{live_server.url}/orgs/{zeta.id}/invitations/")
     look(page, "invitations-pending")
-    page.once("dialog", lambda d: d.accept())
     page.locator("tr", has_text="erin@example.com").get_by_role("button", name="Revoke").click()
+    confirm_in_dialog(page)
     # The list shows pending invitations: the revoked one leaves it.
     expect(page.locator("tr", has_text="erin@example.com")).to_have_count(0)
     page.locator("tr", has_text="frank@example.com").get_by_role("button", name="Resend").click()

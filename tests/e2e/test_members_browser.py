@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from logto_emulator.state import MfaVerification
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import confirm_in_dialog, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,8 +61,8 @@ def test_alice_manages_members(live_server, live_emulator, page, screenshot):
     bob_id = state.user_by_email("bob@example.com").id
     assert state.role_by_name("admin").id in acme.members[bob_id]
 
-    page.once("dialog", lambda dialog: dialog.accept())
     page.locator("tr", has_text="bob@example.com").get_by_role("link", name="Remove").click()
+    confirm_in_dialog(page)
     expect(page.locator("tr", has_text="bob@example.com")).to_have_count(0)
     assert bob_id not in acme.members
 

@@ -68,7 +68,7 @@ def test_logto_unreachable_at_the_callback_gives_a_clear_page(client, emulator):
     emulator.set_fault("oidc.token", status=503)
     response = client.get(emulator_path(callback))
     assert response.status_code == 503
-    assert "could not reach Logto" in response.content.decode()
+    assert "could not reach our sign-in service" in response.content.decode()
     assert_not_signed_in(client)
 
 
@@ -78,7 +78,7 @@ def test_logto_unreachable_on_the_dashboard_gives_a_clear_page(client, emulator)
     response = client.get("/")
     assert response.status_code == 503
     body = response.content.decode()
-    assert "could not reach Logto" in body
+    assert "could not reach our sign-in service" in body
     assert "Traceback" not in body
     # GETs are retried (2 retries) before giving up.
     assert emulator.calls_to("users.organizations") == 3
@@ -91,7 +91,7 @@ def test_logto_down_on_the_dashboard_over_a_dead_socket(client, emulator, settin
     )
     response = client.get("/")
     assert response.status_code == 503
-    assert "could not reach Logto" in response.content.decode()
+    assert "could not reach our sign-in service" in response.content.decode()
 
 
 def test_htmx_requests_are_sent_to_logto_for_a_silent_refresh(client, emulator):

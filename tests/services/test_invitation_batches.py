@@ -128,7 +128,7 @@ def test_an_outage_that_lasts_fails_the_address_with_nothing_sent(emulator, acme
     emulator.set_fault("invitations.create", status=503)
     batch = start(alice, acme, emulator, ["dave@example.com", "erin@example.com"])
     assert [(i.status, i.reason, i.attempts) for i in batch.items.all()] == [
-        ("failed", "Logto could not be reached; nothing was sent", 4)
+        ("failed", "our sign-in service could not be reached; nothing was sent", 4)
     ] * 2
     assert emulator.state.invitations == {} and mail.outbox == []
     assert AuditEvent.objects.filter(action="invitation.sent", outcome="failure").count() == 2

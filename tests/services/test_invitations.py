@@ -140,7 +140,7 @@ def test_a_batch_reports_every_address_and_one_failure_loses_none(emulator, acme
     reasons = {o.email: o.reason for o in outcomes}
     assert reasons["bob@example.com"] == "already a member"
     assert reasons["not-an-email"] == "not a valid email address"
-    assert reasons["two@example.com"] == "Logto did not accept it (Injected fault (422).)"
+    assert reasons["two@example.com"] == "it was not accepted (Injected fault (422).)"
     assert len(mail.outbox) == 2
 
 

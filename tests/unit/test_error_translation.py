@@ -32,7 +32,7 @@ def test_a_failed_write_becomes_the_right_refusal(logto_error, kind, status):
 
 def test_refused_input_is_the_users_to_fix_and_says_why():
     refusal = refusal_from(InvalidInput("name must not be blank"), "the change")
-    assert refusal.message == "Logto did not accept the change: name must not be blank"
+    assert refusal.message == "The change was not accepted: name must not be blank"
 
 
 @pytest.mark.parametrize(
@@ -56,5 +56,5 @@ def test_each_error_has_one_status(error, status):
 
 def test_operators_problems_never_show_their_details_to_users():
     sentence, status = error_sentence(AuthError("token rejected: invalid_client secret=abc"))
-    assert "secret" not in sentence and "misconfigured" in sentence
+    assert "secret" not in sentence and "not set up correctly" in sentence
     assert status == 503

@@ -205,7 +205,7 @@ def test_adding_someone_without_a_logto_account(staff_client, emulator, acme):
         f"/admin/logto/organizations/{acme.id}/",
         {"action": "add_member", "email": "ghost@example.com"},
     )
-    assert "send them an invitation instead" in flashes(response)[0]
+    assert "invite them instead" in flashes(response)[0]
 
 
 def test_the_last_admin_rule_holds_for_staff(staff_client, emulator, acme):

@@ -73,7 +73,7 @@ def test_logto_down_while_creating_keeps_the_form(client, emulator):
     response = client.post("/orgs/new/", {"name": "Zeta", "description": "still here"})
     assert response.status_code == 503
     body = response.content.decode()
-    assert "could not reach Logto" in body
+    assert "could not reach our sign-in service" in body
     assert 'value="Zeta"' in body and "still here" in body
 
 
@@ -354,7 +354,7 @@ def test_htmx_failure_toasts_when_logto_is_down(client, emulator, acme):
     response = client.get(f"/orgs/{acme.id}/", headers=HTMX)
     assert response.status_code == 503
     [toast] = json.loads(response["HX-Trigger"])["messages"]
-    assert "could not reach Logto" in toast["message"]
+    assert "could not reach our sign-in service" in toast["message"]
 
 
 def test_the_dashboard_offers_the_last_used_organization_first(client, emulator, acme):
