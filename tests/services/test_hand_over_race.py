@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from threading import Barrier
-
 import pytest
 
 from orgportal.models import AuditEvent
-from orgportal.services.errors import ApplicationError
 from orgportal.services.organizations import organization_hand_over_and_leave
 from tests.conftest import local_user
+from tests.races import admins, race
 
 # Each thread is its own request with its own connection to the test database.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(*changes):
-    """Start the changes at the same moment; each ends in None or the refusal it raised."""
-    barrier = Barrier(len(changes))
-
-    def run(change):
-        barrier.wait()
-        try:
-            change()
-        except ApplicationError as error:
-            return error
-        return None
-
-    with ThreadPoolExecutor(len(changes)) as pool:
-        return list(pool.map(run, changes))
-
-
-def admins(emulator, acme) -> list[str]:
-    admin = emulator.state.role_by_name("admin").id
-    return [uid for uid, roles in acme.members.items() if admin in roles]
 
 
 @pytest.fixture
