@@ -590,7 +590,7 @@ def test_without_a_first_look_at_logto_every_address_fails_and_nothing_is_made(
     emulator.set_fault("invitations.list", status=503)
     batch = start(alice, acme, emulator, ["dave@example.com", "erin@example.com"])
     assert [(i.status, i.reason) for i in batch.items.all()] == [
-        ("failed", "Logto could not be reached; nothing was sent")
+        ("failed", "our sign-in service could not be reached; nothing was sent")
     ] * 2
     assert emulator.calls_to("invitations.create") == 0
     assert emulator.state.invitations == {}
