@@ -495,6 +495,5 @@ def resume_after_switch(request: HtmxRequest) -> HttpResponse | None:
 
 @login_required
 def my_invitations_page(request: AuthenticatedRequest) -> HttpResponse:
-    return render(
-        request, "orgportal/invitations/mine.html", {"views": my_invitations(actor=request.user)}
-    )
+    views, _ = together(lambda: my_invitations(actor=request.user), header_read(request))
+    return render(request, "orgportal/invitations/mine.html", {"views": views})
