@@ -87,12 +87,21 @@ TIME_ZONE_COOKIE = "tz"
 
 
 @cache
-def known_time_zone(name: str) -> zoneinfo.ZoneInfo | None:
-    """The zone called `name` when it is a real IANA zone, else None (the cookie is typed by
-    anyone)."""
-    if not name or len(name) > 64 or name not in zoneinfo.available_timezones():
-        return None
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+@cache
+def _zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
+
+
+def known_time_zone(name: str) -> zoneinfo.ZoneInfo | None:
+    """The zone called `name` when it is a real IANA zone, else None. The cookie is typed by
+    anyone: only the few hundred real names are ever kept in memory."""
+    if not name or len(name) > 64 or name not in _zone_names():
+        return None
+    return _zone(name)
 
 
 class ViewerTimeZoneMiddleware:

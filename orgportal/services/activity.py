@@ -13,12 +13,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
-from django.utils.translation import ngettext
 
 from orgportal.models import AuditEvent, User
+from orgportal.times import relative_time
 
 STAFF_PREFIX = "staff: "  # how `audit._label` marks staff acting from the admin
 
@@ -86,6 +85,9 @@ def activity_people(*, organization_id: str) -> list[tuple[int, str]]:
 
 
 def _person_option(person: User) -> str:
+    if person.is_staff:
+        # The product's support staff: customers see that it was staff, not their address.
+        return _("{name} (staff)").format(name=person.name or _("Support"))
     if person.name and person.email:
         return f"{person.name} ({person.email})"
     return person.display_name
@@ -429,36 +431,17 @@ def _humanized(action: str) -> str:
     return words or _("unnamed")
 
 
-def relative_time(moment: datetime, now: datetime) -> str:
-    """How long ago, as people say it; older than a week, the day itself."""
-    seconds = (now - moment).total_seconds()
-    if seconds < 60:
-        return _("just now")
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return ngettext("%(n)d minute ago", "%(n)d minutes ago", minutes) % {"n": minutes}
-    hours = minutes // 60
-    if hours < 24:
-        return ngettext("%(n)d hour ago", "%(n)d hours ago", hours) % {"n": hours}
-    local_day, today = timezone.localdate(moment), timezone.localdate(now)
-    days = (today - local_day).days
-    if days <= 1:
-        return _("yesterday")
-    if days < 7:
-        return ngettext("%(n)d day ago", "%(n)d days ago", days) % {"n": days}
-    shape = "j M" if local_day.year == today.year else "j M Y"
-    return _("on %(day)s") % {"day": date_format(local_day, shape)}
-
-
 # -- CSV ------------------------------------------------------------------------------------
 CSV_COLUMNS = ("time", "actor", "action", "sentence", "target", "outcome")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_STARTS = ("=", "+", "-", "@", "|", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def csv_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text: one that starts like a formula gets a leading
+    """A cell a spreadsheet shows as text: one that starts like a formula (after any leading
+    blanks or line breaks, which spreadsheets skip; full-width signs included) gets a leading
     apostrophe, so opening the export never runs what someone typed into a name."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    risky = value[:1] in ("\t", "\r") or value.lstrip().startswith(_FORMULA_STARTS)
+    return "'" + value if risky else value
 
 
 class _Line:

@@ -6,6 +6,8 @@ body (`orgportal.api.errors`): the status belongs to the caller's protocol, not 
 
 from __future__ import annotations
 
+import logging
+
 from orgportal.logto.errors import (
     AuthError,
     LogtoError,
@@ -14,6 +16,8 @@ from orgportal.logto.errors import (
     RateLimited,
     Unavailable,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class ApplicationError(Exception):
@@ -100,4 +104,8 @@ def refusal_from(error: LogtoError, doing: str) -> ApplicationError:
         return ServiceUnavailable(logto_failure_sentence(error))
     if isinstance(error, NotFound):
         return Gone(f"We could not apply {doing}: it no longer exists.")
-    return ApplicationError(f"{doing[:1].upper()}{doing[1:]} was not accepted: {error.message}")
+    # Logto's own message is for developers (English, codes): logged, not shown.
+    logger.warning("Logto refused %s: %s (%s)", doing, error.message, error.code)
+    return ApplicationError(
+        f"{doing[:1].upper()}{doing[1:]} was not accepted. Check what you entered and try again."
+    )

@@ -127,10 +127,19 @@ def invitation_accept(*, actor: User, invitation_id: str) -> Invitation:
     """Accept: Logto adds the member with the invitation's roles."""
     invitation = _invitation(invitation_id)
     _invitee_check(actor, invitation)
+    named = _NamedWhenRecorded(invitation.organization_id)
+    try:
+        return _accept(actor, invitation, named)
+    finally:
+        named.wait()  # nothing of the request runs on after it
+
+
+def _accept(actor: User, invitation: Invitation, named: _NamedWhenRecorded) -> Invitation:
+    invitation_id = invitation.id
     with audited(
         actor=actor,
         # Its name is only needed for the audit trail: read while Logto accepts.
-        organization=_NamedWhenRecorded(invitation.organization_id),
+        organization=named,
         action="invitation.accepted",
         target_type="invitation",
         target_id=invitation_id,
@@ -177,6 +186,9 @@ class _NamedWhenRecorded:
             return self._name.result() or self.id
         except LogtoError:
             return self.id
+
+    def wait(self) -> None:
+        self._name.wait()
 
 
 def invitation_decline(*, actor: User, invitation_id: str) -> Invitation:

@@ -30,9 +30,12 @@ def test_a_failed_write_becomes_the_right_refusal(logto_error, kind, status):
     assert error_status(refusal) == status
 
 
-def test_refused_input_is_the_users_to_fix_and_says_why():
-    refusal = refusal_from(InvalidInput("name must not be blank"), "the change")
-    assert refusal.message == "The change was not accepted: name must not be blank"
+def test_refused_input_is_the_users_to_fix_without_the_services_own_words():
+    refusal = refusal_from(
+        InvalidInput("name must not be blank", code="guard.invalid_input"), "the change"
+    )
+    assert refusal.message == ("The change was not accepted. Check what you entered and try again.")
+    assert "guard" not in refusal.message and "blank" not in refusal.message
 
 
 @pytest.mark.parametrize(

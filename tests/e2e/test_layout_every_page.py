@@ -1,0 +1,108 @@
+"""Every page, at a phone's and two desktops' widths, with data that stresses a layout: no page
+scrolls sideways, and no button or row action is outside the screen or cut by its box."""
+
+from __future__ import annotations
+
+import pytest
+
+from logto_emulator.state import Invitation, new_id, now_ms
+from tests.e2e.conftest import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = (375, 1280, 1440)
+LONG_NAME = ("Internationale Gesellschaft für außerordentlich lange Organisationsnamen " * 3)[:120]
+
+# Buttons and links styled as buttons, and the row actions of tables, that are on the page
+# (not in a closed dialog or menu) and are outside the viewport or clipped by an ancestor that
+# hides or scrolls its overflow.
+OFF_SCREEN = """
+() => {
+  const problems = [];
+  const targets = document.querySelectorAll(
+    'main button, main .button, main input[type=submit], main .row-actions a, .topbar button'
+  );
+  for (const el of targets) {
+    if (el.closest('dialog:not([open]), details:not([open]) > :not(summary), [hidden]')) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;  // not shown at this width
+    const label = (el.textContent || el.value || el.getAttribute('aria-label') || '').trim();
+    if (box.left < -1 || box.right > window.innerWidth + 1) {
+      const span = `${Math.round(box.left)}..${Math.round(box.right)}`;
+      problems.push(`"${label}" is outside the screen (${span})`);
+      continue;
+    }
+    for (let parent = el.parentElement; parent; parent = parent.parentElement) {
+      const style = getComputedStyle(parent);
+      if (style.overflowX === 'visible') continue;
+      const outer = parent.getBoundingClientRect();
+      if (box.left < outer.left - 1 || box.right > outer.right + 1) {
+        problems.push(`"${label}" is cut by ${parent.tagName.toLowerCase()}.${parent.className}`);
+        break;
+      }
+    }
+  }
+  if (document.scrollingElement.scrollWidth > window.innerWidth + 1) {
+    problems.push(`the page scrolls sideways (${document.scrollingElement.scrollWidth}px)`);
+  }
+  return problems;
+}
+"""
+
+
+@pytest.fixture
+def crowded(live_emulator):
+    """62 members, 30 pending invitations, 14 organizations (one with a 120-character name)."""
+    state = live_emulator.state
+    alice = state.user_by_email("alice@example.com")
+    acme = next(o for o in state.organizations.values() if o.name == "Acme")
+    for n in range(60):
+        user = state.add_user(
+            f"a.very.long.address.number.{n:02}@subsidiary.example.com", "pw", name=f"Person {n}"
+        )
+        state.add_member(acme, user, ["member"])
+    member = state.role_by_name("member").id
+    for n in range(30):
+        invitation = Invitation(
+            id=new_id(21),
+            invitee=f"invited.person.with.a.long.name.{n:02}@example.com",
+            organization_id=acme.id,
+            expires_at=now_ms() + 7 * 86_400_000,
+            inviter_id=alice.id,
+            role_ids=[member],
+        )
+        state.invitations[invitation.id] = invitation
+    long = state.add_organization(LONG_NAME)
+    state.add_member(long, alice, ["admin"])
+    for n in range(12):
+        state.add_member(state.add_organization(f"Team {n:02}"), alice, ["member"])
+    return acme, long
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_page_scrolls_sideways_or_hides_an_action(live_server, page, crowded, width):
+    acme, long = crowded
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, live_server, "alice@example.com")
+    pages = [
+        "/",
+        "/invitations/",
+        "/orgs/new/",
+        f"/orgs/{acme.id}/",
+        f"/orgs/{acme.id}/members/",
+        f"/orgs/{acme.id}/invitations/",
+        f"/orgs/{acme.id}/settings/",
+        f"/orgs/{acme.id}/activity/",
+        f"/orgs/{acme.id}/leave/",
+        f"/orgs/{acme.id}/delete/",
+        f"/orgs/{long.id}/",
+        f"/orgs/{long.id}/members/",
+    ]
+    problems = {}
+    for path in pages:
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        found = page.evaluate(OFF_SCREEN)
+        if found:
+            problems[path] = found
+    assert not problems, problems
