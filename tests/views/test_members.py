@@ -230,7 +230,6 @@ def test_my_own_picture_in_the_top_bar_is_checked_too(client, emulator, acme):
     )
 
 
-
 def test_back_button_after_htmx_lost_its_cache_gets_the_whole_page(client, emulator, acme):
     login_as(client, emulator, "alice@example.com")
     restore = {**HTMX, "HX-History-Restore-Request": "true"}
