@@ -565,14 +565,15 @@
     var form = event.target.closest("[data-roles-form]");
     if (form) closeEditor(form.getAttribute("data-roles-form"));
   });
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    var form = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var saved = form && form.getAttribute && form.getAttribute("data-roles-form");
+    var link = saved && opener(saved);
+    if (link) link.focus();
+  });
   document.body.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
     if (!event.detail.successful || !elt.getAttribute) return;
-    var saved = elt.getAttribute("data-roles-form");
-    if (saved) {
-      var link = opener(saved);
-      if (link) link.focus();
-    }
     // A removed member's editor row goes with their row.
     var removed = /\/members\/([^/]+)\/remove\/$/.exec(elt.getAttribute("hx-post") || "");
     if (removed && editorRow(removed[1])) editorRow(removed[1]).remove();
