@@ -308,6 +308,27 @@ def member_remove_view(request: OrganizationRequest, org_id: str, user_id: str) 
 @organization_view()
 @require_POST
 def members_bulk_view(request: OrganizationRequest, org_id: str) -> HttpResponse:
+    user_ids = list(dict.fromkeys(request.POST.getlist("members")))
+    # The bulk bar's removal, sent without JavaScript (with it, the confirm dialog asked):
+    # a page asks first, and its form sends the removal itself (without `ask`).
+    if (
+        request.POST.get("ask") == "1"
+        and not request.htmx
+        and request.POST.get("action") == "remove"
+        and user_ids
+        and can_remove_members(request.access)
+    ):
+        state = _list_state(request)
+        return render(
+            request,
+            "orgportal/members/bulk_remove.html",
+            {
+                "access": request.access,
+                "user_ids": user_ids,
+                "action_url": request.get_full_path(),
+                "back_url": _members_page_url(org_id, state),
+            },
+        )
     try:
         outcomes = members_bulk(
             actor=request.user,

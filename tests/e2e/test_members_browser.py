@@ -295,3 +295,16 @@ def test_members_without_javascript(live_server, live_emulator, no_js_page):
     expect(
         page.locator("tr", has_text="bob@example.com").locator(".role", has_text="admin")
     ).to_have_count(0)
+
+    # The bulk bar shows once a row is selected (CSS alone), and a removal asks on a page.
+    expect(page.locator("#bulk-form")).to_be_hidden()
+    page.get_by_label("Select Bob Member").check()
+    expect(page.locator("#bulk-form")).to_be_visible()
+    page.get_by_label("With selected").select_option("remove")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("heading", name="Remove 1 member from Acme?")).to_be_visible()
+    bob_id = live_emulator.state.user_by_email("bob@example.com").id
+    assert bob_id in acme.members
+    page.get_by_role("button", name="Remove 1 member").click()
+    expect(page.get_by_text("Done for 1 of 1 selected.")).to_be_visible()
+    assert bob_id not in acme.members

@@ -334,3 +334,24 @@ def test_without_javascript_the_page_after_a_role_change_offers_its_undo_once(
     assert acme.members[bob_id] == [rid(emulator, "member")]
     page = client.get(back).content.decode()
     assert "Roles of bob@example.com put back." in page and "member-undo" not in page
+
+
+def test_without_javascript_removing_several_asks_on_a_page_first(client, emulator, acme, many):
+    ids = [emulator.state.user_by_email(f"user{n:02}@example.com").id for n in range(12)]
+    login_as(client, emulator, "alice@example.com")
+    url = f"/orgs/{acme.id}/members/bulk/?q=user&page_size=50"
+    asked = client.post(url, {"action": "remove", "members": ids, "ask": "1"})  # the bulk bar
+    body = asked.content.decode()
+    assert asked.status_code == 200 and "Remove 12 members from Acme?" in body
+    assert all(user_id in acme.members for user_id in ids)  # nothing yet
+    assert f'href="/orgs/{acme.id}/members/?q=user&amp;page_size=50"' in body  # Cancel
+    assert body.count('name="members"') == 12 and 'name="ask"' not in body
+
+    done = client.post(url, {"action": "remove", "members": ids})  # the page's form
+    assert "Done for 12 of 12 selected." in done.content.decode()
+    assert not any(user_id in acme.members for user_id in ids)
+
+    client.logout()
+    login_as(client, emulator, "bob@example.com")  # may not remove anyone: refused, not asked
+    refused = client.post(url, {"action": "remove", "members": [ids[0]], "ask": "1"})
+    assert refused.status_code == 403
