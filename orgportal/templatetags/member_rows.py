@@ -163,7 +163,7 @@ def _actions(member: Member, rows: MemberRows) -> str:
             f'hx-post="{url}/remove/" hx-target="closest tr" '
             f'data-confirm="Remove {label} from {organization}?" '
             'data-confirm-detail="They lose access to the organization until someone invites '
-            'them again. Their account stays." data-confirm-accept="Remove" data-confirm-danger '
+            'them again. Their account stays." data-confirm-danger '
             f'aria-label="Remove {label}">Remove</a>'
         )
     return "".join(links)

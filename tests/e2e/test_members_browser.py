@@ -181,7 +181,7 @@ def test_alice_manages_members(live_server, live_emulator, page, screenshot):
     expect(page.locator("#confirm-dialog .confirm-text")).to_have_text(
         "Remove bob@example.com from Acme?"
     )
-    page.locator("#confirm-dialog").get_by_role("button", name="Remove").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="Confirm").click()
     expect(page.locator("tr", has_text="bob@example.com")).to_have_count(0)
     assert bob_id not in acme.members
 
