@@ -38,6 +38,16 @@ def add_sixty_members(emulator, org):
     return nameless
 
 
+def staggered_rows(page) -> list[str]:
+    """Rows of the table whose cells do not end at the same line (their borders stagger)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('#member-table tbody tr')].filter((row) => {
+          const bottoms = [...row.cells].map((cell) => Math.round(cell.getBoundingClientRect().bottom));
+          return Math.max(...bottoms) - Math.min(...bottoms) > 1;
+        }).map((row) => row.id)"""
+    )
+
+
 def misplaced_actions(page) -> list[str]:
     """Row actions (Change roles, Remove) not wholly inside the viewport and the table's box,
     and whether that box needs scrolling sideways to show them."""
@@ -85,6 +95,8 @@ def test_every_row_action_is_on_screen_with_62_long_named_members(
         "getComputedStyle(document.querySelector('#member-table tbody tr')).display"
     )
     assert (cards == "grid") == (width < 640)
+    if width >= 640:
+        assert staggered_rows(page) == []
     # A member without a name: their address once, as their name; signed in "just now".
     row = page.locator(f"#member-{nameless.id}")
     expect(row.locator(".name")).to_have_text("no.name@example.com")
@@ -110,9 +122,13 @@ def test_every_row_action_is_on_screen_with_62_long_named_members(
     page.screenshot(path=str(ARTIFACTS / f"members-selected-screen-{width}.png"))
 
     row = page.locator("tr", has_text=f"{LONG_NAME} 05")
+    height = row.bounding_box()["height"]
     row.get_by_role("link", name=re.compile("^Change roles")).click()
     editor = page.locator("tr.roles-row")
     expect(editor.get_by_label("member", exact=True)).to_be_checked()
+    assert row.bounding_box()["height"] == height  # the editor leaves the member's row be
+    if width >= 640:
+        assert staggered_rows(page) == []
     assert misplaced_actions(page) == []
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     look(page, f"members-62-{width}-editor")
