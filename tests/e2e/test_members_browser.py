@@ -42,7 +42,7 @@ def staggered_rows(page) -> list[str]:
     """Rows of the table whose cells do not end at the same line (their borders stagger)."""
     return page.evaluate(
         """() => [...document.querySelectorAll('#member-table tbody tr')].filter((row) => {
-          const bottoms = [...row.cells].map((cell) => Math.round(cell.getBoundingClientRect().bottom));
+          const bottoms = [...row.cells].map((c) => Math.round(c.getBoundingClientRect().bottom));
           return Math.max(...bottoms) - Math.min(...bottoms) > 1;
         }).map((row) => row.id)"""
     )
