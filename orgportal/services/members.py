@@ -172,6 +172,14 @@ def _raise_member_gone(organization_id: str, label: str, sentence: str = "") -> 
 Target = tuple[LogtoUser, set[str]]  # a member and their role ids, as just read
 
 
+@dataclass(frozen=True)
+class RolesChange:
+    """A member's roles after a change, and the role ids they had before (to undo it)."""
+
+    member: Member
+    previous_role_ids: frozenset[str]
+
+
 def member_roles_set(
     *,
     actor: User,
@@ -182,6 +190,25 @@ def member_roles_set(
 ) -> Member:
     """Replace a member's roles. No escalation; the last member manager stays one.
     `target`: the member as the caller just read them (bulk actions read all at once)."""
+    return member_roles_change(
+        actor=actor,
+        organization_id=organization_id,
+        user_id=user_id,
+        role_ids=role_ids,
+        target=target,
+    ).member
+
+
+def member_roles_change(
+    *,
+    actor: User,
+    organization_id: str,
+    user_id: str,
+    role_ids: list[str],
+    target: Target | None = None,
+) -> RolesChange:
+    """`member_roles_set`, also saying which roles the member had before: the members page
+    offers to put them back (through this same function, so under the same rules)."""
     access = organization_access(user=actor, organization_id=organization_id)
     access.require(Perm.MANAGE_MEMBER, "You are not allowed to change members' roles here.")
     wanted = set(role_ids)
@@ -226,7 +253,8 @@ def member_roles_set(
                     _raise_member_gone(organization_id, label)
                 raise refusal_from(error, "the change") from error
     _forget_member(organization_id, user_id)
-    return Member(user=user, roles=tuple(RoleRef(rid, roles[rid].name) for rid in sorted(wanted)))
+    member = Member(user=user, roles=tuple(RoleRef(rid, roles[rid].name) for rid in sorted(wanted)))
+    return RolesChange(member=member, previous_role_ids=frozenset(current))
 
 
 # -- remove ---------------------------------------------------------------------------------

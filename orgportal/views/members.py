@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from functools import partial
 from urllib.parse import urlencode, urlsplit
@@ -30,7 +31,7 @@ from orgportal.services.members import (
     member_list,
     member_page_read,
     member_remove,
-    member_roles_set,
+    member_roles_change,
     members_bulk,
 )
 from orgportal.services.mfa import (
@@ -40,7 +41,7 @@ from orgportal.services.mfa import (
     mfa_status_of_member_page,
 )
 from orgportal.services.template import template_roles
-from orgportal.templatetags.member_rows import MemberRows
+from orgportal.templatetags.member_rows import MemberRows, member_label
 from orgportal.views.common import render_page_or_partial
 from orgportal.views.decorators import (
     OrganizationRequest,
@@ -137,10 +138,23 @@ def _members_reads(request: HttpRequest, org_id: str) -> list[Callable[[], objec
     ]
 
 
+# Without JavaScript a role change leads back to the members page, which offers its Undo once
+# (a form with the previous roles); with JavaScript the toast carries it.
+_UNDO_SESSION_KEY = "members_roles_undo"
+
+
 @organization_view(prefetch=_members_reads)
 @require_safe
 def members_page(request: OrganizationRequest, org_id: str) -> HttpResponse:
     context = _members_context(request, org_id, _list_state(request))
+    if not request.htmx:
+        undo = request.session.pop(_UNDO_SESSION_KEY, None)
+        if undo and undo.get("organization_id") == org_id:
+            context["undo"] = {
+                **undo,
+                "url": reverse("orgportal:member_roles", args=[org_id, undo["user_id"]]),
+                "next": request.get_full_path(),
+            }
     return render_page_or_partial(
         request, "orgportal/members/list.html", context, partial="member-table"
     )
@@ -162,10 +176,13 @@ def _back(request: OrganizationRequest, org_id: str) -> str:
 @organization_view(Perm.MANAGE_MEMBER)
 @require_http_methods(["GET", "POST"])
 def member_roles(request: OrganizationRequest, org_id: str, user_id: str) -> HttpResponse:
+    """Change a member's roles. The answer offers an Undo: the same form with the roles they
+    had before (`undo=1`), which goes through the same rules and offers no Undo itself."""
     if request.method == "GET":
         return _role_editor(request, org_id, user_id)
+    undoing = request.POST.get("undo") == "1"
     try:
-        member = member_roles_set(
+        change = member_roles_change(
             actor=request.user,
             organization_id=org_id,
             user_id=user_id,
@@ -173,22 +190,52 @@ def member_roles(request: OrganizationRequest, org_id: str, user_id: str) -> Htt
         )
     except (ApplicationError, LogtoError) as error:
         return _refused(request, org_id, error)
-    label = member.user.primary_email or member.user.display_name
-    messages.success(request, f"Roles of {label} saved.")
+    member = change.member
+    label = member_label(member)
+    sentence = f"Roles of {label} put back." if undoing else f"Roles of {label} saved."
+    offer_undo = not undoing and change.previous_role_ids != member.role_ids
+    previous = sorted(change.previous_role_ids)
     back = _back(request, org_id)
     if not request.htmx:
+        if offer_undo:
+            request.session[_UNDO_SESSION_KEY] = {
+                "organization_id": org_id,
+                "user_id": user_id,
+                "sentence": sentence,
+                "label": label,
+                "role_ids": previous,
+            }
+        else:
+            messages.success(request, sentence)
         return HttpResponseRedirect(back)
     mfa = mfa_status_of([member.user.id]) if can_see_mfa_status(request.access) else {}
-    return render(
+    response = render(
         request,
-        "orgportal/members/list.html#member-row",
-        {"member": member, "rows": _member_rows(request, org_id, urlsplit(back).query, mfa)},
+        "orgportal/members/list.html#member-row-saved",
+        {
+            "member": member,
+            "rows": _member_rows(request, org_id, urlsplit(back).query, mfa),
+            "editor_open": not undoing,  # an Undo comes from the toast, not from the editor
+        },
     )
+    toast: dict[str, object] = {"message": sentence, "tags": "success"}
+    if offer_undo:
+        toast["undo"] = {
+            "url": reverse("orgportal:member_roles", args=[org_id, user_id]),
+            "values": {"roles": previous, "next": back, "undo": "1"},
+            "target": f"member-{user_id}",
+            "label": f"Undo the role change of {label}",
+        }
+    # The toast is this answer's only message (the messages middleware adds Django's only
+    # when there are some): it carries its Undo, which Django's messages cannot.
+    response["HX-Trigger"] = json.dumps({"messages": [toast]})
+    return response
 
 
 def _role_editor(request: OrganizationRequest, org_id: str, user_id: str) -> HttpResponse:
-    """The member's roles as a form: fetched into their row by "Change roles", or a page of
-    its own without JavaScript (which goes back to the members page it came from)."""
+    """The member's roles as a form: fetched by "Change roles" into a row under the member's,
+    or a page of its own without JavaScript (which goes back to the members page it came
+    from)."""
     member = member_get(actor=request.user, organization_id=org_id, user_id=user_id)
     if request.htmx:
         next_url = _current_path(request)
@@ -200,13 +247,15 @@ def _role_editor(request: OrganizationRequest, org_id: str, user_id: str) -> Htt
         {
             "access": request.access,
             "member": member,
+            "label": member_label(member),
             "roles": template_roles(),
             "grantable": grantable_role_ids(request.access),
             "roles_url": reverse("orgportal:member_roles", args=[org_id, user_id]),
             "next": next_url,
             "in_row": bool(request.htmx),
+            "columns": _member_rows(request, org_id, "", {}).column_count,
         },
-        partial="roles-editor",
+        partial="roles-row",
     )
 
 
@@ -259,6 +308,27 @@ def member_remove_view(request: OrganizationRequest, org_id: str, user_id: str) 
 @organization_view()
 @require_POST
 def members_bulk_view(request: OrganizationRequest, org_id: str) -> HttpResponse:
+    user_ids = list(dict.fromkeys(request.POST.getlist("members")))
+    # The bulk bar's removal, sent without JavaScript (with it, the confirm dialog asked):
+    # a page asks first, and its form sends the removal itself (without `ask`).
+    if (
+        request.POST.get("ask") == "1"
+        and not request.htmx
+        and request.POST.get("action") == "remove"
+        and user_ids
+        and can_remove_members(request.access)
+    ):
+        state = _list_state(request)
+        return render(
+            request,
+            "orgportal/members/bulk_remove.html",
+            {
+                "access": request.access,
+                "user_ids": user_ids,
+                "action_url": request.get_full_path(),
+                "back_url": _members_page_url(org_id, state),
+            },
+        )
     try:
         outcomes = members_bulk(
             actor=request.user,

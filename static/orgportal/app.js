@@ -442,3 +442,194 @@
     });
   });
 })();
+
+// -- members page (issue 17: 1, 6, 11): the bulk bar, the role editor's row, Undo --
+(function () {
+  "use strict";
+  var CHECKED = '#member-table input[name="members"]:checked';
+
+  // The bulk bar (shown by app.css while rows are selected) says how many, and the header's
+  // box selects the whole page.
+  function syncSelection() {
+    var table = document.getElementById("member-table");
+    if (!table) return;
+    var boxes = table.querySelectorAll('input[name="members"]');
+    var checked = table.querySelectorAll(CHECKED).length;
+    var count = table.querySelector("[data-bulk-count]");
+    if (count) count.textContent = checked ? checked + " selected" : "";
+    var all = table.querySelector("[data-select-page]");
+    if (all) {
+      all.hidden = boxes.length === 0;
+      all.checked = boxes.length > 0 && checked === boxes.length;
+      all.indeterminate = checked > 0 && checked < boxes.length;
+    }
+    var clear = table.querySelector("[data-bulk-clear]");
+    if (clear) clear.hidden = false;
+    syncRoleField();
+  }
+  function syncRoleField() {
+    var action = document.getElementById("bulk-action");
+    var role = document.querySelector("[data-bulk-role]");
+    if (action && role) role.hidden = action.value === "remove";
+  }
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("[data-select-page]")) {
+      document.querySelectorAll('#member-table input[name="members"]').forEach(function (box) {
+        box.checked = target.checked;
+      });
+    }
+    if (target.closest && target.closest("#member-table")) syncSelection();
+  });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest || !event.target.closest("[data-bulk-clear]")) return;
+    document.querySelectorAll(CHECKED).forEach(function (box) { box.checked = false; });
+    syncSelection();
+    var first = document.querySelector('#member-table input[name="members"]');
+    if (first) first.focus();
+  });
+  document.addEventListener("DOMContentLoaded", syncSelection);
+  document.body.addEventListener("htmx:afterSettle", syncSelection);
+
+  // The confirmation names what happens: "Remove 12 members from Acme?" (or the one member's
+  // address); without an action or a role nothing is sent, and a sentence says what is missing.
+  document.body.addEventListener("confirm:prepare", function (event) {
+    var form = event.target.closest && event.target.closest("#bulk-form");
+    if (!form) return;
+    var action = form.querySelector("#bulk-action").value;
+    var roleSelect = form.querySelector("#bulk-role");
+    var role = roleSelect && roleSelect.value ? roleSelect.options[roleSelect.selectedIndex].text : "";
+    var checked = document.querySelectorAll(CHECKED);
+    var organization = form.getAttribute("data-organization");
+    var who = checked.length === 1
+      ? checked[0].getAttribute("data-member-label")
+      : checked.length + " members";
+    var missing = !checked.length ? "Select at least one member."
+      : !action ? "Choose what to do with the selected members."
+      : action !== "remove" && !role ? "Choose the role to give." : "";
+    if (missing) {
+      event.preventDefault();
+      if (window.portalToast) window.portalToast(missing, "error");
+      var field = !action ? form.querySelector("#bulk-action") : roleSelect;
+      if (field && checked.length) field.focus();
+      return;
+    }
+    form.toggleAttribute("data-confirm-danger", action === "remove");
+    if (action === "remove") {
+      event.detail.text = "Remove " + who + " from " + organization + "?";
+      event.detail.detail = "They lose access to the organization until someone invites them again. Their accounts stay.";
+      event.detail.accept = "Remove";
+    } else if (action === "add_role") {
+      event.detail.text = "Give " + who + " the role " + role + "?";
+      event.detail.detail = "Their other roles stay.";
+      event.detail.accept = "Give role";
+    } else {
+      event.detail.text = "Make " + role + " the only role of " + who + "?";
+      event.detail.detail = "Their other roles are taken away.";
+      event.detail.accept = "Set role";
+    }
+  });
+
+  // The role editor opens in a row under the member's: once (a second click closes it), with
+  // the link marked expanded; Cancel or a save closes it and gives the focus back.
+  function editorRow(userId) { return document.getElementById("roles-" + userId); }
+  function opener(userId) {
+    return document.querySelector('[data-roles-open="' + CSS.escape(userId) + '"]');
+  }
+  function closeEditor(userId) {
+    var row = editorRow(userId);
+    if (row) row.remove();
+    var link = opener(userId);
+    if (link) { link.setAttribute("aria-expanded", "false"); link.focus(); }
+  }
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var link = event.detail.elt;
+    if (!link.hasAttribute || !link.hasAttribute("data-roles-open")) return;
+    if (editorRow(link.getAttribute("data-roles-open"))) {
+      event.preventDefault();
+      closeEditor(link.getAttribute("data-roles-open"));
+    }
+  });
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var link = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (link && link.hasAttribute && link.hasAttribute("data-roles-open")) {
+      link.setAttribute("aria-expanded", "true");
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var cancel = event.target.closest && event.target.closest("[data-roles-cancel]");
+    if (cancel) closeEditor(cancel.getAttribute("data-roles-cancel"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !event.target.closest) return;
+    var form = event.target.closest("[data-roles-form]");
+    if (form) closeEditor(form.getAttribute("data-roles-form"));
+  });
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    var form = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var saved = form && form.getAttribute && form.getAttribute("data-roles-form");
+    var link = saved && opener(saved);
+    if (link) link.focus();
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!event.detail.successful || !elt.getAttribute) return;
+    // A removed member's editor row goes with their row.
+    var removed = /\/members\/([^/]+)\/remove\/$/.exec(elt.getAttribute("hx-post") || "");
+    if (removed && editorRow(removed[1])) editorRow(removed[1]).remove();
+  });
+
+  // A role change's toast offers Undo: it posts the previous roles to the same address (the
+  // same rules apply) and the row shows them again. The shell shows the toast; this replaces
+  // it with one that has the button and stays while the pointer or the focus is on it.
+  document.body.addEventListener("messages", function (event) {
+    (event.detail.value || event.detail || []).forEach(function (m) {
+      if (m.undo) offerUndo(m);
+    });
+  });
+  function offerUndo(m) {
+    var region = document.getElementById("toasts");
+    if (!region) return;
+    var shown = Array.prototype.filter.call(region.querySelectorAll(".toast"), function (t) {
+      return t.firstChild && t.firstChild.textContent === m.message;
+    });
+    if (shown.length) shown[shown.length - 1].remove();
+    var toast = document.createElement("div");
+    toast.className = "toast toast-" + (m.tags || "success").split(" ")[0];
+    var words = document.createElement("span");
+    words.textContent = m.message;
+    var undo = document.createElement("button");
+    undo.type = "button";
+    undo.className = "toast-undo";
+    undo.textContent = "Undo";
+    undo.setAttribute("aria-label", m.undo.label || "Undo");
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close";
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "×";
+    toast.appendChild(words);
+    toast.appendChild(undo);
+    toast.appendChild(close);
+    region.appendChild(toast);
+    var timer = null;
+    function later() { clearTimeout(timer); timer = setTimeout(function () { toast.remove(); }, 10000); }
+    toast.addEventListener("mouseenter", function () { clearTimeout(timer); });
+    toast.addEventListener("focusin", function () { clearTimeout(timer); });
+    toast.addEventListener("mouseleave", later);
+    toast.addEventListener("focusout", later);
+    later();
+    close.addEventListener("click", function () { toast.remove(); });
+    undo.addEventListener("click", function () {
+      toast.remove();
+      var row = document.getElementById(m.undo.target);
+      htmx.ajax("POST", m.undo.url, {
+        source: row || document.body,
+        target: row || document.body,
+        swap: row ? "outerHTML" : "none",
+        values: m.undo.values,
+      });
+    });
+  }
+})();
+// -- end: members page --

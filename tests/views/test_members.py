@@ -235,3 +235,123 @@ def test_back_button_after_htmx_lost_its_cache_gets_the_whole_page(client, emula
     restore = {**HTMX, "HX-History-Restore-Request": "true"}
     body = client.get(f"/orgs/{acme.id}/members/?page=1", headers=restore).content.decode()
     assert "<html" in body and 'id="member-table"' in body
+
+
+# -- issue 17: names once, "just now", the bulk bar, a role change's Undo --------------------
+def row_of(body: str, user_id: str) -> str:
+    return body.split(f'<tr id="member-{user_id}">')[1].split("</tr>")[0]
+
+
+def test_a_member_without_a_name_is_named_by_their_address_once(client, emulator, acme):
+    from logto_emulator.state import now_ms
+
+    nameless = emulator.state.add_user("no.name@example.com", "pw")
+    nameless.last_sign_in_at = now_ms() - 5_000
+    emulator.state.add_member(acme, nameless, ["member"])
+    login_as(client, emulator, "alice@example.com")
+    row = row_of(client.get(f"/orgs/{acme.id}/members/").content.decode(), nameless.id)
+    assert re.sub(r'"[^"]*"', "", row).count("no.name@example.com") == 1  # text, not attributes
+    assert ">just now</time>" in row and "0 minutes" not in row
+
+
+def test_the_bulk_bar_chooses_nothing_in_advance_and_refuses_apply_without_a_role(
+    client, emulator, acme
+):
+    login_as(client, emulator, "alice@example.com")
+    body = client.get(f"/orgs/{acme.id}/members/").content.decode()
+    bar = body.split('id="bulk-form"')[1].split("</form>")[0]
+    assert re.findall(r'<option value="([^"]*)" selected>', bar) == ["", ""]  # action, role
+    assert "Apply this to the selected members?" not in body  # the question names what happens
+    bob_id = emulator.state.user_by_email("bob@example.com").id
+    refused = client.post(
+        f"/orgs/{acme.id}/members/bulk/",
+        {"members": [bob_id], "action": "set_role", "role": ""},
+        headers=HTMX,
+    )
+    assert refused.status_code == 422
+    assert json.loads(refused["HX-Trigger"])["messages"][0]["message"] == (
+        "Choose the role to give."
+    )
+    assert acme.members[bob_id] == [rid(emulator, "member")]
+
+
+def test_a_role_change_offers_an_undo_that_puts_the_roles_back(client, emulator, acme):
+    bob_id = emulator.state.user_by_email("bob@example.com").id
+    login_as(client, emulator, "alice@example.com")
+    url = f"/orgs/{acme.id}/members/{bob_id}/roles/"
+    saved = client.post(url, {"roles": [rid(emulator, "admin")]}, headers=HTMX)
+    assert acme.members[bob_id] == [rid(emulator, "admin")]
+    (toast,) = json.loads(saved["HX-Trigger"])["messages"]
+    assert toast["message"] == "Roles of bob@example.com saved."
+    assert toast["undo"]["url"] == url
+    assert toast["undo"]["values"]["roles"] == [rid(emulator, "member")]
+    body = saved.content.decode()
+    assert f'<tr id="roles-{bob_id}" hx-swap-oob="delete">' in body  # the editor closes
+
+    undone = client.post(url, toast["undo"]["values"], headers=HTMX)
+    assert acme.members[bob_id] == [rid(emulator, "member")]
+    (again,) = json.loads(undone["HX-Trigger"])["messages"]
+    assert again == {"message": "Roles of bob@example.com put back.", "tags": "success"}
+    assert 'class="role">member<' in undone.content.decode()
+
+
+def test_an_undo_is_refused_by_the_same_rules(client, emulator, acme):
+    bob_id = emulator.state.user_by_email("bob@example.com").id
+    alice_id = emulator.state.user_by_email("alice@example.com").id
+    login_as(client, emulator, "alice@example.com")
+    url = f"/orgs/{acme.id}/members/{bob_id}/roles/"
+    saved = client.post(url, {"roles": [rid(emulator, "admin")]}, headers=HTMX)
+    undo = json.loads(saved["HX-Trigger"])["messages"][0]["undo"]
+    client.logout()
+    login_as(client, emulator, "bob@example.com")  # now an admin, bob demotes alice
+    client.post(f"/orgs/{acme.id}/members/{alice_id}/roles/", {"roles": [rid(emulator, "member")]})
+    client.logout()
+    login_as(client, emulator, "alice@example.com")
+    refused = client.post(undo["url"], undo["values"], headers=HTMX)
+    assert refused.status_code == 403  # app.js: "You are not allowed to do this here."
+    assert acme.members[bob_id] == [rid(emulator, "admin")]
+
+
+def test_without_javascript_the_page_after_a_role_change_offers_its_undo_once(
+    client, emulator, acme
+):
+    bob_id = emulator.state.user_by_email("bob@example.com").id
+    login_as(client, emulator, "alice@example.com")
+    url = f"/orgs/{acme.id}/members/{bob_id}/roles/"
+    back = f"/orgs/{acme.id}/members/?q=bob"
+    saved = client.post(url, {"roles": [rid(emulator, "admin")], "next": back})
+    assert saved["Location"] == back
+    page = client.get(back).content.decode()
+    undo = page.split('class="message message-success member-undo"')[1].split("</div>")[0]
+    assert "Roles of bob@example.com saved." in undo
+    assert f'action="{url}"' in undo and 'name="undo" value="1"' in undo
+    assert f'name="roles" value="{rid(emulator, "member")}"' in undo
+    assert page.count("Roles of bob@example.com saved.") == 1  # not also as a message
+    assert "member-undo" not in client.get(back).content.decode()  # offered once
+
+    put_back = client.post(url, {"roles": [rid(emulator, "member")], "undo": "1", "next": back})
+    assert put_back["Location"] == back
+    assert acme.members[bob_id] == [rid(emulator, "member")]
+    page = client.get(back).content.decode()
+    assert "Roles of bob@example.com put back." in page and "member-undo" not in page
+
+
+def test_without_javascript_removing_several_asks_on_a_page_first(client, emulator, acme, many):
+    ids = [emulator.state.user_by_email(f"user{n:02}@example.com").id for n in range(12)]
+    login_as(client, emulator, "alice@example.com")
+    url = f"/orgs/{acme.id}/members/bulk/?q=user&page_size=50"
+    asked = client.post(url, {"action": "remove", "members": ids, "ask": "1"})  # the bulk bar
+    body = asked.content.decode()
+    assert asked.status_code == 200 and "Remove 12 members from Acme?" in body
+    assert all(user_id in acme.members for user_id in ids)  # nothing yet
+    assert f'href="/orgs/{acme.id}/members/?q=user&amp;page_size=50"' in body  # Cancel
+    assert body.count('name="members"') == 12 and 'name="ask"' not in body
+
+    done = client.post(url, {"action": "remove", "members": ids})  # the page's form
+    assert "Done for 12 of 12 selected." in done.content.decode()
+    assert not any(user_id in acme.members for user_id in ids)
+
+    client.logout()
+    login_as(client, emulator, "bob@example.com")  # may not remove anyone: refused, not asked
+    refused = client.post(url, {"action": "remove", "members": [ids[0]], "ask": "1"})
+    assert refused.status_code == 403
