@@ -65,7 +65,9 @@ class HtmxMessagesMiddleware:
                 trigger = {}
             if not isinstance(trigger, dict):
                 trigger = {}
-            trigger["messages"] = pending
+            # A view may have set its own toasts (with actions, e.g. Undo): keep them too.
+            earlier = trigger.get("messages")
+            trigger["messages"] = (earlier if isinstance(earlier, list) else []) + pending
             response["HX-Trigger"] = json.dumps(trigger)
         return response
 

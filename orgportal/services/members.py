@@ -258,6 +258,16 @@ def member_roles_change(
 
 
 # -- remove ---------------------------------------------------------------------------------
+def member_removal_label(*, actor: User, organization_id: str, user_id: str) -> str:
+    """Who a removal would remove, for its confirmation page: read from Logto, never taken
+    from the link (a crafted link must not show one name and remove another)."""
+    access = organization_access(user=actor, organization_id=organization_id)
+    if not can_remove_members(access):
+        raise NotAllowed("You are not allowed to remove members here.")
+    user, _ = _target(organization_id, user_id)
+    return _label(user, user_id)
+
+
 def member_remove(
     *, actor: User, organization_id: str, user_id: str, target: Target | None = None
 ) -> str:

@@ -31,3 +31,11 @@ def redirect_after_success(request: HtmxRequest, url: str) -> HttpResponse:
     if request.htmx:
         return HttpResponseClientRedirect(url)
     return HttpResponseRedirect(url)
+
+
+def int_param(value: str | None, default: int) -> int:
+    """A whole number from the query string; `default` for anything else (typed by anyone)."""
+    try:
+        return int(value or default)
+    except ValueError:
+        return default

@@ -51,6 +51,7 @@ from orgportal.services.invitee import (
 from orgportal.services.organization_names import organization_names
 from orgportal.services.template import template_roles
 from orgportal.services.users import identity_standing_prefetch
+from orgportal.views.common import int_param
 from orgportal.views.decorators import (
     AuthenticatedRequest,
     HtmxRequest,
@@ -87,11 +88,6 @@ WAIT_SECONDS = 1.5
 
 
 # -- the list: status, search, page ---------------------------------------------------------
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value or default)
-    except ValueError:
-        return default
 
 
 def _list_state(request: HttpRequest) -> dict:
@@ -101,7 +97,7 @@ def _list_state(request: HttpRequest) -> dict:
     return {
         "status": status if status in STATUS_FILTERS else DEFAULT_STATUS,
         "q": params.get("q", "").strip()[:INVITATION_SEARCH_MAX],
-        "page": max(_int(params.get("page"), 1), 1),
+        "page": max(int_param(params.get("page"), 1), 1),
     }
 
 

@@ -30,6 +30,7 @@ from orgportal.services.members import (
     member_get,
     member_list,
     member_page_read,
+    member_removal_label,
     member_remove,
     member_roles_change,
     members_bulk,
@@ -42,7 +43,7 @@ from orgportal.services.mfa import (
 )
 from orgportal.services.template import template_roles
 from orgportal.templatetags.member_rows import MemberRows, member_label
-from orgportal.views.common import render_page_or_partial
+from orgportal.views.common import int_param, render_page_or_partial
 from orgportal.views.decorators import (
     OrganizationRequest,
     organization_view,
@@ -50,19 +51,12 @@ from orgportal.views.decorators import (
 from orgportal.views.errors import error_sentence, refusal_response
 
 
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value or default)
-    except ValueError:
-        return default
-
-
 def _list_state(request: HttpRequest) -> dict:
     params = request.GET
-    page_size = _int(params.get("page_size"), DEFAULT_PAGE_SIZE)
+    page_size = int_param(params.get("page_size"), DEFAULT_PAGE_SIZE)
     return {
         "q": params.get("q", "")[:SEARCH_MAX],
-        "page": max(_int(params.get("page"), 1), 1),
+        "page": max(int_param(params.get("page"), 1), 1),
         "page_size": page_size if page_size in PAGE_SIZES else DEFAULT_PAGE_SIZE,
     }
 
@@ -286,14 +280,16 @@ def members_two_step(request: OrganizationRequest, org_id: str) -> HttpResponse:
 def member_remove_view(request: OrganizationRequest, org_id: str, user_id: str) -> HttpResponse:
     if request.method == "GET":
         # The confirmation page for browsers without JavaScript.
+        try:
+            label = member_removal_label(
+                actor=request.user, organization_id=org_id, user_id=user_id
+            )
+        except (ApplicationError, LogtoError) as error:
+            return _refused(request, org_id, error)
         return render(
             request,
             "orgportal/members/remove.html",
-            {
-                "access": request.access,
-                "user_id": user_id,
-                "label": request.GET.get("label", "")[:200],
-            },
+            {"access": request.access, "user_id": user_id, "label": label},
         )
     try:
         label = member_remove(actor=request.user, organization_id=org_id, user_id=user_id)

@@ -355,3 +355,11 @@ def test_without_javascript_removing_several_asks_on_a_page_first(client, emulat
     login_as(client, emulator, "bob@example.com")  # may not remove anyone: refused, not asked
     refused = client.post(url, {"action": "remove", "members": [ids[0]], "ask": "1"})
     assert refused.status_code == 403
+
+
+def test_the_removal_page_names_who_the_link_removes_not_what_it_says(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    bob = emulator.state.user_by_email("bob@example.com")
+    url = f"/orgs/{acme.id}/members/{bob.id}/remove/?label=spam-bot@x.example"
+    body = client.get(url).content.decode()
+    assert "bob@example.com" in body and "spam-bot" not in body
