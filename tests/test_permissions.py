@@ -15,7 +15,7 @@ ORG_URLS = [
     ("/orgs/{org}/delete/", 403, 200),
     ("/orgs/{org}/leave/", 200, 200),
     ("/orgs/{org}/members/", 200, 200),
-    ("/orgs/{org}/members/{bob}/remove/", 200, 200),  # a confirmation page; POST is checked
+    ("/orgs/{org}/members/{bob}/remove/", 403, 200),  # a confirmation page, for those who may
     ("/orgs/{org}/invitations/", 403, 200),
     ("/orgs/{org}/activity/", 403, 200),
 ]
