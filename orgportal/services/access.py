@@ -279,6 +279,11 @@ def member_manager_kept(
     """
     current, wanted = list(current_role_ids), list(wanted_role_ids)
     at_risk = manages_members(current) and not manages_members(wanted)
+    if not at_risk:
+        # Nobody loses member management here, so the rule cannot break: no need to wait
+        # for the organization's other changes (a bulk action's run at the same time).
+        yield
+        return
     with member_managers_serialised(organization_id):
         if at_risk and not other_member_managers_exist(
             organization_id=organization_id, user_id=user_id
