@@ -10,8 +10,8 @@ from orgportal.templatetags.portal import image_url
 @pytest.mark.parametrize(
     "url",
     [
-        "https://cdn.example.com/a.png",
-        "HTTPS://cdn.example.com/a.png?size=64#x",
+        "https://pictures.example.com/a.png",
+        "HTTPS://pictures.example.com/a.png?size=64#x",
         "https://[2001:db8::1]/a.png",
     ],
 )
@@ -34,11 +34,11 @@ def test_https_pictures_are_shown(url):
         "/media/a.png",
         "https:pixel.gif",
         "https:///pixel.gif",
-        "https://cdn.example.com/a.png\n",
-        "https://cdn.example.com/a b.png",
+        "https://pictures.example.com/a.png\n",
+        "https://pictures.example.com/a b.png",
         "https://[::1/a.png",
         "vbscript:msgbox",
-        "https://cdn.example.com/" + "a" * 2048,
+        "https://pictures.example.com/" + "a" * 2048,
     ],
 )
 def test_anything_else_falls_back_to_the_initial(url):

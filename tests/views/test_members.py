@@ -208,14 +208,14 @@ def test_a_rate_limited_page_answers_at_once_and_says_when_to_try_again(client, 
 def test_only_https_pictures_are_shown_as_images(client, emulator, acme):
     """Pictures are whatever people set in Logto: no `javascript:` or plain-http trackers."""
     emulator.state.user_by_email("bob@example.com").avatar = "javascript:alert(1)"
-    emulator.state.user_by_email("alice@example.com").avatar = "https://cdn.example.com/a.png"
+    emulator.state.user_by_email("alice@example.com").avatar = "https://pictures.example.com/a.png"
     login_as(client, emulator, "alice@example.com")
     body = client.get(f"/orgs/{acme.id}/members/").content.decode()
     assert "javascript:" not in body
     assert re.search(
         r'<span class="avatar [^"]*avatar-initial[^>]*aria-hidden="true">B\w?</span>', body
     )
-    assert 'src="https://cdn.example.com/a.png"' in body
+    assert 'src="https://pictures.example.com/a.png"' in body
     assert 'referrerpolicy="no-referrer"' in body
 
 
