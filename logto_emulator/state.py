@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 import string
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ def now_ms() -> int:
 
 
 TENANT_ID = "default"
+INVITATION_WEEK_MS = 7 * 24 * 3600 * 1000
 
 
 @dataclass
@@ -369,6 +371,34 @@ class TenantState:
     def add_member(self, org: Organization, user: User, roles: list[str] = ()) -> None:
         role_ids = [self._role_named(r).id for r in roles]
         org.members[user.id] = role_ids
+
+    def add_invitation(
+        self,
+        org: Organization,
+        invitee: str,
+        *,
+        inviter: User | None = None,
+        roles: Sequence[str] = ("member",),
+        status: str = "Pending",
+        created_at: int | None = None,
+        invitation_id: str | None = None,
+    ) -> Invitation:
+        """An invitation as if made through the API a moment (or `created_at`) ago, valid
+        for a week from then (for setting up tests and demos)."""
+        created = now_ms() if created_at is None else created_at
+        invitation = Invitation(
+            id=invitation_id or new_id(21),
+            invitee=invitee,
+            organization_id=org.id,
+            expires_at=created + INVITATION_WEEK_MS,
+            inviter_id=inviter.id if inviter else None,
+            role_ids=[self._role_named(r).id for r in roles],
+            status=status,
+            created_at=created,
+            updated_at=created,
+        )
+        self.invitations[invitation.id] = invitation
+        return invitation
 
     def _role_named(self, name: str) -> OrganizationRole:
         role = self.role_by_name(name)

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from logto_emulator.state import Invitation, now_ms
+from logto_emulator.state import now_ms
 from tests.e2e.conftest import ARTIFACTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,19 +22,15 @@ def acme_of(emulator):
 
 def add_invitation(emulator, org, email, *, status="Pending", minutes_ago=0, inviter="alice"):
     state = emulator.state
-    created = now_ms() - minutes_ago * 60_000
-    invitation = Invitation(
-        id=f"inv{len(state.invitations) + 1:04}",
-        invitee=email,
-        organization_id=org.id,
-        expires_at=created + 7 * 86_400_000,
-        inviter_id=state.user_by_email(f"{inviter}@example.com").id,
-        role_ids=[state.role_by_name("member").id, state.role_by_name("admin").id],
+    return state.add_invitation(
+        org,
+        email,
+        inviter=state.user_by_email(f"{inviter}@example.com"),
+        roles=("member", "admin"),
         status=status,
-        created_at=created,
+        created_at=now_ms() - minutes_ago * 60_000,
+        invitation_id=f"inv{len(state.invitations) + 1:04}",
     )
-    state.invitations[invitation.id] = invitation
-    return invitation
 
 
 def open_invite_dialog(page):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from logto_emulator.state import Invitation, new_id, now_ms
 from tests.e2e.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -61,17 +60,9 @@ def crowded(live_emulator):
             f"a.very.long.address.number.{n:02}@subsidiary.example.com", "pw", name=f"Person {n}"
         )
         state.add_member(acme, user, ["member"])
-    member = state.role_by_name("member").id
     for n in range(30):
-        invitation = Invitation(
-            id=new_id(21),
-            invitee=f"invited.person.with.a.long.name.{n:02}@example.com",
-            organization_id=acme.id,
-            expires_at=now_ms() + 7 * 86_400_000,
-            inviter_id=alice.id,
-            role_ids=[member],
-        )
-        state.invitations[invitation.id] = invitation
+        invitee = f"invited.person.with.a.long.name.{n:02}@example.com"
+        state.add_invitation(acme, invitee, inviter=alice)
     long = state.add_organization(LONG_NAME)
     state.add_member(long, alice, ["admin"])
     for n in range(12):

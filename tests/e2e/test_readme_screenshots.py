@@ -9,13 +9,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from logto_emulator.state import Invitation, new_id, now_ms
 from tests.e2e.conftest import ARTIFACTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-WEEK_MS = 7 * 24 * 3600 * 1000
 
 
 def target() -> Path:
@@ -28,24 +26,15 @@ def test_readme_screenshots(live_server, live_emulator, browser):
     state = live_emulator.state
     acme = next(o for o in state.organizations.values() if o.name == "Acme")
     alice = state.user_by_email("alice@example.com")
-    member = state.role_by_name("member").id
     for name in ("Dana Scully", "Fox Mulder", "Walter Skinner", "Monica Reyes", "John Doggett"):
         email = name.lower().replace(" ", ".") + "@example.com"
         state.add_member(acme, state.add_user(email, "pw", name=name), ["member"])
     for team in ("Globex", "Initech", "Umbrella Research"):
         state.add_member(state.add_organization(team, f"The {team} team"), alice, ["admin"])
-    invitations = []
-    for invitee in ("new.person@example.com", "carol@example.com", "ops@example.org"):
-        invitation = Invitation(
-            id=new_id(21),
-            invitee=invitee,
-            organization_id=acme.id,
-            expires_at=now_ms() + WEEK_MS,
-            inviter_id=alice.id,
-            role_ids=[member],
-        )
-        state.invitations[invitation.id] = invitation
-        invitations.append(invitation)
+    invitations = [
+        state.add_invitation(acme, invitee, inviter=alice)
+        for invitee in ("new.person@example.com", "carol@example.com", "ops@example.org")
+    ]
 
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from logto_emulator.state import Invitation, now_ms
+from logto_emulator.state import now_ms
 from orgportal.services.errors import ServiceUnavailable
 from orgportal.views import invitations as invitation_views
 from tests.conftest import login_as
@@ -31,19 +31,14 @@ def invite(client, acme, emulator, emails, **extra):
 
 def add_invitation(emulator, org, email, *, status="Pending", minutes_ago=0):
     state = emulator.state
-    created = now_ms() - minutes_ago * 60_000
-    invitation = Invitation(
-        id=f"inv{len(state.invitations) + 1:04}",
-        invitee=email,
-        organization_id=org.id,
-        expires_at=created + 7 * 86_400_000,
-        inviter_id=state.user_by_email("alice@example.com").id,
-        role_ids=[rid(emulator, "member")],
+    return state.add_invitation(
+        org,
+        email,
+        inviter=state.user_by_email("alice@example.com"),
         status=status,
-        created_at=created,
+        created_at=now_ms() - minutes_ago * 60_000,
+        invitation_id=f"inv{len(state.invitations) + 1:04}",
     )
-    state.invitations[invitation.id] = invitation
-    return invitation
 
 
 def listed(body: str) -> list[str]:

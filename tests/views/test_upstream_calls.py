@@ -11,13 +11,11 @@ from collections import Counter
 import pytest
 from django.core.cache import cache
 
-from logto_emulator.state import Invitation, new_id, now_ms
+from logto_emulator.state import Invitation
 from orgportal import logto
 from tests.conftest import login_as
 
 pytestmark = pytest.mark.django_db
-
-WEEK_MS = 7 * 24 * 3600 * 1000
 
 
 def api_calls(emulator, run) -> list[str]:
@@ -33,16 +31,7 @@ def cold() -> None:
 
 
 def invite(emulator, organization, invitee: str, inviter) -> Invitation:
-    invitation = Invitation(
-        id=new_id(21),
-        invitee=invitee,
-        organization_id=organization.id,
-        expires_at=now_ms() + WEEK_MS,
-        inviter_id=inviter.id,
-        role_ids=[emulator.state.role_by_name("member").id],
-    )
-    emulator.state.invitations[invitation.id] = invitation
-    return invitation
+    return emulator.state.add_invitation(organization, invitee, inviter=inviter)
 
 
 def invitations_from_strangers(emulator, count: int, invitee: str) -> list[Invitation]:
