@@ -110,8 +110,7 @@ def organization_activity(request: OrganizationRequest, org_id: str) -> HttpResp
             "entries": activity_entries(page.object_list),
             "filter_query": _filter_query(request),
         },
-        # Going back to a page htmx no longer holds asks for it with HX-Request: whole.
-        partial=None if request.htmx.history_restore_request else "activity-list",
+        partial="activity-list",
     )
 
 
