@@ -27,6 +27,7 @@ from orgportal.services.access import (
     require_known_roles,
     require_organization_exists,
     role_names,
+    roles_by_id,
 )
 from orgportal.services.audit import AuditEntry, audit_in_organization, audited
 from orgportal.services.errors import (
@@ -47,7 +48,6 @@ DEFAULT_PAGE_SIZE = 20
 SEARCH_MAX = 100
 BULK_MAX = 100
 BULK_AT_ONCE = 4  # members changed at the same time by a bulk action
-NOT_A_MEMBER = "That person is not a member of this organization."
 
 
 NOT_A_MEMBER_LABEL = "That person"
@@ -91,19 +91,12 @@ def member_get(*, actor: User, organization_id: str, user_id: str) -> Member:
     described."""
     access = organization_access(user=actor, organization_id=organization_id)
     access.require(Perm.MANAGE_MEMBER, "You are not allowed to change members' roles here.")
-    client = logto.get_client()
-    try:
-        roles, user = together(
-            partial(client.list_organization_user_roles, organization_id, user_id),
-            partial(client.get_user, user_id),
-        )
-    except InvalidInput as error:
-        if _not_a_member(error):
-            _raise_member_gone(organization_id, "", NOT_A_MEMBER)
-        raise
-    except NotFound:
-        raise MemberGone(NOT_A_MEMBER) from None
-    return Member(user=user, roles=tuple(RoleRef(role.id, role.name) for role in roles))
+    user, role_ids = _target(organization_id, user_id)
+    roles = roles_by_id()
+    return Member(
+        user=user,
+        roles=tuple(RoleRef(rid, roles[rid].name) for rid in sorted(role_ids) if rid in roles),
+    )
 
 
 def _label(user: LogtoUser | None, user_id: str) -> str:
