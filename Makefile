@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test bench lint format install install-dev clean screenshots
+.PHONY: run test bench lint format install install-dev clean screenshots translations messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,20 +17,31 @@ $(VENV)/.dev-installed: requirements-dev.lock | $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	@touch $@ $(VENV)/.run-installed
 
+# The compiled message catalogues (*.mo), built from the committed locale/*/LC_MESSAGES/*.po
+# by Django's compilemessages (GNU gettext's msgfmt); never committed.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+locale/%.mo: locale/%.po | $(VENV)/.run-installed
+	@command -v msgfmt >/dev/null || { echo "msgfmt not found: install GNU gettext (apt-get install gettext)"; exit 1; }
+	env -u DJANGO_SETTINGS_MODULE $(BIN)/django-admin compilemessages --ignore=.venv --ignore=node_modules --locale $(word 1,$(subst /, ,$*)) >/dev/null
+
+translations: $(MO_FILES)
+
 install: $(VENV)/.run-installed
 install-dev: $(VENV)/.dev-installed
 
 ## Start the Logto emulator (demo data), the portal on 127.0.0.1 and the task worker; Ctrl-C
 ## stops all three.
 ## Installs the development lock: the emulator is a development dependency.
-run: $(VENV)/.dev-installed
+run: $(VENV)/.dev-installed translations
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py rundev --port $(PORT)
 
 ## Lint, types, the layering contract, then the whole test suite (unit, integration, browser,
 ## production shape), then the services, views, API and integration suites again on PostgreSQL
 ## and Redis. The tests start (and stop) their own PostgreSQL and Redis on free loopback ports.
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed translations
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
@@ -40,15 +51,21 @@ test: $(VENV)/.dev-installed
 
 ## Benchmarks (figures for issue notes; never run by `make test`). The last one measures every
 ## page and main action (calls, time at 0/50/200 ms latency, CPU) into artifacts/bench.md.
-bench: $(VENV)/.dev-installed
+bench: $(VENV)/.dev-installed translations
 	$(BIN)/python benchmarks/members_page.py
 	$(BIN)/python benchmarks/instances.py
 	$(BIN)/python benchmarks/invitation_batch.py
 	$(BIN)/python benchmarks/portal.py
 
 ## The README's pictures (docs/*.png) from the browser tests, at 1280 px.
-screenshots: $(VENV)/.dev-installed
+screenshots: $(VENV)/.dev-installed translations
 	ORGPORTAL_README_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/e2e/test_readme_screenshots.py
+
+## Collect every marked string into the catalogues (needs GNU gettext); then translate the
+## new entries in locale/<lang>/LC_MESSAGES/*.po (docs/translating.md).
+messages: $(VENV)/.dev-installed
+	$(BIN)/python manage.py makemessages --all --no-obsolete --add-location=file --ignore=.venv --ignore=tests --ignore=logto_emulator --ignore=benchmarks --ignore=devtools --ignore=staticfiles
+	$(BIN)/python manage.py makemessages --all --no-obsolete --add-location=file -d djangojs --ignore=.venv --ignore=staticfiles --ignore=node_modules
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
