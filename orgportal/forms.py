@@ -7,6 +7,8 @@ import io
 from collections.abc import Callable
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from orgportal.services.errors import ApplicationError
 from orgportal.services.organizations import (
@@ -22,12 +24,14 @@ from orgportal.services.organizations import (
 
 class OrganizationForm(forms.Form):
     name = forms.CharField(
+        label=gettext_lazy("Name"),
         max_length=NAME_MAX,
         strip=True,
         error_messages={"required": NAME_REQUIRED, "max_length": NAME_TOO_LONG},
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     description = forms.CharField(
+        label=gettext_lazy("Description"),
         max_length=DESCRIPTION_MAX,
         required=False,
         strip=True,
@@ -53,19 +57,25 @@ def _service_rule(rule: Callable[[str], str], value: str) -> str:
 class OrganizationSettingsForm(OrganizationForm):
     is_mfa_required = forms.BooleanField(
         required=False,
-        label="Require two-step verification",
-        help_text="Members without it can still sign in, but their apps and scripts lose "
-        "access to this organization's API until they set it up.",
+        label=gettext_lazy("Require two-step verification"),
+        help_text=gettext_lazy(
+            "Members without it can still sign in, but their apps and scripts lose "
+            "access to this organization's API until they set it up."
+        ),
     )
 
 
 class ConfirmNameForm(forms.Form):
     confirm_name = forms.CharField(
-        label="Type the organization's name to confirm",
+        label=gettext_lazy("Type the organization's name to confirm"),
         strip=True,
-        error_messages={"required": "Type the organization's name to confirm."},
+        error_messages={"required": gettext_lazy("Type the organization's name to confirm.")},
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+
+DAYS_RANGE = gettext_lazy("Choose between 1 and 30 days.")
+DAYS_NUMBER = gettext_lazy("Enter a number of days between 1 and 30.")
 
 
 class InviteForm(forms.Form):
@@ -73,38 +83,38 @@ class InviteForm(forms.Form):
 
     emails = forms.CharField(
         required=False,
-        label="Email addresses",
-        help_text="Separate addresses with commas, spaces or new lines (up to 100).",
+        label=gettext_lazy("Email addresses"),
+        help_text=gettext_lazy("Separate addresses with commas, spaces or new lines (up to 100)."),
         widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
     )
     csv_file = forms.FileField(
         required=False,
-        label="Or upload a CSV file",
-        help_text="Any column holding email addresses; UTF-8, up to 1 MB.",
+        label=gettext_lazy("Or upload a CSV file"),
+        help_text=gettext_lazy("Any column holding email addresses; UTF-8, up to 1 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
     roles = forms.MultipleChoiceField(
-        label="Role",
+        label=gettext_lazy("Role"),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one role."},
+        error_messages={"required": gettext_lazy("Choose at least one role.")},
     )
     expires_in_days = forms.IntegerField(
-        label="Expires after (days)",
+        label=gettext_lazy("Expires after (days)"),
         min_value=1,
         max_value=30,
         error_messages={
-            "min_value": "Choose between 1 and 30 days.",
-            "max_value": "Choose between 1 and 30 days.",
-            "invalid": "Enter a number of days between 1 and 30.",
-            "required": "Enter a number of days between 1 and 30.",
+            "min_value": DAYS_RANGE,
+            "max_value": DAYS_RANGE,
+            "invalid": DAYS_NUMBER,
+            "required": DAYS_NUMBER,
         },
         widget=forms.NumberInput(attrs={"min": 1, "max": 30}),
     )
     message = forms.CharField(
         required=False,
         max_length=500,
-        label="Personal message",
-        error_messages={"max_length": "Keep the message to 500 characters or fewer."},
+        label=gettext_lazy("Personal message"),
+        error_messages={"max_length": gettext_lazy("Keep the message to 500 characters or fewer.")},
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -119,17 +129,17 @@ class InviteForm(forms.Form):
         if not upload:
             return []
         if upload.size > self.CSV_MAX_BYTES:
-            raise forms.ValidationError("That file is larger than 1 MB.")
+            raise forms.ValidationError(_("That file is larger than 1 MB."))
         try:
             text = upload.read().decode("utf-8-sig")
             rows = list(csv.reader(io.StringIO(text)))
         except (UnicodeDecodeError, csv.Error):
             raise forms.ValidationError(
-                "That file could not be read as CSV (comma-separated UTF-8 text)."
+                _("That file could not be read as CSV (comma-separated UTF-8 text).")
             ) from None
         addresses = [cell.strip() for row in rows for cell in row if "@" in cell]
         if not addresses:
-            raise forms.ValidationError("No email addresses were found in that file.")
+            raise forms.ValidationError(_("No email addresses were found in that file."))
         return addresses
 
     def clean(self) -> dict:
@@ -138,11 +148,16 @@ class InviteForm(forms.Form):
         cleaned = super().clean() or {}
         addresses = parse_email_list(cleaned.get("emails", "")) + (cleaned.get("csv_file") or [])
         if not addresses and not self.errors.get("csv_file"):
-            self.add_error("emails", "Enter at least one email address.")
+            self.add_error("emails", _("Enter at least one email address."))
         elif len(addresses) > BATCH_MAX:
             self.add_error(
                 "emails",
-                f"That is {len(addresses)} addresses; invite at most {BATCH_MAX} at once.",
+                ngettext(
+                    "That is %(count)s address; invite at most %(max)s at once.",
+                    "That is %(count)s addresses; invite at most %(max)s at once.",
+                    len(addresses),
+                )
+                % {"count": len(addresses), "max": BATCH_MAX},
             )
         cleaned["addresses"] = addresses
         return cleaned

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from orgportal.logto.errors import LogtoError
 from orgportal.services.users import identity_standing, staff_flags_follow
@@ -49,12 +50,12 @@ class SessionGuardMiddleware:
             logout(request)
             return _session_ended(request)
         if staff_flags_follow(user, standing) and request.path.startswith(reverse("admin:index")):  # type: ignore[arg-type]
-            return HttpResponseForbidden("Your staff access was removed.")
+            return HttpResponseForbidden(_("Your staff access was removed."))
         return self.get_response(request)
 
 
 def _session_ended(request: HttpRequest) -> HttpResponse:
-    messages.info(request, "Your session has ended. Sign in again to continue.")
+    messages.info(request, _("Your session has ended. Sign in again to continue."))
     home = reverse("orgportal:home")
     if request.headers.get("HX-Request"):
         response = HttpResponse(status=401)

@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_safe
 
 from orgportal.services.access import Perm
@@ -24,7 +26,7 @@ from orgportal.views.common import render_page_or_partial
 from orgportal.views.decorators import OrganizationRequest, organization_view
 
 PAGE_SIZE = 25
-DATE_ERROR = "Enter the date as YYYY-MM-DD, e.g. 2025-03-31."
+DATE_ERROR = gettext_lazy("Enter the date as YYYY-MM-DD, e.g. 2025-03-31.")
 
 
 class ActivityFilterForm(forms.Form):
@@ -32,30 +34,35 @@ class ActivityFilterForm(forms.Form):
     why, the others still apply."""
 
     person = forms.TypedChoiceField(
-        label="Person",
+        label=gettext_lazy("Person"),
         required=False,
         coerce=int,
         empty_value=None,
-        error_messages={"invalid_choice": "That person has no activity here. Choose another."},
+        error_messages={
+            "invalid_choice": gettext_lazy("That person has no activity here. Choose another.")
+        },
     )
     action = forms.ChoiceField(
-        label="Action",
+        label=gettext_lazy("Action"),
         required=False,
-        error_messages={"invalid_choice": "Choose a kind of action from the list."},
+        error_messages={"invalid_choice": gettext_lazy("Choose a kind of action from the list.")},
     )
 
     def __init__(self, data: QueryDict, *, organization_id: str) -> None:
         super().__init__(data)
         cast(forms.ChoiceField, self.fields["person"]).choices = [
-            ("", "Everyone"),
+            ("", _("Everyone")),
             *activity_people(organization_id=organization_id),
         ]
         cast(forms.ChoiceField, self.fields["action"]).choices = [
-            ("", "All actions"),
+            ("", _("All actions")),
             *activity_kinds(organization_id=organization_id),
         ]
         # `from` and `to` read well in a shared URL, but `from` cannot be a class attribute.
-        for name, label in (("from", "From"), ("to", "To")):
+        for name, label in (
+            ("from", pgettext("date range", "From")),
+            ("to", pgettext("date range", "To")),
+        ):
             self.fields[name] = forms.DateField(
                 required=False,
                 label=label,
@@ -67,7 +74,7 @@ class ActivityFilterForm(forms.Form):
         cleaned = super().clean() or {}
         since, until = cleaned.get("from"), cleaned.get("to")
         if since and until and since > until:
-            self.add_error("to", "The end date is before the start date.")
+            self.add_error("to", _("The end date is before the start date."))
         return cleaned
 
     def narrowed_to(self) -> ActivityFilter:

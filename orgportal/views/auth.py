@@ -9,6 +9,7 @@ from django.contrib import auth
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
@@ -46,8 +47,10 @@ class CallbackView(OIDCAuthenticationCallbackView):
             logger.warning("Refused OIDC callback: %s", exc)
             return self._failure(
                 request,
-                "The sign-in response could not be verified, so you were not signed in. "
-                "This happens when a sign-in link is reused or opened in another browser.",
+                _(
+                    "The sign-in response could not be verified, so you were not signed in. "
+                    "This happens when a sign-in link is reused or opened in another browser."
+                ),
                 status=400,
             )
         except requests.HTTPError as exc:
@@ -56,9 +59,10 @@ class CallbackView(OIDCAuthenticationCallbackView):
             logger.warning("Logto refused the OIDC callback: %s", exc)
             return self._failure(
                 request,
-                "Our sign-in service did not accept this sign-in (the link may have been used "
-                "already), "
-                "so you were not signed in.",
+                _(
+                    "Our sign-in service did not accept this sign-in (the link may have been "
+                    "used already), so you were not signed in."
+                ),
                 status=400,
             )
         except requests.RequestException as exc:
@@ -68,8 +72,10 @@ class CallbackView(OIDCAuthenticationCallbackView):
         logger.warning("Logto unreachable during sign-in: %s", type(exc).__name__)
         return self._failure(
             request,
-            "We could not reach our sign-in service to finish signing you in. "
-            "Try again in a moment.",
+            _(
+                "We could not reach our sign-in service to finish signing you in. "
+                "Try again in a moment."
+            ),
             status=503,
         )
 
@@ -87,7 +93,7 @@ def signin_failed(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "orgportal/signin_failed.html",
-        {"sentence": "Signing in did not complete, so you are not signed in."},
+        {"sentence": _("Signing in did not complete, so you are not signed in.")},
         status=400 if request.user.is_anonymous else 200,
     )
 

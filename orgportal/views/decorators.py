@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
 from orgportal.concurrency import start
@@ -65,12 +66,12 @@ def organization_view(
             try:
                 access = organization_access(user=request.user, organization_id=org_id)
             except OrganizationNotFound:
-                raise Http404("No such organization.") from None
+                raise Http404(_("No such organization.")) from None
             finally:
                 for pending in early:
                     pending.wait()  # its error, if any, reaches the view when it reads again
             if permission and not access.can(permission):
-                raise PermissionDenied("You do not have permission to do this here.")
+                raise PermissionDenied(_("You do not have permission to do this here."))
             request.access = access  # type: ignore[attr-defined]
             # The organization worked in last is offered first on `/`.
             organization_remember(actor=request.user, organization_id=org_id)

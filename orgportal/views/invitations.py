@@ -13,6 +13,8 @@ from django.core.signing import BadSignature
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
@@ -150,8 +152,22 @@ def _page_context(
 # -- a batch's result -----------------------------------------------------------------------
 def outcome_summary(progress: BatchProgress) -> str:
     """Every outcome in one line, e.g. "1 sent · 1 skipped · 1 failed" (no zero counts)."""
-    counts = ((progress.sent, "sent"), (progress.skipped, "skipped"), (progress.failed, "failed"))
-    return " · ".join(f"{count} {word}" for count, word in counts if count)
+    parts = []
+    if progress.sent:
+        parts.append(
+            ngettext("%(count)s sent", "%(count)s sent", progress.sent) % {"count": progress.sent}
+        )
+    if progress.skipped:
+        parts.append(
+            ngettext("%(count)s skipped", "%(count)s skipped", progress.skipped)
+            % {"count": progress.skipped}
+        )
+    if progress.failed:
+        parts.append(
+            ngettext("%(count)s failed", "%(count)s failed", progress.failed)
+            % {"count": progress.failed}
+        )
+    return " · ".join(parts)
 
 
 def _batch_context(org_id: str, progress: BatchProgress | None) -> dict:
@@ -211,7 +227,7 @@ def _invite_form(request: OrganizationRequest, progress: BatchProgress | None) -
 
 def _announce(request: OrganizationRequest, progress: BatchProgress, response: HttpResponse):
     """The toast of a finished batch names every outcome, not only what was sent."""
-    sentence = f"Invitations: {outcome_summary(progress)}."
+    sentence = _("Invitations: %(summary)s.") % {"summary": outcome_summary(progress)}
     if progress.failed:
         messages.error(request, sentence)
     else:
@@ -381,7 +397,7 @@ def invitation_revoke_view(
         lambda: invitation_revoke(
             actor=request.user, organization_id=org_id, invitation_id=invitation_id
         ),
-        "Invitation revoked.",
+        _("Invitation revoked."),
     )
 
 
@@ -396,7 +412,7 @@ def invitation_resend_view(
         lambda: invitation_resend(
             actor=request.user, organization_id=org_id, invitation_id=invitation_id
         ),
-        "Invitation sent again.",
+        _("Invitation sent again."),
     )
 
 
@@ -438,7 +454,9 @@ def invitation_accept_view(request: AuthenticatedRequest, invitation_id: str) ->
     def accept(**kwargs):
         invitation = invitation_accept(**kwargs)
         name = organization_names([invitation.organization_id])[invitation.organization_id]
-        messages.success(request, f"Welcome to {name}!" if name else "Welcome!")
+        messages.success(
+            request, _("Welcome to %(name)s!") % {"name": name} if name else _("Welcome!")
+        )
         url = reverse("orgportal:organization_home", args=[invitation.organization_id])
         return HttpResponseRedirect(url)
 
@@ -450,7 +468,7 @@ def invitation_accept_view(request: AuthenticatedRequest, invitation_id: str) ->
 def invitation_decline_view(request: AuthenticatedRequest, invitation_id: str) -> HttpResponse:
     def decline(**kwargs):
         invitation_decline(**kwargs)
-        messages.success(request, "Invitation declined.")
+        messages.success(request, _("Invitation declined."))
         return HttpResponseRedirect(reverse("orgportal:my_invitations"))
 
     return _invitee_action(request, invitation_id, decline)

@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from orgportal.logto.errors import LogtoError
@@ -186,7 +188,10 @@ def member_roles(request: OrganizationRequest, org_id: str, user_id: str) -> Htt
         return _refused(request, org_id, error)
     member = change.member
     label = member_label(member)
-    sentence = f"Roles of {label} put back." if undoing else f"Roles of {label} saved."
+    if undoing:
+        sentence = _("Roles of %(member)s put back.") % {"member": label}
+    else:
+        sentence = _("Roles of %(member)s saved.") % {"member": label}
     offer_undo = not undoing and change.previous_role_ids != member.role_ids
     previous = sorted(change.previous_role_ids)
     back = _back(request, org_id)
@@ -218,7 +223,7 @@ def member_roles(request: OrganizationRequest, org_id: str, user_id: str) -> Htt
             "url": reverse("orgportal:member_roles", args=[org_id, user_id]),
             "values": {"roles": previous, "next": back, "undo": "1"},
             "target": f"member-{user_id}",
-            "label": f"Undo the role change of {label}",
+            "label": _("Undo the role change of %(member)s") % {"member": label},
         }
     # The toast is this answer's only message (the messages middleware adds Django's only
     # when there are some): it carries its Undo, which Django's messages cannot.
@@ -263,7 +268,7 @@ def members_two_step(request: OrganizationRequest, org_id: str) -> HttpResponse:
     """The two-step statuses of one page of the member list, for the cells its page left
     "Checking…". Without JavaScript: read them, then back to that page, which shows them."""
     if not can_see_mfa_status(request.access):
-        raise PermissionDenied("You are not allowed to see members' two-step verification here.")
+        raise PermissionDenied(_("You are not allowed to see members' two-step verification here."))
     state = _list_state(request)
     statuses = mfa_status_of_member_page(actor=request.user, organization_id=org_id, **state)
     if not request.htmx:
@@ -295,7 +300,11 @@ def member_remove_view(request: OrganizationRequest, org_id: str, user_id: str) 
         label = member_remove(actor=request.user, organization_id=org_id, user_id=user_id)
     except (ApplicationError, LogtoError) as error:
         return _refused(request, org_id, error)
-    messages.success(request, f"{label} was removed from {request.access.organization.name}.")
+    messages.success(
+        request,
+        _("%(member)s was removed from %(organization)s.")
+        % {"member": label, "organization": request.access.organization.name},
+    )
     if request.htmx:
         return HttpResponse("")  # the row disappears
     return HttpResponseRedirect(_back(request, org_id))
@@ -341,9 +350,26 @@ def members_bulk_view(request: OrganizationRequest, org_id: str) -> HttpResponse
         status = 200
         done = sum(1 for outcome in outcomes if outcome.ok)
         if done:
-            messages.success(request, f"Done for {done} of {len(outcomes)} selected.")
+            messages.success(
+                request,
+                ngettext(
+                    "Done for %(done)s of %(total)s selected.",
+                    "Done for %(done)s of %(total)s selected.",
+                    len(outcomes),
+                )
+                % {"done": done, "total": len(outcomes)},
+            )
         if done < len(outcomes):
-            messages.error(request, f"{len(outcomes) - done} could not be changed; see below.")
+            failed = len(outcomes) - done
+            messages.error(
+                request,
+                ngettext(
+                    "%(count)s could not be changed; see below.",
+                    "%(count)s could not be changed; see below.",
+                    failed,
+                )
+                % {"count": failed},
+            )
     state = _list_state(request)
     context = _members_context(request, org_id, state)
     context["outcomes"] = outcomes

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from orgportal.forms import ConfirmNameForm, OrganizationForm, OrganizationSettingsForm
@@ -71,7 +72,10 @@ def organization_new(request: AuthenticatedRequest) -> HttpResponse:
             except (ApplicationError, LogtoError) as error:
                 status = form_error_from(form, error)
             else:
-                messages.success(request, f"{organization.name} is ready. You are its admin.")
+                messages.success(
+                    request,
+                    _("%(name)s is ready. You are its admin.") % {"name": organization.name},
+                )
                 step = reverse("orgportal:organization_invite_team", args=[organization.id])
                 return redirect_after_success(request, step)
         else:
@@ -141,7 +145,7 @@ def organization_settings(request: OrganizationRequest, org_id: str) -> HttpResp
             except (ApplicationError, LogtoError) as error:
                 status = form_error_from(form, error)
             else:
-                messages.success(request, "Settings saved.")
+                messages.success(request, _("Settings saved."))
                 url = reverse("orgportal:organization_settings", args=[org_id])
                 return redirect_after_success(request, url)
     return render_page_or_partial(
@@ -180,7 +184,7 @@ def organization_delete_view(request: OrganizationRequest, org_id: str) -> HttpR
                 status = form_error_from(form, error)
             else:
                 name = request.access.organization.name
-                messages.success(request, f"{name} was deleted.")
+                messages.success(request, _("%(name)s was deleted.") % {"name": name})
                 return redirect_after_success(request, reverse("orgportal:home"))
         else:
             status = 422
@@ -209,10 +213,13 @@ def organization_leave_view(request: OrganizationRequest, org_id: str) -> HttpRe
                     organization_id=org_id,
                     successor_id=request.POST.get("successor", ""),
                 )
-                done = f"{successor} now manages the members of {name}, and you left it."
+                done = _("%(successor)s now manages the members of %(name)s, and you left it.") % {
+                    "successor": successor,
+                    "name": name,
+                }
             else:
                 organization_leave(actor=request.user, organization_id=org_id)
-                done = f"You left {name}."
+                done = _("You left %(name)s.") % {"name": name}
         except (ApplicationError, LogtoError) as error:
             error_message, status = error_sentence(error)
             if request.htmx:
