@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
+from django.utils.translation import gettext_noop
 from ninja.security import HttpBearer
 
 from orgportal.api.errors import insufficient_scope, invalid_token
@@ -39,14 +41,27 @@ def api_user(subject: str) -> User:
     try:
         return user_for_subject(subject)
     except Gone:
-        raise invalid_token("The token's user no longer exists.") from None
+        raise invalid_token(gettext_noop("The token's user no longer exists.")) from None
+
+
+def speak_callers_language(request: HttpRequest, actor: User) -> None:
+    """Answer in the language the caller saved in the portal, unless the request names one
+    (Accept-Language): LocaleMiddleware already chose that one."""
+    if request.headers.get("Accept-Language"):
+        return
+    saved = getattr(actor, "language", "") or ""
+    if saved and saved in dict(settings.LANGUAGES):
+        translation.activate(saved)
+        request.LANGUAGE_CODE = saved
 
 
 class BearerToken(HttpBearer):
     """Missing or malformed headers are refused with our 401 body, not ninja's."""
 
     def __call__(self, request: HttpRequest) -> Caller:
-        return self.authenticate(request, bearer_token(request.headers.get("Authorization")))
+        found = self.authenticate(request, bearer_token(request.headers.get("Authorization")))
+        speak_callers_language(request, found.actor)
+        return found
 
     @abstractmethod
     def authenticate(self, request: HttpRequest, token: str) -> Caller: ...

@@ -1,10 +1,15 @@
-"""API errors: one body shape `{code, message, details}` and the status that goes with it."""
+"""API errors: one body shape `{code, message, details}` and the status that goes with it.
+
+`message` is written in the request's language (Accept-Language, else the token user's saved
+language when there is one); `code` and the `WWW-Authenticate` header stay English.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 
 
 class ApiError(Exception):
@@ -26,7 +31,7 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def response(self) -> JsonResponse:
-        body = {"code": self.code, "message": self.message, "details": self.details}
+        body = {"code": self.code, "message": str(self.message), "details": self.details}
         response = JsonResponse(body, status=self.status)
         for name, value in self.headers.items():
             response[name] = value
@@ -34,10 +39,12 @@ class ApiError(Exception):
 
 
 def invalid_token(message: str) -> ApiError:
+    """`message` in English, marked with `gettext_noop`: the body says it in the request's
+    language, the header (ASCII by RFC 6750, read by programs) in English."""
     return ApiError(
         401,
         "invalid_token",
-        message,
+        _(message),
         headers={
             "WWW-Authenticate": f'Bearer error="invalid_token", error_description="{message}"'
         },
@@ -48,6 +55,6 @@ def insufficient_scope(scope: str) -> ApiError:
     return ApiError(
         403,
         "insufficient_scope",
-        f"The token does not carry the `{scope}` permission.",
+        _("The token does not carry the `%(scope)s` permission.") % {"scope": scope},
         headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
     )

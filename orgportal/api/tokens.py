@@ -8,11 +8,14 @@ import jwt
 import requests
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from orgportal.api.errors import ApiError, invalid_token
 from orgportal.logto.oidc import CLOCK_LEEWAY_SECONDS, signing_key_for
 
 ORGANIZATION_AUDIENCE_PREFIX = "urn:logto:organization:"
+SEND_A_TOKEN = gettext_noop("Send a Logto access token as `Authorization: Bearer <token>`.")
 
 
 @dataclass(frozen=True)
@@ -24,10 +27,10 @@ class TokenClaims:
 
 def bearer_token(authorization: str | None) -> str:
     if not authorization:
-        raise invalid_token("Send a Logto access token as `Authorization: Bearer <token>`.")
+        raise invalid_token(SEND_A_TOKEN)
     kind, _, token = authorization.partition(" ")
     if kind.lower() != "bearer" or not token.strip():
-        raise invalid_token("Send a Logto access token as `Authorization: Bearer <token>`.")
+        raise invalid_token(SEND_A_TOKEN)
     return token.strip()
 
 
@@ -45,19 +48,25 @@ def validate_access_token(token: str, *, audience: str) -> TokenClaims:
             options={"require": ["exp", "iss", "aud", "sub"]},
         )
     except jwt.ExpiredSignatureError:
-        raise invalid_token("The token has expired.") from None
+        raise invalid_token(gettext_noop("The token has expired.")) from None
     except jwt.InvalidAudienceError:
-        raise invalid_token("The token is not meant for this API or organization.") from None
+        raise invalid_token(
+            gettext_noop("The token is not meant for this API or organization.")
+        ) from None
     except jwt.InvalidIssuerError:
-        raise invalid_token("The token was not issued by this portal's Logto tenant.") from None
+        raise invalid_token(
+            gettext_noop("The token was not issued by this portal's Logto tenant.")
+        ) from None
     except (jwt.InvalidTokenError, SuspiciousOperation, ValueError):
-        raise invalid_token("The token is malformed or its signature is invalid.") from None
+        raise invalid_token(
+            gettext_noop("The token is malformed or its signature is invalid.")
+        ) from None
     except requests.RequestException:
         raise ApiError(
-            503, "logto_unavailable", "Logto's signing keys could not be fetched; try again."
+            503, "logto_unavailable", _("Logto's signing keys could not be fetched; try again.")
         ) from None
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
-        raise invalid_token("The token has no subject.")
+        raise invalid_token(gettext_noop("The token has no subject."))
     scope = claims.get("scope", "")
     return TokenClaims(
         subject=claims["sub"],

@@ -7,6 +7,7 @@ from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
 
 from orgportal.api.app import api
 from orgportal.api.errors import ApiError
@@ -24,7 +25,7 @@ def json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., 
         error = ApiError(
             405,
             "method_not_allowed",
-            f"{request.method} is not allowed here.",
+            _("%(method)s is not allowed here.") % {"method": request.method},
             headers={"Allow": ", ".join(allowed)},
         )
         return error.response()
@@ -33,7 +34,7 @@ def json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., 
 
 
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
-    return ApiError(404, "not_found", "There is no such API endpoint.").response()
+    return ApiError(404, "not_found", _("There is no such API endpoint.")).response()
 
 
 def _routes() -> list[URLPattern]:

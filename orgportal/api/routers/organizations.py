@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from orgportal.api.auth import OrganizationToken, UserToken, caller
@@ -57,7 +58,7 @@ def update_organization(
     current = organization_access(user=actor, organization_id=org_id).organization
     sent = payload.model_dump(exclude_none=True)
     if not sent:
-        raise ApiError(400, "invalid_input", "Send at least one field to change.")
+        raise ApiError(400, "invalid_input", _("Send at least one field to change."))
     return organization_update(
         actor=actor,
         organization_id=org_id,
