@@ -253,7 +253,13 @@ OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env.int("OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS
 OIDC_OP_LOGOUT_URL_METHOD = "orgportal.logto.oidc.provider_logout_url"
 OIDC_CALLBACK_CLASS = "orgportal.views.auth.CallbackView"
 OIDC_AUTHENTICATE_CLASS = "orgportal.views.auth.SignInView"
-OIDC_EXEMPT_URLS = ["/healthz", "/readyz", "/signin/failed/", re.compile(r"^/api/v1/")]
+OIDC_EXEMPT_URLS = [
+    "/healthz",
+    "/readyz",
+    "/signin/failed/",
+    re.compile(r"^/api/v1/"),
+    re.compile(r"^/jsi18n/"),  # the browser script's sentences: never a sign-in redirect
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -264,6 +270,12 @@ LANGUAGE_CODE = "en"
 # The languages the portal speaks. Adding one: docs/translating.md.
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates per language as the portal writes them ("7 Dec 2026" / "7. Dez. 2026"): orgportal/formats.
+FORMAT_MODULE_PATH = ["orgportal.formats"]
+# Numbers are not grouped everywhere: a page number in a link or a <progress max> must stay
+# "1234". Counts that can be large are grouped where they are shown (`|number`: "1,234" /
+# "1.234").
+USE_THOUSAND_SEPARATOR = False
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

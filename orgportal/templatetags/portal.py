@@ -13,12 +13,11 @@ from urllib.parse import urlsplit
 from django import template
 from django.conf import settings
 from django.templatetags.static import static
-from django.utils import timezone
-from django.utils.dateformat import format as format_date
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from orgportal.times import relative_time
+from orgportal.times import exact_time, grouped, relative_time
+from orgportal.views.script_catalog import script_catalog_url
 
 register = template.Library()
 
@@ -136,25 +135,42 @@ def org_logo(organization: Any, size: int = 32) -> SafeString:
     return mark_safe(avatar_html(logo, name, size, shape="square"))  # noqa: S308 (escaped)
 
 
-# -- times ------------------------------------------------------------------------------------
+# -- times and numbers -----------------------------------------------------------------------
 
 
 @register.filter
 def ago(value: datetime | None) -> str:
-    """`{{ when|ago }}`: `relative_time` as text."""
+    """`{{ when|ago }}`: `relative_time` as text, in the active language."""
     return relative_time(value)
 
 
 @register.simple_tag
 def timestamp(value: datetime | None) -> str:
-    """`{% timestamp when %}`: a <time> that reads relatively, the exact local date and time
-    on hover and for machines."""
+    """`{% timestamp when %}`: a <time> that reads relatively, the exact date and time in the
+    viewer's zone and language on hover, and ISO 8601 for machines."""
     if value is None:
         return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
     return format_html(
         '<time datetime="{}" title="{}">{}</time>',
         value.isoformat(),
-        format_date(local, "j F Y, H:i T"),
+        exact_time(value),
         relative_time(value),
     )
+
+
+@register.filter
+def number(value: int | float | None) -> str:
+    """`{{ count|number }}`: a count that can be large, grouped for the language ("12,345" /
+    "12.345"). Only for text people read: links and attributes keep plain numbers
+    (USE_THOUSAND_SEPARATOR is off)."""
+    return grouped(value)
+
+
+# -- the browser script's sentences -----------------------------------------------------------
+
+
+@register.simple_tag
+def script_catalog() -> str:
+    """`<script src="{% script_catalog %}" defer>` before app.js: its sentences in the page's
+    language, at a URL that changes with the language and the translations."""
+    return script_catalog_url()

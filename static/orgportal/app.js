@@ -2,6 +2,26 @@
 // pages); with it, HTMX swaps, toasts, busy states, dialogs and the switcher's search.
 // Other parts of the portal append their own delimited sections at the end.
 
+/* -- sentences in the page's language ---------------------------------------------------------
+   The catalogue script before this one (Django's JavaScript catalogue, the djangojs domain)
+   defines gettext, ngettext, pgettext and interpolate. If it failed to load, these stand in:
+   the sentences stay English and everything still works. Mark every sentence a person reads
+   with them (`make messages` collects them into locale/<lang>/LC_MESSAGES/djangojs.po), whole
+   sentences with named placeholders:
+     interpolate(ngettext("%(count)s member", "%(count)s members", n), { count: n }, true) */
+(function () {
+  "use strict";
+  if (typeof window.gettext === "function" && typeof window.interpolate === "function") return;
+  window.gettext = function (text) { return text; };
+  window.ngettext = function (singular, plural, count) { return count === 1 ? singular : plural; };
+  window.pgettext = function (context, text) { return text; };
+  window.interpolate = function (format, values, named) {
+    if (named) return format.replace(/%\(\w+\)s/g, function (m) { return String(values[m.slice(2, -2)]); });
+    var i = 0;
+    return format.replace(/%s/g, function () { return String(values[i++]); });
+  };
+})();
+
 /* -- shell: toasts, failures, busy states ------------------------------------------------ */
 (function () {
   "use strict";
@@ -18,7 +38,7 @@
     var close = document.createElement("button");
     close.type = "button";
     close.className = "toast-close";
-    close.setAttribute("aria-label", "Dismiss");
+    close.setAttribute("aria-label", gettext("Dismiss"));
     close.textContent = "×";
     close.addEventListener("click", function () { toast.remove(); });
     toast.appendChild(words);
@@ -35,16 +55,16 @@
   // Every failure reaches the user as a sentence: the server's own (HX-Trigger `messages`,
   // already shown) or, when it sent none, one that fits the status.
   var GENERIC = {
-    0: "We could not reach the server. Check your connection and try again.",
-    403: "You are not allowed to do this here.",
-    404: "This no longer exists. Reload the page to see what changed.",
-    413: "That was too large to send.",
-    429: "Too many requests just now. Wait a moment and try again.",
+    0: gettext("We could not reach the server. Check your connection and try again."),
+    403: gettext("You are not allowed to do this here."),
+    404: gettext("This no longer exists. Reload the page to see what changed."),
+    413: gettext("That was too large to send."),
+    429: gettext("Too many requests just now. Wait a moment and try again."),
   };
   function failureSentence(status) {
     if (GENERIC[status]) return GENERIC[status];
-    if (status >= 500) return "Something went wrong on our side. Try again in a moment.";
-    return "That did not work. Reload the page and try again.";
+    if (status >= 500) return gettext("Something went wrong on our side. Try again in a moment.");
+    return gettext("That did not work. Reload the page and try again.");
   }
   function serverSentMessages(xhr) {
     var header = xhr && xhr.getResponseHeader && xhr.getResponseHeader("HX-Trigger");
@@ -77,7 +97,7 @@
     showToast(failureSentence(0), "error");
   });
   document.body.addEventListener("htmx:timeout", function () {
-    showToast("The server took too long to answer. Try again in a moment.", "error");
+    showToast(gettext("The server took too long to answer. Try again in a moment."), "error");
   });
 
   // Busy: whatever sends a change shows it is working and cannot be sent twice. Searches and
@@ -170,7 +190,7 @@
     var countSelector = attr(elt, "data-confirm-count");
     var count = countSelector ? document.querySelectorAll(countSelector).length : null;
     var fill = function (s) { return s && count !== null ? s.replace(/\{count\}/g, String(count)) : s; };
-    var detail = { text: fill(text), detail: fill(attr(elt, "data-confirm-detail")), accept: attr(elt, "data-confirm-accept") || "Confirm" };
+    var detail = { text: fill(text), detail: fill(attr(elt, "data-confirm-detail")), accept: attr(elt, "data-confirm-accept") || gettext("Confirm") };
     var prepare = new CustomEvent("confirm:prepare", { bubbles: true, cancelable: true, detail: detail });
     if (!elt.dispatchEvent(prepare)) return;
     dialog.querySelector("#confirm-dialog-text").textContent = detail.text;
@@ -435,7 +455,7 @@
     document.querySelectorAll("[data-mfa-pending]").forEach(function (cell) {
       cell.removeAttribute("data-mfa-pending");
       cell.textContent = "—";
-      cell.title = "Could not be checked right now";
+      cell.title = gettext("Could not be checked right now");
     });
     document.querySelectorAll("table[aria-busy]").forEach(function (table) {
       table.removeAttribute("aria-busy");
@@ -456,7 +476,7 @@
     var boxes = table.querySelectorAll('input[name="members"]');
     var checked = table.querySelectorAll(CHECKED).length;
     var count = table.querySelector("[data-bulk-count]");
-    if (count) count.textContent = checked ? checked + " selected" : "";
+    if (count) count.textContent = checked ? interpolate(ngettext("%(count)s selected", "%(count)s selected", checked), { count: checked }, true) : "";
     var all = table.querySelector("[data-select-page]");
     if (all) {
       all.hidden = boxes.length === 0;
@@ -501,12 +521,17 @@
     var role = roleSelect && roleSelect.value ? roleSelect.options[roleSelect.selectedIndex].text : "";
     var checked = document.querySelectorAll(CHECKED);
     var organization = form.getAttribute("data-organization");
-    var who = checked.length === 1
-      ? checked[0].getAttribute("data-member-label")
-      : checked.length + " members";
-    var missing = !checked.length ? "Select at least one member."
-      : !action ? "Choose what to do with the selected members."
-      : action !== "remove" && !role ? "Choose the role to give." : "";
+    var one = checked.length === 1;
+    var names = {
+      member: one ? checked[0].getAttribute("data-member-label") : "",
+      count: checked.length,
+      organization: organization,
+      role: role,
+    };
+    var say = function (sentence) { return interpolate(sentence, names, true); };
+    var missing = !checked.length ? gettext("Select at least one member.")
+      : !action ? gettext("Choose what to do with the selected members.")
+      : action !== "remove" && !role ? gettext("Choose the role to give.") : "";
     if (missing) {
       event.preventDefault();
       if (window.portalToast) window.portalToast(missing, "error");
@@ -516,17 +541,21 @@
     }
     form.toggleAttribute("data-confirm-danger", action === "remove");
     if (action === "remove") {
-      event.detail.text = "Remove " + who + " from " + organization + "?";
-      event.detail.detail = "They lose access to the organization until someone invites them again. Their accounts stay.";
-      event.detail.accept = "Remove";
+      event.detail.text = say(one ? gettext("Remove %(member)s from %(organization)s?")
+        : ngettext("Remove %(count)s member from %(organization)s?", "Remove %(count)s members from %(organization)s?", names.count));
+      event.detail.detail = one ? gettext("They lose access to the organization until someone invites them again. Their account stays.")
+        : gettext("They lose access to the organization until someone invites them again. Their accounts stay.");
+      event.detail.accept = pgettext("button", "Remove");
     } else if (action === "add_role") {
-      event.detail.text = "Give " + who + " the role " + role + "?";
-      event.detail.detail = "Their other roles stay.";
-      event.detail.accept = "Give role";
+      event.detail.text = say(one ? gettext("Give %(member)s the role %(role)s?")
+        : ngettext("Give %(count)s member the role %(role)s?", "Give %(count)s members the role %(role)s?", names.count));
+      event.detail.detail = gettext("Their other roles stay.");
+      event.detail.accept = gettext("Give role");
     } else {
-      event.detail.text = "Make " + role + " the only role of " + who + "?";
-      event.detail.detail = "Their other roles are taken away.";
-      event.detail.accept = "Set role";
+      event.detail.text = say(one ? gettext("Make %(role)s the only role of %(member)s?")
+        : ngettext("Make %(role)s the only role of %(count)s member?", "Make %(role)s the only role of %(count)s members?", names.count));
+      event.detail.detail = gettext("Their other roles are taken away.");
+      event.detail.accept = gettext("Set role");
     }
   });
 
@@ -601,12 +630,12 @@
     var undo = document.createElement("button");
     undo.type = "button";
     undo.className = "toast-undo";
-    undo.textContent = "Undo";
-    undo.setAttribute("aria-label", m.undo.label || "Undo");
+    undo.textContent = gettext("Undo");
+    undo.setAttribute("aria-label", m.undo.label || gettext("Undo"));
     var close = document.createElement("button");
     close.type = "button";
     close.className = "toast-close";
-    close.setAttribute("aria-label", "Dismiss");
+    close.setAttribute("aria-label", gettext("Dismiss"));
     close.textContent = "×";
     toast.appendChild(words);
     toast.appendChild(undo);
