@@ -7,3 +7,5 @@ urlpatterns = [
     path("api/v1/", include("orgportal.api.urls")),
     path("", include("orgportal.urls")),
 ]
+
+handler500 = "orgportal.views.errors.server_error"
