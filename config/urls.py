@@ -10,3 +10,5 @@ urlpatterns = [
     path("jsi18n/<str:language>/<str:version>.js", script_catalog, name="script_catalog"),
     path("", include("orgportal.urls")),
 ]
+
+handler500 = "orgportal.views.errors.server_error"

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from orgportal.models import AuditEvent, User
 
@@ -39,14 +40,14 @@ class UserAdmin(StaffCanView, DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "logto_id", "organizations")}),
         (
-            "Profile (copied from Logto at each sign-in)",
+            _("Profile (copied from Logto at each sign-in)"),
             {"fields": ("email", "email_verified", "name", "picture")},
         ),
         (
-            "Access (from Logto global roles at each sign-in)",
+            _("Access (from Logto global roles at each sign-in)"),
             {"fields": ("is_active", "is_staff", "is_superuser")},
         ),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -58,12 +59,12 @@ class UserAdmin(StaffCanView, DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return request.user.is_superuser
 
-    @admin.display(description="Organizations")
+    @admin.display(description=_("Organizations"))
     def organizations(self, obj: User) -> str:
         if not obj.pk or not obj.logto_id:
             return "—"
         url = reverse("admin:logto_user_organizations", args=[obj.pk])
-        return format_html('<a href="{}">In Logto</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("In Logto"))
 
 
 @admin.register(AuditEvent)
@@ -121,17 +122,17 @@ class AuditEventAdmin(StaffCanView, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description="Organization")
+    @admin.display(description=_("Organization"))
     def organization(self, obj: AuditEvent) -> str:
         if not obj.organization_id:
             return "—"
         url = reverse("admin:logto_organization", args=[obj.organization_id])
         return format_html('<a href="{}">{}</a>', url, obj.organization_name or obj.organization_id)
 
-    @admin.display(description="Before")
+    @admin.display(description=_("Before"))
     def before_pretty(self, obj: AuditEvent) -> str:
         return format_html("<pre>{}</pre>", json.dumps(obj.before, indent=2, ensure_ascii=False))
 
-    @admin.display(description="After")
+    @admin.display(description=_("After"))
     def after_pretty(self, obj: AuditEvent) -> str:
         return format_html("<pre>{}</pre>", json.dumps(obj.after, indent=2, ensure_ascii=False))

@@ -10,14 +10,15 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.translation import gettext, gettext_lazy
 
 from orgportal import converters  # noqa: F401  (registers <logto_id:...>)
 
 
 class PortalAdminSite(admin.AdminSite):
-    site_header = "orgportal staff"
-    site_title = "orgportal staff"
-    index_title = "Support"
+    site_header = gettext_lazy("orgportal staff")
+    site_title = gettext_lazy("orgportal staff")
+    index_title = gettext_lazy("Support")
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         next_url = request.GET.get("next") or reverse("admin:index")
@@ -62,13 +63,13 @@ class PortalAdminSite(admin.AdminSite):
             apps.insert(
                 0,
                 {
-                    "name": "Logto (live)",
+                    "name": gettext("Logto (live)"),
                     "app_label": "logto",
                     "app_url": reverse("admin:logto_organizations"),
                     "has_module_perms": True,
                     "models": [
                         {
-                            "name": "Organizations",
+                            "name": gettext("Organizations"),
                             "object_name": "Organization",
                             "admin_url": reverse("admin:logto_organizations"),
                             "view_only": False,

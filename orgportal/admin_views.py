@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from orgportal.logto.errors import LogtoError
@@ -45,7 +46,7 @@ def organization_list(request: AuthenticatedRequest) -> HttpResponse:
     page_number = _page_number(request.GET.get("p"))
     context = {
         **admin.site.each_context(request),
-        "title": "Organizations (live from Logto)",
+        "title": _("Organizations (live from Logto)"),
         "q": q,
     }
     try:
@@ -88,7 +89,7 @@ def _detail_page(
     except LogtoError as error:
         context = {
             **admin.site.each_context(request),
-            "title": "Organization",
+            "title": _("Organization"),
             "error": logto_failure_sentence(error),
         }
         return render(request, "admin/orgportal/organization.html", context, status=503)
@@ -132,10 +133,11 @@ def _override(request: AuthenticatedRequest, target_label: str):
     if not request.POST.get("override_last_admin"):
         return None
     if not request.user.is_superuser:
-        raise PermissionDenied("Only superusers may override the last-admin rule.")
+        raise PermissionDenied(_("Only superusers may override the last-admin rule."))
     if request.POST.get("override_confirm", "").strip().lower() != target_label.strip().lower():
         raise ApplicationError(
-            f"To override the last-admin rule, type {target_label} in the confirmation box."
+            _("To override the last-admin rule, type %(label)s in the confirmation box.")
+            % {"label": target_label}
         )
     return overriding_last_admin(request.user)
 
@@ -155,7 +157,7 @@ def _run_action(request: AuthenticatedRequest, org_id: str) -> HttpResponse:
                 description=post.get("description", ""),
                 is_mfa_required=bool(post.get("is_mfa_required")),
             ),
-            "Organization updated.",
+            _("Organization updated."),
         ),
         "add_member": (
             lambda: member_add_by_email(
@@ -164,7 +166,7 @@ def _run_action(request: AuthenticatedRequest, org_id: str) -> HttpResponse:
                 email=post.get("email", ""),
                 role_ids=post.getlist("roles"),
             ),
-            "Member added.",
+            _("Member added."),
         ),
         "set_roles": (
             lambda: member_roles_set(
@@ -173,35 +175,35 @@ def _run_action(request: AuthenticatedRequest, org_id: str) -> HttpResponse:
                 user_id=post.get("user_id", ""),
                 role_ids=post.getlist("roles"),
             ),
-            "Roles saved.",
+            _("Roles saved."),
         ),
         "remove_member": (
             lambda: member_remove(
                 actor=actor, organization_id=org_id, user_id=post.get("user_id", "")
             ),
-            "Member removed.",
+            _("Member removed."),
         ),
         "revoke_invitation": (
             lambda: invitation_revoke(
                 actor=actor, organization_id=org_id, invitation_id=post.get("invitation_id", "")
             ),
-            "Invitation revoked.",
+            _("Invitation revoked."),
         ),
         "resend_invitation": (
             lambda: invitation_resend(
                 actor=actor, organization_id=org_id, invitation_id=post.get("invitation_id", "")
             ),
-            "Invitation sent again.",
+            _("Invitation sent again."),
         ),
         "delete": (
             lambda: organization_delete(
                 actor=actor, organization_id=org_id, confirm_name=post.get("confirm_name", "")
             ),
-            "Organization deleted.",
+            _("Organization deleted."),
         ),
     }
     if action not in actions:
-        messages.error(request, "Unknown action.")
+        messages.error(request, _("Unknown action."))
         return HttpResponseRedirect(detail)
     change, done = actions[action]
     try:
@@ -215,7 +217,9 @@ def _run_action(request: AuthenticatedRequest, org_id: str) -> HttpResponse:
                 with override:
                     change()
     except OrganizationNotFound:
-        messages.error(request, "That organization no longer exists in Logto; nothing was changed.")
+        messages.error(
+            request, _("That organization no longer exists in Logto; nothing was changed.")
+        )
         return HttpResponseRedirect(reverse("admin:logto_organizations"))
     except (ApplicationError, LogtoError) as error:
         messages.error(request, error_sentence(error)[0])
@@ -231,7 +235,7 @@ def user_organizations(request: AuthenticatedRequest, user_pk: int) -> HttpRespo
     user = get_object_or_404(User, pk=user_pk)
     context = {
         **admin.site.each_context(request),
-        "title": f"Organizations of {user.display_name}",
+        "title": _("Organizations of %(name)s") % {"name": user.display_name},
         "person": user,
     }
     try:

@@ -2,6 +2,7 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from orgportal.logto.models import Profile
 
@@ -14,15 +15,15 @@ class User(AbstractUser):
     """
 
     logto_id = models.CharField(
-        "Logto user id", max_length=128, unique=True, null=True, blank=True, editable=False
+        _("Logto user id"), max_length=128, unique=True, null=True, blank=True, editable=False
     )
-    name = models.CharField(max_length=255, blank=True)
-    picture = models.URLField(max_length=2048, blank=True)
-    email_verified = models.BooleanField(default=False)
-    last_organization_id = models.CharField(max_length=64, blank=True)
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    picture = models.URLField(_("picture"), max_length=2048, blank=True)
+    email_verified = models.BooleanField(_("email verified"), default=False)
+    last_organization_id = models.CharField(_("last organization id"), max_length=64, blank=True)
     # The IANA zone the person's browser reported (e.g. "Europe/Berlin"): pages show their
     # times in it (ViewerTimeZoneMiddleware). Empty until their browser first said.
-    time_zone = models.CharField(max_length=64, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
 
     # Not stored: set for one request when the user acts through an organization token, whose
     # `scope` then caps what they may do there (a token never grants more than it names).
@@ -60,33 +61,50 @@ class AuditEvent(models.Model):
     """One change the portal made, or tried to make, in Logto. Never edited after writing."""
 
     class Outcome(models.TextChoices):
-        SUCCESS = "success", "Success"
-        FAILURE = "failure", "Failure"
+        SUCCESS = "success", _("Success")
+        FAILURE = "failure", _("Failure")
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_events",
+        verbose_name=_("actor"),
     )
-    actor_label = models.CharField(max_length=255, help_text="Who, as shown at the time")
-    action = models.CharField(max_length=100, db_index=True, help_text="e.g. organization.created")
-    organization_id = models.CharField(max_length=64, blank=True, db_index=True)
-    organization_name = models.CharField(max_length=255, blank=True)
-    target_type = models.CharField(max_length=50, blank=True)
-    target_id = models.CharField(max_length=128, blank=True)
-    target_label = models.CharField(max_length=255, blank=True)
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    error = models.TextField(blank=True)
-    request_id = models.CharField(max_length=64, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    actor_label = models.CharField(
+        _("actor label"), max_length=255, help_text=_("Who, as shown at the time")
+    )
+    action = models.CharField(
+        _("action"), max_length=100, db_index=True, help_text=_("e.g. organization.created")
+    )
+    organization_id = models.CharField(
+        _("organization id"), max_length=64, blank=True, db_index=True
+    )
+    organization_name = models.CharField(_("organization name"), max_length=255, blank=True)
+    target_type = models.CharField(_("target type"), max_length=50, blank=True)
+    target_id = models.CharField(_("target id"), max_length=128, blank=True)
+    target_label = models.CharField(_("target label"), max_length=255, blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    error = models.TextField(_("error"), blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["organization_id", "-created_at"])]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
 
     def __str__(self) -> str:
-        return f"{self.action} by {self.actor_label} ({self.outcome})"
+        return _("%(action)s by %(actor)s (%(outcome)s)") % {
+            "action": self.action,
+            "actor": self.actor_label,
+            "outcome": self.get_outcome_display(),
+        }
 
 
 class InvitationBatch(models.Model):
@@ -121,7 +139,7 @@ class InvitationBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name_plural = "invitation batches"
+        verbose_name_plural = _("invitation batches")
 
     def __str__(self) -> str:
         return f"invitation batch {self.pk} in {self.organization_name}"
@@ -136,13 +154,13 @@ class InvitationBatchItem(models.Model):
     call it guards, so a resumed run knows what may already have happened."""
 
     class Step(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        CREATING = "creating", "Creating"  # the create call went out; its outcome is unknown
-        CREATED = "created", "Created"  # the invitation exists (invitation_id); no email yet
-        DELIVERING = "delivering", "Delivering"  # the email may or may not have gone out
-        SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Skipped"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        CREATING = "creating", _("Creating")  # the create call went out; its outcome is unknown
+        CREATED = "created", _("Created")  # the invitation exists (invitation_id); no email yet
+        DELIVERING = "delivering", _("Delivering")  # the email may or may not have gone out
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Skipped")
+        FAILED = "failed", _("Failed")
 
     FINAL = frozenset({Step.SENT, Step.SKIPPED, Step.FAILED})
     WORKING = frozenset({Step.CREATING, Step.CREATED, Step.DELIVERING})

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_noop
 
 from orgportal.times import exact_time, grouped, relative_time
 from orgportal.views.script_catalog import script_catalog_url
@@ -46,13 +47,21 @@ class Brand:
         return bool(self.support_email or self.support_url)
 
 
+# config/settings/base.py's name when the operator set none: the portal's own, so translated.
+DEFAULT_PRODUCT_NAME = gettext_noop("Organization portal")
+
+
 def branding() -> Brand:
-    """The branding settings, a logo given as a static path turned into its URL."""
+    """The branding settings, a logo given as a static path turned into its URL; the
+    default product name in the active language (an operator's own name stays as written)."""
+    product_name = settings.ORGPORTAL_PRODUCT_NAME
+    if product_name == DEFAULT_PRODUCT_NAME:
+        product_name = gettext(DEFAULT_PRODUCT_NAME)
     logo = settings.ORGPORTAL_LOGO_URL
     if logo and not logo.startswith(("https://", "http://", "/")):
         logo = static(logo)
     return Brand(
-        product_name=settings.ORGPORTAL_PRODUCT_NAME,
+        product_name=product_name,
         logo_url=logo,
         accent_color=settings.ORGPORTAL_ACCENT_COLOR,
         support_email=settings.ORGPORTAL_SUPPORT_EMAIL,

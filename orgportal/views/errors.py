@@ -12,8 +12,10 @@ import logging
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
+from django.utils import translation
 from django_htmx.http import reswap
 
 from orgportal.logto.errors import InvalidInput, LogtoError, NotFound, RateLimited
@@ -102,3 +104,27 @@ def refusal_response(
         # no body, which would empty the row it was meant for.
         return reswap(HttpResponse(status=status), "none")
     return HttpResponseRedirect(back_url)
+
+
+def _page_language(request: HttpRequest) -> str:
+    """The language of a request's error page: the one chosen for the request when the
+    failure came after the locale middleware (which marks the request), else the browser's
+    (language cookie, then Accept-Language): the thread may still speak an earlier request's."""
+    if getattr(request, "LANGUAGE_CODE", None):
+        return translation.get_language() or request.LANGUAGE_CODE
+    return translation.get_language_from_request(request)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the self-contained 500 page in the person's language, rendered without a
+    request context (the failure may be in what a context needs). It never raises itself:
+    if even that page cannot be rendered, a bare English line answers."""
+    try:
+        with translation.override(_page_language(request)):
+            body = loader.get_template("500.html").render()
+    except Exception:  # the last resort of a request that already failed
+        logger.exception("The 500 page could not be rendered")
+        return HttpResponseServerError(
+            "<!doctype html><title>Server error</title><h1>Server error (500)</h1>"
+        )
+    return HttpResponseServerError(body)

@@ -281,3 +281,36 @@ def test_the_header_counts_pending_invitations(live_server, live_emulator, page,
     link.click()
     page.wait_for_url("**/invitations/")
     expect(page.locator("#invitations-link")).to_have_attribute("aria-current", "page")
+
+
+def test_german_shell_pages_fit_a_phone(live_server, live_emulator, many_organizations, browser):
+    """German words are long: the landing page, the dashboard (with an invitation), the open
+    menu and the 404 page at 375 px in a German browser, without sideways scrolling."""
+    state = live_emulator.state
+    state.add_invitation(
+        many_organizations, "alice@example.com", inviter=state.user_by_email("bob@example.com")
+    )
+    context, page = open_page(browser, 375, locale="de-DE")
+    page.goto(live_server.url + "/")
+    expect(page.get_by_role("heading", name="Ihre Organisation in Ihrer Hand")).to_be_visible()
+    assert_fits(page, "German landing at 375")
+    axe_clean(page, "German landing at 375")
+    shot(page, "de-landing-375")
+
+    sign_in(page, live_server, "alice@example.com")
+    expect(page.get_by_role("heading", name="Ihre Organisationen")).to_be_visible()
+    expect(page.get_by_text("Sie haben 1 ausstehende Einladung")).to_be_visible()
+    assert_fits(page, "German dashboard at 375")
+    axe_clean(page, "German dashboard at 375")
+    shot(page, "de-dashboard-375")
+    page.locator(".switcher summary").click()
+    expect(page.get_by_label("Organisation suchen")).to_be_focused()
+    assert_fits(page, "German menu at 375")
+    shot(page, "de-switcher-375")
+
+    page.goto(live_server.url + "/gibt-es-nicht/")
+    expect(page.get_by_role("heading", name="Nicht gefunden")).to_be_visible()
+    assert_fits(page, "German 404 at 375")
+    axe_clean(page, "German 404 at 375")
+    shot(page, "de-404-375")
+    context.close()

@@ -32,3 +32,43 @@ def test_names_from_logto_become_one_clean_subject_line(organization_name, invit
     )
     [email] = mail.outbox
     assert email.subject == subject
+
+
+def _email_in(language: str, role_names: list[str]):
+    from datetime import UTC, datetime
+
+    from django.utils import translation
+
+    mail.outbox.clear()
+    with translation.override(language):
+        invitation_email_send(
+            to="dave@example.com",
+            invitation_id="inv1",
+            organization_name="Acme",
+            inviter_name="Alice",
+            role_names=role_names,
+            expires_at=datetime(2026, 12, 14, 9, 15, tzinfo=UTC),
+            personal_message="Willkommen!",
+        )
+    [email] = mail.outbox
+    return email.body, email.alternatives[0][0]
+
+
+def test_the_invitation_email_in_german():
+    text, html = _email_in("de", ["admin", "member"])
+    assert "Alice hat Sie eingeladen, Acme mit den Rollen admin, member beizutreten." in text
+    assert "Persönliche Nachricht:\nWillkommen!" in text
+    assert "Hier können Sie die Einladung annehmen oder ablehnen:" in text
+    assert "Die Einladung läuft am 14. Dezember 2026, 09:15 UTC ab." in text
+    assert "Gesendet von Organisationsportal" in text
+    assert '<html lang="de">' in html and "<title>Einladung zu Acme</title>" in html
+    assert "mit den Rollen <strong>admin, member</strong> beizutreten." in html
+    assert "Einladung ansehen" in html and "14. Dezember 2026, 09:15 UTC" in html
+    for english in ("invited you", "expires", "Sent by", "View the invitation"):
+        assert english not in text + html, english
+
+    text, html = _email_in("de", ["member"])
+    assert "Acme mit der Rolle member beizutreten." in text
+    text, _ = _email_in("en", ["member"])
+    assert "Alice invited you to join Acme as member." in text
+    assert "The invitation expires on 14 December 2026, 09:15 UTC." in text

@@ -347,3 +347,32 @@ def test_a_rename_with_a_line_break_is_refused(staff_client, emulator, acme):
         "The name cannot contain line breaks, tabs or invisible control characters."
     ]
     assert acme.name == "Acme"
+
+
+# -- German ---------------------------------------------------------------------------------
+def test_the_staff_pages_speak_german(staff_client, emulator, acme):
+    de = {"HTTP_ACCEPT_LANGUAGE": "de"}
+    listing = staff_client.get("/admin/logto/organizations/", **de).content.decode()
+    assert "1 Organisation · Seite 1 von 1" in listing and 'placeholder="Name oder ID"' in listing
+    emulator.state.add_organization("Globex")
+    listing = staff_client.get("/admin/logto/organizations/?q=", **de).content.decode()
+    assert "2 Organisationen · Seite 1 von 1" in listing
+
+    url = f"/admin/logto/organizations/{acme.id}/"
+    detail = staff_client.get(url, **de).content.decode()
+    for text in (
+        "Mitglieder (2)",
+        "Ausstehende Einladungen",
+        "Audit-Protokoll (die letzten 50)",
+        "Diese Organisation löschen",
+        'value="Rollen speichern"',
+        "<td>nicht eingerichtet</td>",
+    ):
+        assert text in detail, text
+    response = staff_client.post(url, {"action": "rename", "name": "Acme", "description": ""}, **de)
+    assert flashes(response) == ["Organisation aktualisiert."]
+
+    index = staff_client.get("/admin/", **de).content.decode()
+    assert "orgportal-Support" in index and "Audit-Einträge" in index
+    audit = staff_client.get("/admin/orgportal/auditevent/", **de).content.decode()
+    assert "Handelnde Person (Anzeige)" in audit and "Erfolgreich" in audit

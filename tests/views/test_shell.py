@@ -44,3 +44,44 @@ def test_the_invitation_badge_costs_no_call_and_shows_once_known(client, emulato
     client.get("/invitations/")
     body = client.get("/orgs/new/").content.decode()
     assert "data-load-badge" not in body
+
+
+# -- German -----------------------------------------------------------------------------------
+
+
+def test_the_landing_page_and_shell_speak_german_to_a_german_browser(client, emulator):
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9").content.decode()
+    assert "<title>Willkommen · Organisationsportal</title>" in body
+    assert "Ihre Organisation in Ihrer Hand" in body and "Zum Inhalt springen" in body
+    assert ">Anmelden</a>" in body
+    assert "Sign in" not in body and "Organization portal" not in body
+    english = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<title>Welcome · Organization portal</title>" in english
+
+
+def test_the_dashboard_in_german_counts_invitations_in_german(client, emulator, acme):
+    state = emulator.state
+    alice = state.user_by_email("alice@example.com")
+    state.add_invitation(acme, "carol@example.com", inviter=alice)
+    login_as(client, emulator, "carol@example.com")
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "<h1>Ihre Organisationen</h1>" in body
+    assert "Sie haben 1 ausstehende Einladung" in body
+    assert "von Alice Admin · läuft" in body and "Einladung<span" in body
+    assert "Abmelden" in body and "Organisation erstellen" in body
+
+    other = state.add_organization("Globex")
+    state.add_invitation(other, "carol@example.com", inviter=alice)
+    cache.clear()  # the invitee's list is cached for a moment
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Sie haben 2 ausstehende Einladungen" in body
+
+
+def test_the_support_line_is_one_german_sentence(client, emulator, settings):
+    settings.ORGPORTAL_SUPPORT_URL = "https://help.acme.test/"
+    settings.ORGPORTAL_SUPPORT_EMAIL = "help@acme.test"
+    body = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert (
+        'Brauchen Sie Hilfe? <a href="https://help.acme.test/">Wenden Sie sich an den Support</a>'
+        ' oder schreiben Sie an <a href="mailto:help@acme.test">help@acme.test</a>.'
+    ) in body
