@@ -7,6 +7,8 @@ import io
 from collections.abc import Callable
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy
 
 from orgportal.services.errors import ApplicationError
 from orgportal.services.organizations import (
@@ -106,6 +108,14 @@ class InviteForm(forms.Form):
         label="Personal message",
         error_messages={"max_length": "Keep the message to 500 characters or fewer."},
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    # Each language in its own name ("Deutsch"); the default is the inviter's language.
+    language = forms.ChoiceField(
+        required=False,
+        label=gettext_lazy("Language of the email"),
+        choices=settings.LANGUAGES,
+        error_messages={"invalid_choice": gettext_lazy("Choose one of the languages offered.")},
     )
 
     CSV_MAX_BYTES = 1024 * 1024
