@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -38,13 +40,24 @@ def language_set(request: HttpRequest) -> HttpResponse:
 
 
 def _safe_next(request: HttpRequest) -> str:
-    """`next` when it leads back into the portal, else the home page (never elsewhere)."""
+    """`next` when it leads back into the portal, else the home page (never elsewhere).
+
+    The form carries the page's path only (a page never echoes its query string, which
+    anyone may have written into a link); the query (a search, a page number) comes back
+    from the Referer when the browser sent one for that same page."""
     wanted = request.POST.get("next", "")
-    if wanted and url_has_allowed_host_and_scheme(
-        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return wanted
-    return "/"
+    if not (wanted and _inside(request, wanted)):
+        return "/"
+    referer = urlsplit(request.headers.get("Referer", ""))
+    if referer.path == wanted and referer.query and _inside(request, referer.geturl()):
+        return f"{referer.path}?{referer.query}"
+    return wanted
+
+
+def _inside(request: HttpRequest, url: str) -> bool:
+    return url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
 
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:

@@ -65,9 +65,11 @@ def test_switching_without_javascript_saves_it_on_the_person_and_in_the_cookie(
     client, emulator, acme
 ):
     alice = login_as(client, emulator, "alice@example.com")
-    page = f"/orgs/{acme.id}/members/?q=bob"
-    response = switch(client, "de", page, HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 302 and response["Location"] == page
+    page = f"/orgs/{acme.id}/members/"
+    response = switch(
+        client, "de", page, HTTP_ACCEPT_LANGUAGE="en", HTTP_REFERER=f"http://testserver{page}?q=bob"
+    )
+    assert response.status_code == 302 and response["Location"] == f"{page}?q=bob"
     assert response.cookies[COOKIE].value == "de"
     assert response.cookies[COOKIE]["max-age"] == settings.LANGUAGE_COOKIE_AGE
     alice.refresh_from_db()
@@ -127,6 +129,18 @@ def test_an_unsafe_next_is_refused(client, unsafe):
     response = switch(client, "de", unsafe)
     assert response.status_code == 302 and response["Location"] == "/"
     assert response.cookies[COOKIE].value == "de"
+
+
+def test_the_query_comes_back_only_from_a_referer_of_the_same_page(client):
+    elsewhere = switch(client, "de", "/invitations/", HTTP_REFERER="https://evil.example/x?a=1")
+    assert elsewhere["Location"] == "/invitations/"
+    other_page = switch(client, "de", "/invitations/", HTTP_REFERER="http://testserver/?a=1")
+    assert other_page["Location"] == "/invitations/"
+
+
+def test_the_page_does_not_echo_its_query_string_in_the_switch(client):
+    body = client.get("/?label=spam-bot@x.example").content.decode()
+    assert "spam-bot" not in body and '<input type="hidden" name="next" value="/">' in body
 
 
 def test_a_language_the_portal_does_not_speak_changes_nothing(client, emulator):
