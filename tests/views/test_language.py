@@ -57,8 +57,8 @@ def test_the_switch_lists_each_language_in_its_own_name_and_marks_the_current_on
     assert 'action="/language/"' in body and 'name="csrfmiddlewaretoken"' in body
     assert 'value="en" lang="en">' in body  # English, not "Englisch"
     assert 'value="de" lang="de" aria-current="true"' in body
-    assert '<span class="switcher-name">English</span>' in body
-    assert '<span class="switcher-name">Deutsch</span>' in body
+    assert '<span class="language-name">English</span>' in body
+    assert '<span class="language-name">Deutsch</span>' in body
 
 
 def test_switching_without_javascript_saves_it_on_the_person_and_in_the_cookie(
