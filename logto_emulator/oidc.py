@@ -51,6 +51,8 @@ class Interaction:
     resource: str | None
     resources: list[str]
     prompt: list[str]
+    # The languages the sign-in pages should speak (OIDC `ui_locales`), most wanted first.
+    ui_locales: list[str] = field(default_factory=list)
     created: float = field(default_factory=time.time)
 
 
@@ -175,7 +177,9 @@ class OidcProvider:
             resource=args.get("resource"),
             resources=args.getlist("resource"),
             prompt=args.get("prompt", "").split(),
+            ui_locales=args.get("ui_locales", "").split(),
         )
+        self.emu.state.ui_locales_requested.append(args.get("ui_locales", ""))
         # Added: a one-time token (magic link) signs in or registers without a page.
         if args.get("one_time_token"):
             return one_time_tokens.sign_in_with_token(self, request, interaction)
@@ -212,8 +216,17 @@ class OidcProvider:
         if not self._interaction(uid):
             return pages.message_page("Session expired", "Start signing in again.", status=400)
         return pages.sign_in_page(
-            uid, email=request.args.get("login_hint", ""), can_register=self._can_register()
+            uid,
+            email=request.args.get("login_hint", ""),
+            can_register=self._can_register(),
+            lang=self._page_language(uid),
         )
+
+    def _page_language(self, uid: str) -> str:
+        """The language the sign-in page is marked up in: the first of `ui_locales` (the
+        emulator's pages stay English; a test reads the `lang` to see the request reached it)."""
+        interaction = self._interaction(uid)
+        return interaction.ui_locales[0] if interaction and interaction.ui_locales else "en"
 
     def _can_register(self) -> bool:
         """A "sign in only" tenant (`signInMode: SignIn`) offers no sign-up page."""

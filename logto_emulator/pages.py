@@ -22,9 +22,9 @@ a{color:#4b22d6}
 """
 
 
-def page(title: str, body: str, status: int = 200) -> Response:
+def page(title: str, body: str, status: int = 200, *, lang: str = "en") -> Response:
     html = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<!doctype html><html lang='{escape(lang)}'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"
         f"<title>{escape(title)} · Logto emulator</title><style>{_STYLE}</style></head>"
         f"<body><main>{body}<p class='note'>Logto emulator · for development and tests only"
@@ -38,7 +38,12 @@ def error_block(message: str | None) -> str:
 
 
 def sign_in_page(
-    uid: str, email: str = "", error: str | None = None, *, can_register: bool = True
+    uid: str,
+    email: str = "",
+    error: str | None = None,
+    *,
+    can_register: bool = True,
+    lang: str = "en",
 ) -> Response:
     register = (
         f'<p>No account yet? <a href="/register?interaction={escape(uid)}">Create account</a></p>'
@@ -56,7 +61,7 @@ def sign_in_page(
 <button type="submit">Sign in</button>
 </form>
 {register}"""
-    return page("Sign in", body, status=422 if error else 200)
+    return page("Sign in", body, status=422 if error else 200, lang=lang)
 
 
 def register_page(uid: str, email: str = "", name: str = "", error: str | None = None) -> Response:

@@ -252,6 +252,8 @@ class TenantState:
     # -- added: webhooks (hooks.py, webhooks.py) ------------------------------------------------
     hooks: dict[str, Hook] = field(default_factory=dict)
     hook_logs: list[HookLog] = field(default_factory=list)
+    # -- added: the `ui_locales` of each authorization request, in order ("" when none) -------
+    ui_locales_requested: list[str] = field(default_factory=list)
 
     def global_role_id(self, name: str) -> str:
         return self.global_role_ids.setdefault(name, new_id(21))

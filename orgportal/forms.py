@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -116,6 +117,14 @@ class InviteForm(forms.Form):
         label=gettext_lazy("Personal message"),
         error_messages={"max_length": gettext_lazy("Keep the message to 500 characters or fewer.")},
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    # Each language in its own name ("Deutsch"); the default is the inviter's language.
+    language = forms.ChoiceField(
+        required=False,
+        label=gettext_lazy("Language of the email"),
+        choices=settings.LANGUAGES,
+        error_messages={"invalid_choice": gettext_lazy("Choose one of the languages offered.")},
     )
 
     CSV_MAX_BYTES = 1024 * 1024

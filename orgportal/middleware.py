@@ -1,4 +1,5 @@
-"""Request plumbing: session refresh that HTMX survives, toasts, and the viewer's time zone."""
+"""Request plumbing: session refresh that HTMX survives, toasts, the viewer's time zone and
+language."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 from mozilla_django_oidc.middleware import SessionRefresh
 
 from orgportal.logto import deadline, shared_reads
+from orgportal.services.languages import user_language
 
 _NAVIGATION_HEADERS = ("HX-Redirect", "HX-Location", "HX-Refresh")
 
@@ -127,3 +130,23 @@ class ViewerTimeZoneMiddleware:
             return self.get_response(request)
         with timezone.override(zone):
             return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A signed-in person reads the language they saved with the language switch, in every
+    browser; otherwise LocaleMiddleware's choice stands (the language cookie, else the
+    browser's Accept-Language). After AuthenticationMiddleware; LocaleMiddleware, which runs
+    around it, then names the language in Content-Language and varies on Accept-Language."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        saved = user_language(getattr(request, "user", None))
+        if saved and saved != translation.get_language():
+            translation.activate(saved)
+            request.LANGUAGE_CODE = saved
+        response = self.get_response(request)
+        # The language also comes from the language cookie and the session's user.
+        patch_vary_headers(response, ("Cookie",))
+        return response

@@ -24,6 +24,10 @@ class User(AbstractUser):
     # The IANA zone the person's browser reported (e.g. "Europe/Berlin"): pages show their
     # times in it (ViewerTimeZoneMiddleware). Empty until their browser first said.
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # The language chosen with the header's language switch (a code of settings.LANGUAGES):
+    # pages and the emails sent to this person use it in every browser. Empty: follow the
+    # browser (the language cookie, else Accept-Language).
+    language = models.CharField(_("language"), max_length=16, blank=True)
 
     # Not stored: set for one request when the user acts through an organization token, whose
     # `scope` then caps what they may do there (a token never grants more than it names).
@@ -123,6 +127,9 @@ class InvitationBatch(models.Model):
     role_names = models.JSONField(default=list)
     expires_at = models.DateTimeField(help_text="When the invitations expire")
     message = models.TextField(blank=True)
+    # The language the emails are written in (a code of settings.LANGUAGES), chosen by the
+    # inviter; the worker renders them in it whatever language it runs in.
+    language = models.CharField(max_length=16, blank=True)
     # The request that started the batch, for the audit events the task writes.
     request_id = models.CharField(max_length=64, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)

@@ -1,13 +1,23 @@
 from django.urls import path
 
 from orgportal import converters  # noqa: F401  (registers <logto_id:...>)
-from orgportal.views import activity, auth, dashboard, health, invitations, members, organizations
+from orgportal.views import (
+    activity,
+    auth,
+    dashboard,
+    health,
+    invitations,
+    language,
+    members,
+    organizations,
+)
 
 app_name = "orgportal"
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
     path("signin/failed/", auth.signin_failed, name="signin_failed"),
+    path("language/", language.language_set, name="language_set"),
     path("orgs/new/", organizations.organization_new, name="organization_new"),
     path("orgs/<logto_id:org_id>/", organizations.organization_home, name="organization_home"),
     path(

@@ -47,6 +47,12 @@ class InvitationsCreateIn(Body):
     role_ids: list[LogtoId] = Field(min_length=1, max_length=50)
     expires_in_days: int | None = Field(None, ge=1, le=30)
     message: str = Field("", max_length=500)
+    language: str | None = Field(
+        None,
+        max_length=16,
+        description="The language of the emails (`en` or `de`). Default: the language the "
+        "caller chose in the portal, else English.",
+    )
 
 
 class MembersQuery(Schema):

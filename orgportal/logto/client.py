@@ -393,11 +393,13 @@ class LogtoClient:
         ).json()
         return Invitation.from_api(data)
 
-    def send_organization_invitation_message(self, invitation_id: str, *, link: str) -> None:
-        """Have Logto (re)send the invitation email through its email connector."""
-        self._request(
-            "POST", "/api/organization-invitations/{}/message", invitation_id, json={"link": link}
-        )
+    def send_organization_invitation_message(
+        self, invitation_id: str, *, link: str, locale: str = ""
+    ) -> None:
+        """Have Logto (re)send the invitation email through its email connector; `locale`
+        picks the connector template's language (Logto falls back to its default)."""
+        body = {"link": link, **({"locale": locale} if locale else {})}
+        self._request("POST", "/api/organization-invitations/{}/message", invitation_id, json=body)
 
     # -- just-in-time provisioning -------------------------------------------------------------
     def list_organization_jit_email_domains(self, organization_id: str) -> list[str]:

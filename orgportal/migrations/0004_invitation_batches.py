@@ -7,55 +7,116 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgportal', '0003_user_email_verified'),
+        ("orgportal", "0003_user_email_verified"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InvitationBatch',
+            name="InvitationBatch",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('organization_id', models.CharField(db_index=True, max_length=64)),
-                ('organization_name', models.CharField(max_length=255)),
-                ('role_ids', models.JSONField(default=list)),
-                ('role_names', models.JSONField(default=list)),
-                ('expires_at', models.DateTimeField(help_text='When the invitations expire')),
-                ('message', models.TextField(blank=True)),
-                ('request_id', models.CharField(blank=True, max_length=64)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('runner', models.CharField(blank=True, max_length=32)),
-                ('heartbeat_at', models.DateTimeField()),
-                ('runs', models.PositiveSmallIntegerField(default=0, help_text='Times a worker took it up')),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('stopped_reason', models.TextField(blank=True, help_text='Why the remaining addresses were not tried, when it stopped early')),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitation_batches', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("organization_id", models.CharField(db_index=True, max_length=64)),
+                ("organization_name", models.CharField(max_length=255)),
+                ("role_ids", models.JSONField(default=list)),
+                ("role_names", models.JSONField(default=list)),
+                ("expires_at", models.DateTimeField(help_text="When the invitations expire")),
+                ("message", models.TextField(blank=True)),
+                ("request_id", models.CharField(blank=True, max_length=64)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("runner", models.CharField(blank=True, max_length=32)),
+                ("heartbeat_at", models.DateTimeField()),
+                (
+                    "runs",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="Times a worker took it up"
+                    ),
+                ),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                (
+                    "stopped_reason",
+                    models.TextField(
+                        blank=True,
+                        help_text="Why the remaining addresses were not tried, when it stopped early",
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitation_batches",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'invitation batches',
-                'ordering': ['-created_at'],
+                "verbose_name_plural": "invitation batches",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='InvitationBatchItem',
+            name="InvitationBatchItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('email', models.TextField(help_text='As typed')),
-                ('address', models.CharField(blank=True, help_text='Normalised, when valid', max_length=254)),
-                ('step', models.CharField(choices=[('queued', 'Queued'), ('creating', 'Creating'), ('created', 'Created'), ('delivering', 'Delivering'), ('sent', 'Sent'), ('skipped', 'Skipped'), ('failed', 'Failed')], default='queued', max_length=12)),
-                ('reason', models.TextField(blank=True)),
-                ('invitation_id', models.CharField(blank=True, max_length=64)),
-                ('attempts', models.PositiveSmallIntegerField(default=0, help_text='Create calls made')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='orgportal.invitationbatch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                ("email", models.TextField(help_text="As typed")),
+                (
+                    "address",
+                    models.CharField(
+                        blank=True, help_text="Normalised, when valid", max_length=254
+                    ),
+                ),
+                (
+                    "step",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("creating", "Creating"),
+                            ("created", "Created"),
+                            ("delivering", "Delivering"),
+                            ("sent", "Sent"),
+                            ("skipped", "Skipped"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True)),
+                ("invitation_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "attempts",
+                    models.PositiveSmallIntegerField(default=0, help_text="Create calls made"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="orgportal.invitationbatch",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['batch', 'position'],
-                'constraints': [models.UniqueConstraint(fields=('batch', 'position'), name='batch_item_position')],
+                "ordering": ["batch", "position"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("batch", "position"), name="batch_item_position"
+                    )
+                ],
             },
         ),
     ]

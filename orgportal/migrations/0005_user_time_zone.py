@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgportal', '0004_invitation_batches'),
+        ("orgportal", "0004_invitation_batches"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='time_zone',
+            model_name="user",
+            name="time_zone",
             field=models.CharField(blank=True, max_length=64),
         ),
     ]

@@ -316,6 +316,7 @@ class BatchRun:
             role_names=list(batch.role_names),
             expires_at=batch.expires_at,
             message=batch.message,
+            language=batch.language,
         )
 
 

@@ -41,6 +41,7 @@ from orgportal.services.invitations import (
     InvitePlan,
     invitation_plan,
 )
+from orgportal.services.languages import email_language
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +62,11 @@ def invitation_batch_start(
     role_ids: list[str],
     expires_in_days: int | None = None,
     personal_message: str = "",
+    language: str = "",
 ) -> InvitationBatch:
-    """Check the request at once (ApplicationError), record it and queue the Logto work."""
+    """Check the request at once (ApplicationError), record it and queue the Logto work.
+    The emails are written in `language`, else in the inviter's saved language, else English."""
+    language = email_language(chosen=language, sender=actor)
     plan = invitation_plan(
         actor=actor,
         organization_id=organization_id,
@@ -71,7 +75,7 @@ def invitation_batch_start(
         expires_in_days=expires_in_days,
         personal_message=personal_message,
     )
-    batch = _record(actor, plan)
+    batch = _record(actor, plan, language)
     run_invitation_batch.enqueue(str(batch.pk))
     return batch
 
@@ -84,9 +88,11 @@ def invitation_send(
     role_ids: list[str],
     expires_in_days: int | None = None,
     personal_message: str = "",
+    language: str = "",
 ) -> list[InviteOutcome]:
     """Invite each address here and now (a batch run in this process, not by a worker), for
     callers that can wait; every address gets an outcome and one failure loses no other."""
+    language = email_language(chosen=language, sender=actor)
     plan = invitation_plan(
         actor=actor,
         organization_id=organization_id,
@@ -95,7 +101,7 @@ def invitation_send(
         expires_in_days=expires_in_days,
         personal_message=personal_message,
     )
-    batch = _record(actor, plan)
+    batch = _record(actor, plan, language)
     invitation_batch_run(str(batch.pk))
     batch.refresh_from_db()
     if batch.stopped_reason:
@@ -103,7 +109,7 @@ def invitation_send(
     return [item_outcome(item) for item in batch.items.all()]
 
 
-def _record(actor: User, plan: InvitePlan) -> InvitationBatch:
+def _record(actor: User, plan: InvitePlan, language: str) -> InvitationBatch:
     with transaction.atomic():
         batch = InvitationBatch.objects.create(
             actor=actor,
@@ -113,6 +119,7 @@ def _record(actor: User, plan: InvitePlan) -> InvitationBatch:
             role_names=plan.role_names,
             expires_at=plan.expires_at,
             message=plan.personal_message,
+            language=language,
             request_id=request_context.request_id.get() or "",
             ip=request_context.client_ip.get(),
             heartbeat_at=timezone.now(),

@@ -3,16 +3,22 @@ text), or by Logto through the tenant's email connector (ORGPORTAL_INVITATION_DE
 
 Logto Cloud's built-in email service does not send organization invitations, so the portal
 itself is the default.
+
+Either way the email is written in the language chosen for it (`language`), whatever language
+the process sending it runs in: the portal renders it under that language, Logto gets it as
+the message's `locale`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from orgportal import logto
 from orgportal.logto.models import Invitation
@@ -26,11 +32,14 @@ def invitation_deliver(
     inviter_name: str,
     role_names: list[str],
     personal_message: str = "",
+    language: str = "",
 ) -> None:
-    """Send the invitation's email by the configured route; raises when it did not go out."""
+    """Send the invitation's email by the configured route, in `language` (default: the
+    portal's default language); raises when it did not go out."""
+    language = language or settings.LANGUAGE_CODE
     if settings.ORGPORTAL_INVITATION_DELIVERY == "logto":
         logto.get_client().send_organization_invitation_message(
-            invitation.id, link=invitation_link(invitation.id)
+            invitation.id, link=invitation_link(invitation.id), locale=language
         )
         return
     send = partial(
@@ -42,6 +51,7 @@ def invitation_deliver(
         role_names=role_names,
         expires_at=invitation.expires_at,
         personal_message=personal_message,
+        language=language,
     )
     try:
         send()
@@ -53,7 +63,15 @@ def invitation_link(invitation_id: str) -> str:
     return f"{settings.PORTAL_BASE_URL}/invitations/{invitation_id}/"
 
 
-def invitation_email_send(
+def invitation_email_send(*, language: str = "", **email: Any) -> None:
+    """Send one invitation email written in `language` (subject, text, HTML and dates), not
+    in the language the sending process runs in; raises on delivery failure (the caller
+    decides what next)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        _invitation_email_send(**email)
+
+
+def _invitation_email_send(
     *,
     to: str,
     invitation_id: str,
@@ -63,7 +81,7 @@ def invitation_email_send(
     expires_at: datetime | None,
     personal_message: str = "",
 ) -> None:
-    """Send one invitation email; raises on delivery failure (the caller decides what next)."""
+    """Send one invitation email in the active language."""
     context = {
         "link": invitation_link(invitation_id),
         "organization_name": organization_name,

@@ -124,6 +124,7 @@ class InvitationSpec:
     role_names: list[str]
     expires_at: datetime
     message: str
+    language: str = ""  # of the email; "" for the portal's default
 
 
 def with_retries(call: Callable[[], T], pace: Pace) -> T:
@@ -287,7 +288,14 @@ def deliver_or_withdraw(spec: InvitationSpec, invitation: Invitation, pace: Pace
     for delay in (0.0, *retry_delays()):
         pace.sleep(delay)
         try:
-            deliver(spec.actor, spec.organization, invitation, spec.role_names, spec.message)
+            deliver(
+                spec.actor,
+                spec.organization,
+                invitation,
+                spec.role_names,
+                spec.message,
+                language=spec.language,
+            )
         except DeliveryNotConfigured as exc:
             pace.delivery_not_configured()
             _audit_delivery(spec, invitation, exc)
@@ -322,7 +330,12 @@ def _audit_delivery(
         target_id=invitation.id,
         target_label=spec.address,
         error=(error.__cause__ or error.message) if error else None,
-        after={"invitee": spec.address, "roles": spec.role_names, "message": spec.message},
+        after={
+            "invitee": spec.address,
+            "roles": spec.role_names,
+            "message": spec.message,
+            "language": spec.language,
+        },
     )
 
 
@@ -332,6 +345,8 @@ def deliver(
     invitation: Invitation,
     role_names: list[str],
     personal_message: str,
+    *,
+    language: str = "",
 ) -> None:
     try:
         invitation_deliver(
@@ -340,6 +355,7 @@ def deliver(
             inviter_name=actor.display_name,
             role_names=role_names,
             personal_message=personal_message,
+            language=language,
         )
     except NotConfigured as error:
         logger.error(

@@ -51,6 +51,7 @@ from orgportal.services.invitation_steps import (
     deliver,
     deliver_or_withdraw,
 )
+from orgportal.services.languages import current_language, supported_language
 from orgportal.services.outcomes import confirmed
 from orgportal.services.users import user_labels
 from orgportal.shared_locks import shared_lock
@@ -299,10 +300,11 @@ def _invite_one(
     role_names: list[str],
     expires_at: datetime,
     personal_message: str,
+    language: str = "",
 ) -> InviteOutcome:
     """Create and email one invitation here, in the request (a re-issue)."""
     spec = InvitationSpec(
-        actor, organization, email, role_ids, role_names, expires_at, personal_message
+        actor, organization, email, role_ids, role_names, expires_at, personal_message, language
     )
     try:
         invitation = create_exactly_once(spec, Pace(), maybe_created=False)
@@ -472,6 +474,7 @@ def invitation_resend(*, actor: User, organization_id: str, invitation_id: str) 
                 invitation,
                 [role.name for role in invitation.roles],
                 _personal_message(invitation_id),
+                language=_sent_language(invitation_id),
             )
     return invitation
 
@@ -486,6 +489,20 @@ def _personal_message(invitation_id: str) -> str:
         .first()
     )
     return (event.after or {}).get("message", "") if event else ""
+
+
+def _sent_language(invitation_id: str) -> str:
+    """The language the invitation's email was written in (kept in the audit trail, like its
+    message), else the language of the person sending it again."""
+    event = (
+        AuditEvent.objects.filter(
+            action="invitation.sent", target_id=invitation_id, outcome=AuditEvent.Outcome.SUCCESS
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    sent = (event.after or {}).get("language", "") if event else ""
+    return supported_language(sent) or current_language()
 
 
 def _reissue(actor: User, access: OrganizationAccess, old: Invitation) -> Invitation:
@@ -503,6 +520,7 @@ def _reissue(actor: User, access: OrganizationAccess, old: Invitation) -> Invita
         role_names,
         datetime.now(tz=UTC) + timedelta(days=settings.ORGPORTAL_INVITATION_EXPIRY_DAYS),
         _personal_message(old.id),
+        _sent_language(old.id),
     )
     if outcome.reason == NOT_CONFIGURED_REASON:
         raise DeliveryNotConfigured(NOT_CONFIGURED_SENTENCE)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from orgportal.logto.errors import LogtoError
+from orgportal.services.languages import current_language
 
 logger = logging.getLogger(__name__)
 
@@ -21,10 +22,12 @@ _FIRST_SCREENS = {"register", "sign_in"}
 
 
 class SignInView(OIDCAuthenticationRequestView):
-    """Start OIDC sign-in; `login_hint` and `first_screen=register` pass through to Logto."""
+    """Start OIDC sign-in; `login_hint` and `first_screen=register` pass through to Logto,
+    and Logto's pages open in the portal's language (`ui_locales`)."""
 
     def get_extra_params(self, request: HttpRequest) -> dict[str, str]:
         params = dict(super().get_extra_params(request))
+        params["ui_locales"] = current_language()
         login_hint = request.GET.get("login_hint", "").strip()
         if login_hint and len(login_hint) <= 254:
             params["login_hint"] = login_hint

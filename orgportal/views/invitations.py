@@ -50,6 +50,7 @@ from orgportal.services.invitee import (
     invitation_view,
     my_invitations,
 )
+from orgportal.services.languages import current_language
 from orgportal.services.organization_names import organization_names
 from orgportal.services.template import template_roles
 from orgportal.services.users import identity_standing_prefetch
@@ -215,12 +216,14 @@ def _invite_form(request: OrganizationRequest, progress: BatchProgress | None) -
     initial = {
         "roles": _default_roles(choices),
         "expires_in_days": settings.ORGPORTAL_INVITATION_EXPIRY_DAYS,
+        "language": current_language(),
     }
     if progress is not None:
         initial.update(
             roles=list(progress.batch.role_ids),
             expires_in_days=_expiry_days(progress),
             message=progress.batch.message,
+            language=progress.batch.language or current_language(),
         )
     return InviteForm(roles=choices, initial=initial)
 
@@ -275,6 +278,7 @@ def _invite(request: OrganizationRequest, org_id: str) -> HttpResponse:
                 role_ids=form.cleaned_data["roles"],
                 expires_in_days=form.cleaned_data["expires_in_days"],
                 personal_message=form.cleaned_data["message"],
+                language=form.cleaned_data["language"] or current_language(),
             )
         except (ApplicationError, LogtoError) as error:
             status = form_error_from(form, error)

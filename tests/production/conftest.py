@@ -56,8 +56,14 @@ def deployment_env(
 
 @pytest.fixture(scope="session")
 def portal(deployment_env: dict[str, str]) -> Iterator[Gunicorn]:
-    """The README's production steps: collectstatic, migrate, then gunicorn (2 workers)."""
-    for step in (("collectstatic", "--noinput"), ("migrate", "--noinput")):
+    """The README's production steps: compilemessages, collectstatic, migrate, then gunicorn
+    (2 workers)."""
+    steps = (
+        ("compilemessages", "--ignore=.venv", "--ignore=node_modules"),
+        ("collectstatic", "--noinput"),
+        ("migrate", "--noinput"),
+    )
+    for step in steps:
         result = manage(deployment_env, *step)
         assert result.returncode == 0, result.stdout + result.stderr
     with Gunicorn(deployment_env) as server:

@@ -46,3 +46,9 @@ def test_behind_the_proxy_pages_are_https_only(portal: Gunicorn):
     assert plain.headers["Location"] == f"https://{HOST}/invitations/"
     # Host names outside DJANGO_ALLOWED_HOSTS are refused.
     assert portal.get("/", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_a_browser_asking_for_german_gets_the_compiled_german_catalogue(portal: Gunicorn):
+    page = portal.get("/", headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert page.status_code == 200 and page.headers["Content-Language"] == "de"
+    assert '<html lang="de">' in page.text and 'title="Sprache"' in page.text

@@ -93,6 +93,7 @@ def create_invitations(
         role_ids=payload.role_ids,
         expires_in_days=payload.expires_in_days,
         personal_message=payload.message,
+        language=payload.language or "",
     )
     invitation_batch_wait(batch.pk, API_WAIT_SECONDS)
     progress = invitation_batch_progress(actor=actor, organization_id=org_id, batch_id=batch.pk)
