@@ -325,34 +325,82 @@ def _roles_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> Phras
     )
 
 
+# What a settings change did, by (renamed, description "changed"/"removed", two-step
+# verification "required"/"optional"): one whole sentence per combination, as word order
+# differs between languages.
+_SETTINGS_CHANGED: dict[tuple[bool, str, str], str] = {
+    (False, "", "required"): N_("{actor} required two-step verification of every member."),
+    (False, "", "optional"): N_("{actor} made two-step verification optional."),
+    (False, "changed", ""): N_("{actor} changed the description."),
+    (False, "changed", "required"): N_(
+        "{actor} changed the description and required two-step verification of every member."
+    ),
+    (False, "changed", "optional"): N_(
+        "{actor} changed the description and made two-step verification optional."
+    ),
+    (False, "removed", ""): N_("{actor} removed the description."),
+    (False, "removed", "required"): N_(
+        "{actor} removed the description and required two-step verification of every member."
+    ),
+    (False, "removed", "optional"): N_(
+        "{actor} removed the description and made two-step verification optional."
+    ),
+    (True, "", ""): N_("{actor} renamed the organization from {old_name} to {name}."),
+    (True, "", "required"): N_(
+        "{actor} renamed the organization from {old_name} to {name} and required two-step "
+        "verification of every member."
+    ),
+    (True, "", "optional"): N_(
+        "{actor} renamed the organization from {old_name} to {name} and made two-step "
+        "verification optional."
+    ),
+    (True, "changed", ""): N_(
+        "{actor} renamed the organization from {old_name} to {name} and changed the description."
+    ),
+    (True, "changed", "required"): N_(
+        "{actor} renamed the organization from {old_name} to {name}, changed the description "
+        "and required two-step verification of every member."
+    ),
+    (True, "changed", "optional"): N_(
+        "{actor} renamed the organization from {old_name} to {name}, changed the description "
+        "and made two-step verification optional."
+    ),
+    (True, "removed", ""): N_(
+        "{actor} renamed the organization from {old_name} to {name} and removed the description."
+    ),
+    (True, "removed", "required"): N_(
+        "{actor} renamed the organization from {old_name} to {name}, removed the description "
+        "and required two-step verification of every member."
+    ),
+    (True, "removed", "optional"): N_(
+        "{actor} renamed the organization from {old_name} to {name}, removed the description "
+        "and made two-step verification optional."
+    ),
+}
+
+
 def _settings_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> Phrases:
     tried = _("{actor} tried to change the organization's settings")
-    changes: list[str] = []
     values: dict[str, str] = {}
-    if "name" in before and before["name"] != after.get("name", before["name"]):
-        changes.append(_("renamed the organization from {old_name} to {name}"))
+    renamed = "name" in before and before["name"] != after.get("name", before["name"])
+    if renamed:
         values = {"old_name": str(before["name"]), "name": str(after["name"])}
+    description = ""
     if "description" in before and (before["description"] or "") != (
         after.get("description", before["description"]) or ""
     ):
-        changes.append(
-            _("changed the description")
-            if after.get("description")
-            else _("removed the description")
-        )
+        description = "changed" if after.get("description") else "removed"
+    mfa = ""
     if "is_mfa_required" in before and before["is_mfa_required"] != after.get(
         "is_mfa_required", before["is_mfa_required"]
     ):
-        changes.append(
-            _("required two-step verification of every member")
-            if after.get("is_mfa_required")
-            else _("made two-step verification optional")
-        )
-    if not changes:
+        mfa = "required" if after.get("is_mfa_required") else "optional"
+    done = _SETTINGS_CHANGED.get((renamed, description, mfa))
+    if done is None:
         if before:
             return _("{actor} saved the settings without changing them."), tried, {}
         return _("{actor} changed the organization's settings."), tried, {}
-    return "{actor} " + _joined(changes) + ".", tried, values
+    return _(done), tried, values
 
 
 # -- why something was not done -------------------------------------------------------------
