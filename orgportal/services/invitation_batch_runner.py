@@ -43,7 +43,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from orgportal import logto, request_context
 from orgportal.concurrency import each, together
@@ -78,11 +78,11 @@ STALE_AFTER = timedelta(seconds=90)  # well above the longest single Logto call 
 BEAT_EVERY = 5.0  # seconds: the heartbeat while waiting between retries
 MAX_RUNS = 5  # a batch that keeps stopping its worker is ended rather than retried forever
 # Reasons are stored in English and translated when shown (`services/reasons.py`).
-INTERRUPTED_REASON = N_("not sent: sending was interrupted too often; try again")
-WITHDRAWN_MEANWHILE = N_("the invitation was withdrawn meanwhile; try again")
-NOT_ALLOWED_REASON = N_("not sent: you are no longer allowed to invite people here")
-ALREADY_PENDING = N_("already has a pending invitation")
-ALREADY_A_MEMBER = N_("already a member")
+INTERRUPTED_REASON = gettext_noop("not sent: sending was interrupted too often; try again")
+WITHDRAWN_MEANWHILE = gettext_noop("the invitation was withdrawn meanwhile; try again")
+NOT_ALLOWED_REASON = gettext_noop("not sent: you are no longer allowed to invite people here")
+ALREADY_PENDING = gettext_noop("already has a pending invitation")
+ALREADY_A_MEMBER = gettext_noop("already a member")
 
 
 class LeaseLost(Exception):

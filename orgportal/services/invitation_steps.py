@@ -22,8 +22,7 @@ from typing import NoReturn, Protocol, TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.translation import gettext_lazy
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from orgportal import logto
 from orgportal.concurrency import each
@@ -57,10 +56,14 @@ NOT_CONFIGURED_SENTENCE = gettext_lazy(
 )
 # The reasons beside an address: made in a worker and stored, so in English; they are
 # translated when shown (`services/reasons.py`).
-NOT_CONFIGURED_REASON = N_("not sent: invitation emails are not set up")
-WITHDRAWN_REASON = N_("the email could not be sent, so the invitation was withdrawn; try again")
-NOT_WITHDRAWN_REASON = N_("the email could not be sent; revoke the invitation and try again")
-UNCONFIRMED_REASON = N_(
+NOT_CONFIGURED_REASON = gettext_noop("not sent: invitation emails are not set up")
+WITHDRAWN_REASON = gettext_noop(
+    "the email could not be sent, so the invitation was withdrawn; try again"
+)
+NOT_WITHDRAWN_REASON = gettext_noop(
+    "the email could not be sent; revoke the invitation and try again"
+)
+UNCONFIRMED_REASON = gettext_noop(
     "the sign-in service did not answer, so we could not confirm the invitation; "
     "if it is listed below, revoke it and try again"
 )
@@ -273,17 +276,17 @@ def _audit_create_failure(spec: InvitationSpec, error: LogtoError) -> None:
 def create_failure(error: LogtoError) -> str:
     """Why the invitation was not created, as its (English) reason."""
     if isinstance(error, Unavailable):
-        return N_("our sign-in service could not be reached; nothing was sent")
+        return gettext_noop("our sign-in service could not be reached; nothing was sent")
     if isinstance(error, RateLimited):
-        return N_("too many requests right now; try again in a few minutes")
+        return gettext_noop("too many requests right now; try again in a few minutes")
     if isinstance(error, InvalidInput):
         if error.code == UNIQUE_VIOLATION:
-            return N_("already has a pending invitation")
+            return gettext_noop("already has a pending invitation")
         if "already a member" in (error.message or ""):
-            return N_("already a member")
+            return gettext_noop("already a member")
         detail = error.message
         return stored(lambda: not_accepted(detail))
-    return N_("it was refused")
+    return gettext_noop("it was refused")
 
 
 # -- deliver --------------------------------------------------------------------------------

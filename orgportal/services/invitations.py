@@ -19,8 +19,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from orgportal import logto, request_context
 from orgportal.logto.errors import InvalidInput, LogtoError, NotFound
@@ -83,8 +82,10 @@ ENDED = {
 }
 NOT_ALLOWED_TO_SEE = gettext_lazy("You are not allowed to see invitations here.")
 NO_SUCH_INVITATION = gettext_lazy("That invitation does not exist (any more).")
-LISTED_TWICE = N_("listed twice")
-NETWORK_LIMIT = N_("too many invitations were sent from your network this hour; try again later")
+LISTED_TWICE = gettext_noop("listed twice")
+NETWORK_LIMIT = gettext_noop(
+    "too many invitations were sent from your network this hour; try again later"
+)
 
 
 def ended(first: Text, status: InvitationStatus) -> Text:
@@ -117,12 +118,12 @@ def invitee_problem(address: str) -> str | None:
         return None
     local, _at, domain = address.rpartition("@")
     if local and domain and not address.isascii():
-        return N_("letters with accents or from other alphabets are not accepted")
+        return gettext_noop("letters with accents or from other alphabets are not accepted")
     if local.startswith('"'):
-        return N_("addresses in quotes are not accepted")
+        return gettext_noop("addresses in quotes are not accepted")
     if domain.startswith("["):
-        return N_("addresses at an IP address are not accepted")
-    return N_("not a valid email address")
+        return gettext_noop("addresses at an IP address are not accepted")
+    return gettext_noop("not a valid email address")
 
 
 # -- hourly limits -----------------------------------------------------------------------------

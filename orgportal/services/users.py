@@ -9,8 +9,7 @@ from dataclasses import dataclass, replace
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from orgportal import logto
 from orgportal.logto.errors import LogtoError, NotFound
@@ -58,7 +57,7 @@ def _verification_kept(user: User, profile: Profile) -> Profile:
     return profile
 
 
-FORMER_USER = N_("a former user")  # cached as it is, shown translated
+FORMER_USER = gettext_noop("a former user")  # cached as it is, shown translated
 
 
 def _label_key(user_id: str) -> str:
