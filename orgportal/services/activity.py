@@ -482,6 +482,9 @@ def _humanized(action: str) -> str:
 
 
 # -- CSV ------------------------------------------------------------------------------------
+# The header, the `action` codes and the `outcome` values are for machines (scripts and
+# spreadsheet formulas that read the export), so they stay the same in every language; the
+# `sentence` column (and "(staff)") is for people, in the language of whoever exported it.
 CSV_COLUMNS = ("time", "actor", "action", "sentence", "target", "outcome")
 _FORMULA_STARTS = ("=", "+", "-", "@", "|", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
