@@ -17,6 +17,8 @@ from typing import NoReturn
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orgportal import logto
 from orgportal.concurrency import together
@@ -29,6 +31,8 @@ from orgportal.services.errors import (
     NotAllowed,
     OrganizationNotFound,
     ServiceUnavailable,
+    Text,
+    later,
 )
 from orgportal.services.memberships import organization_get_for_user
 from orgportal.services.template import roles_with_permission, template_roles
@@ -38,7 +42,8 @@ from orgportal.staff import is_acting_as_staff, last_admin_overridden
 logger = logging.getLogger(__name__)
 
 PERMISSIONS_TTL = 60  # seconds
-ORGANIZATION_GONE = "This organization no longer exists."
+ORGANIZATION_GONE = gettext_lazy("This organization no longer exists.")
+NO_SUCH_ORGANIZATION = gettext_lazy("No such organization.")
 TEMPLATE_SCOPES_TTL = 300  # seconds; the template rarely changes
 _TEMPLATE_SCOPES_KEY = "orgportal:template-scope-names"
 
@@ -69,7 +74,7 @@ class OrganizationAccess:
     def can(self, key: str) -> bool:
         return permission_name(key) in self.scopes
 
-    def require(self, key: str, sentence: str) -> None:
+    def require(self, key: str, sentence: Text) -> None:
         if not self.can(key):
             raise NotAllowed(sentence)
 
@@ -104,7 +109,7 @@ def organization_access(*, user: User, organization_id: str) -> OrganizationAcce
     if is_acting_as_staff(user):
         return _staff_access(organization_id)
     if not user.logto_id:
-        raise OrganizationNotFound("No such organization.")
+        raise OrganizationNotFound(NO_SUCH_ORGANIZATION)
     user_id = user.logto_id
 
     def scopes_or_error() -> frozenset[str] | LogtoError:
@@ -120,7 +125,7 @@ def organization_access(*, user: User, organization_id: str) -> OrganizationAcce
     )
     if membership is None:
         permissions_forget(organization_id=organization_id, user_id=user_id)  # read in vain
-        raise OrganizationNotFound("No such organization.")
+        raise OrganizationNotFound(NO_SUCH_ORGANIZATION)
     if isinstance(scopes, LogtoError):
         raise scopes
     if user.token_scopes is not None:
@@ -171,7 +176,9 @@ def require_known_roles(role_ids: Iterable[str]) -> dict[str, OrganizationRole]:
     """The template's roles by id; a refusal when any id is not one of them."""
     roles = roles_by_id()
     if any(rid not in roles for rid in role_ids):
-        raise ApplicationError("That role does not exist in this organization. Reload the page.")
+        raise ApplicationError(
+            gettext_lazy("That role does not exist in this organization. Reload the page.")
+        )
     return roles
 
 
@@ -182,8 +189,11 @@ def grantable_role_ids(access: OrganizationAccess) -> frozenset[str]:
     )
 
 
-def refuse_escalation(access: OrganizationAccess, role_ids: Iterable[str], sentence: str) -> None:
-    """NotAllowed when any role holds a permission the actor lacks. `sentence` has `{roles}`."""
+def refuse_escalation(
+    access: OrganizationAccess, role_ids: Iterable[str], sentence: Callable[[str], str]
+) -> None:
+    """NotAllowed when any role holds a permission the actor lacks. `sentence(roles)` is the
+    refusal, translated when it is read, naming those roles."""
     roles = roles_by_id()
     above = sorted(
         roles[rid].name
@@ -191,7 +201,8 @@ def refuse_escalation(access: OrganizationAccess, role_ids: Iterable[str], sente
         if rid in roles and not set(roles[rid].scope_names or ()) <= access.scopes
     )
     if above:
-        raise NotAllowed(sentence.format(roles=", ".join(above)))
+        names = ", ".join(above)
+        raise NotAllowed(later(lambda: sentence(names)))
 
 
 def template_scope_names() -> frozenset[str]:
@@ -251,8 +262,10 @@ def member_managers_serialised(organization_id: str) -> Iterator[None]:
         token = acquire(name, hold=MEMBER_MANAGERS_LOCK_HOLD, wait=10)
     except LockTimeout:
         raise ServiceUnavailable(
-            "Another change to this organization's members is still running, so nothing was "
-            "changed. Try again in a moment."
+            gettext_lazy(
+                "Another change to this organization's members is still running, so nothing was "
+                "changed. Try again in a moment."
+            )
         ) from None
     try:
         yield
@@ -267,7 +280,7 @@ def member_manager_kept(
     user_id: str,
     current_role_ids: Iterable[str],
     wanted_role_ids: Iterable[str] = (),
-    sentence: str,
+    sentence: Text,
     restore: Callable[[], object],
 ) -> Iterator[None]:
     """The last-admin rule around a write that may take member management from `user_id`
@@ -297,7 +310,7 @@ def member_manager_kept(
 
 
 def _restore_member_manager(
-    organization_id: str, restore: Callable[[], object], sentence: str
+    organization_id: str, restore: Callable[[], object], sentence: Text
 ) -> NoReturn:
     logger.warning("Organization %s lost its last member manager: restoring", organization_id)
     try:
@@ -305,7 +318,14 @@ def _restore_member_manager(
     except LogtoError as error:
         logger.error("Could not restore the member manager of %s: %s", organization_id, error)
         raise LastAdminError(
-            f"{sentence} The change went through and could not be undone: ask the people who "
-            "run this portal to give someone that role again."
+            later(
+                lambda: (
+                    f"{sentence} "
+                    + _(
+                        "The change went through and could not be undone: ask the people who run "
+                        "this portal to give someone that role again."
+                    )
+                )
+            )
         ) from error
     raise LastAdminError(sentence)

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from orgportal.models import AuditEvent, User
 from orgportal.times import relative_time
@@ -23,24 +23,24 @@ STAFF_PREFIX = "staff: "  # how `audit._label` marks staff acting from the admin
 
 # Every action the portal records, as the filter offers it, grouped as people think of them.
 ACTION_KINDS: dict[str, dict[str, str]] = {
-    N_("Invitations"): {
-        "invitation.sent": N_("Invitations sent"),
-        "invitation.resent": N_("Invitations sent again"),
-        "invitation.reissued": N_("Expired invitations renewed"),
-        "invitation.revoked": N_("Invitations revoked"),
-        "invitation.accepted": N_("Invitations accepted"),
-        "invitation.declined": N_("Invitations declined"),
+    gettext_noop("Invitations"): {
+        "invitation.sent": gettext_noop("Invitations sent"),
+        "invitation.resent": gettext_noop("Invitations sent again"),
+        "invitation.reissued": gettext_noop("Expired invitations renewed"),
+        "invitation.revoked": gettext_noop("Invitations revoked"),
+        "invitation.accepted": gettext_noop("Invitations accepted"),
+        "invitation.declined": gettext_noop("Invitations declined"),
     },
-    N_("Members"): {
-        "member.added": N_("Members added"),
-        "member.roles_changed": N_("Roles changed"),
-        "member.removed": N_("Members removed"),
-        "member.left": N_("Members who left"),
+    gettext_noop("Members"): {
+        "member.added": gettext_noop("Members added"),
+        "member.roles_changed": gettext_noop("Roles changed"),
+        "member.removed": gettext_noop("Members removed"),
+        "member.left": gettext_noop("Members who left"),
     },
-    N_("Organization"): {
-        "organization.created": N_("Organization created"),
-        "organization.updated": N_("Settings changed"),
-        "organization.deleted": N_("Organization deleted"),
+    gettext_noop("Organization"): {
+        "organization.created": gettext_noop("Organization created"),
+        "organization.updated": gettext_noop("Settings changed"),
+        "organization.deleted": gettext_noop("Organization deleted"),
     },
 }
 KNOWN_ACTIONS = {code for kinds in ACTION_KINDS.values() for code in kinds}
@@ -230,36 +230,36 @@ def _phrases(event: AuditEvent) -> Phrases:
 
 _SIMPLE: dict[str, tuple[str, str]] = {
     "organization.created": (
-        N_("{actor} created the organization {target}."),
-        N_("{actor} tried to create the organization {target}"),
+        gettext_noop("{actor} created the organization {target}."),
+        gettext_noop("{actor} tried to create the organization {target}"),
     ),
     "organization.deleted": (
-        N_("{actor} deleted the organization {target}."),
-        N_("{actor} tried to delete the organization {target}"),
+        gettext_noop("{actor} deleted the organization {target}."),
+        gettext_noop("{actor} tried to delete the organization {target}"),
     ),
     "member.removed": (
-        N_("{actor} removed {target} from the organization."),
-        N_("{actor} tried to remove {target}"),
+        gettext_noop("{actor} removed {target} from the organization."),
+        gettext_noop("{actor} tried to remove {target}"),
     ),
     "member.left": (
-        N_("{actor} left the organization."),
-        N_("{actor} tried to leave the organization"),
+        gettext_noop("{actor} left the organization."),
+        gettext_noop("{actor} tried to leave the organization"),
     ),
     "invitation.resent": (
-        N_("{actor} sent the invitation to {target} again."),
-        N_("{actor} tried to send the invitation to {target} again"),
+        gettext_noop("{actor} sent the invitation to {target} again."),
+        gettext_noop("{actor} tried to send the invitation to {target} again"),
     ),
     "invitation.reissued": (
-        N_("{actor} renewed the expired invitation to {target}."),
-        N_("{actor} tried to renew the expired invitation to {target}"),
+        gettext_noop("{actor} renewed the expired invitation to {target}."),
+        gettext_noop("{actor} tried to renew the expired invitation to {target}"),
     ),
     "invitation.revoked": (
-        N_("{actor} revoked the invitation to {target}."),
-        N_("{actor} tried to revoke the invitation to {target}"),
+        gettext_noop("{actor} revoked the invitation to {target}."),
+        gettext_noop("{actor} tried to revoke the invitation to {target}"),
     ),
     "invitation.declined": (
-        N_("{actor} declined the invitation."),
-        N_("{actor} tried to decline the invitation"),
+        gettext_noop("{actor} declined the invitation."),
+        gettext_noop("{actor} tried to decline the invitation"),
     ),
 }
 
@@ -325,34 +325,84 @@ def _roles_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> Phras
     )
 
 
+# What a settings change did, by (renamed, description "changed"/"removed", two-step
+# verification "required"/"optional"): one whole sentence per combination, as word order
+# differs between languages.
+_SETTINGS_CHANGED: dict[tuple[bool, str, str], str] = {
+    (False, "", "required"): gettext_noop(
+        "{actor} required two-step verification of every member."
+    ),
+    (False, "", "optional"): gettext_noop("{actor} made two-step verification optional."),
+    (False, "changed", ""): gettext_noop("{actor} changed the description."),
+    (False, "changed", "required"): gettext_noop(
+        "{actor} changed the description and required two-step verification of every member."
+    ),
+    (False, "changed", "optional"): gettext_noop(
+        "{actor} changed the description and made two-step verification optional."
+    ),
+    (False, "removed", ""): gettext_noop("{actor} removed the description."),
+    (False, "removed", "required"): gettext_noop(
+        "{actor} removed the description and required two-step verification of every member."
+    ),
+    (False, "removed", "optional"): gettext_noop(
+        "{actor} removed the description and made two-step verification optional."
+    ),
+    (True, "", ""): gettext_noop("{actor} renamed the organization from {old_name} to {name}."),
+    (True, "", "required"): gettext_noop(
+        "{actor} renamed the organization from {old_name} to {name} and required two-step "
+        "verification of every member."
+    ),
+    (True, "", "optional"): gettext_noop(
+        "{actor} renamed the organization from {old_name} to {name} and made two-step "
+        "verification optional."
+    ),
+    (True, "changed", ""): gettext_noop(
+        "{actor} renamed the organization from {old_name} to {name} and changed the description."
+    ),
+    (True, "changed", "required"): gettext_noop(
+        "{actor} renamed the organization from {old_name} to {name}, changed the description "
+        "and required two-step verification of every member."
+    ),
+    (True, "changed", "optional"): gettext_noop(
+        "{actor} renamed the organization from {old_name} to {name}, changed the description "
+        "and made two-step verification optional."
+    ),
+    (True, "removed", ""): gettext_noop(
+        "{actor} renamed the organization from {old_name} to {name} and removed the description."
+    ),
+    (True, "removed", "required"): gettext_noop(
+        "{actor} renamed the organization from {old_name} to {name}, removed the description "
+        "and required two-step verification of every member."
+    ),
+    (True, "removed", "optional"): gettext_noop(
+        "{actor} renamed the organization from {old_name} to {name}, removed the description "
+        "and made two-step verification optional."
+    ),
+}
+
+
 def _settings_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> Phrases:
     tried = _("{actor} tried to change the organization's settings")
-    changes: list[str] = []
     values: dict[str, str] = {}
-    if "name" in before and before["name"] != after.get("name", before["name"]):
-        changes.append(_("renamed the organization from {old_name} to {name}"))
+    renamed = "name" in before and before["name"] != after.get("name", before["name"])
+    if renamed:
         values = {"old_name": str(before["name"]), "name": str(after["name"])}
+    description = ""
     if "description" in before and (before["description"] or "") != (
         after.get("description", before["description"]) or ""
     ):
-        changes.append(
-            _("changed the description")
-            if after.get("description")
-            else _("removed the description")
-        )
+        description = "changed" if after.get("description") else "removed"
+    mfa = ""
     if "is_mfa_required" in before and before["is_mfa_required"] != after.get(
         "is_mfa_required", before["is_mfa_required"]
     ):
-        changes.append(
-            _("required two-step verification of every member")
-            if after.get("is_mfa_required")
-            else _("made two-step verification optional")
-        )
-    if not changes:
+        mfa = "required" if after.get("is_mfa_required") else "optional"
+    done = _SETTINGS_CHANGED.get((renamed, description, mfa))
+    if done is None:
         if before:
             return _("{actor} saved the settings without changing them."), tried, {}
         return _("{actor} changed the organization's settings."), tried, {}
-    return "{actor} " + _joined(changes) + ".", tried, values
+    return _(done), tried, values
 
 
 # -- why something was not done -------------------------------------------------------------
@@ -361,31 +411,31 @@ def _settings_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> Ph
 # most specific to the most general.
 REFUSED, FAILED = "refused", "failed"
 _REASONS: tuple[tuple[tuple[str, ...], str, str], ...] = (
-    (("last person who can manage",), N_("no one else could manage members"), REFUSED),
+    (("last person who can manage",), gettext_noop("no one else could manage members"), REFUSED),
     (
         ("not allowed", "you cannot", "only people", "permissions you do not have"),
-        N_("not allowed"),
+        gettext_noop("not allowed"),
         REFUSED,
     ),
-    (("already a member",), N_("they were already a member"), REFUSED),
+    (("already a member",), gettext_noop("they were already a member"), REFUSED),
     (
         ("unique_integrity", "already has a pending invitation"),
-        N_("an invitation was already pending"),
+        gettext_noop("an invitation was already pending"),
         REFUSED,
     ),
-    (("-> 429", "too many", "limit"), N_("too many requests at the time"), FAILED),
+    (("-> 429", "too many", "limit"), gettext_noop("too many requests at the time"), FAILED),
     (
         ("no longer", "does not exist", "-> 404", "a moment ago"),
-        N_("it had changed in the meantime"),
+        gettext_noop("it had changed in the meantime"),
         REFUSED,
     ),
-    (("removed again",), N_("it could not be set up, so it was removed again"), FAILED),
+    (("removed again",), gettext_noop("it could not be set up, so it was removed again"), FAILED),
     (
         ("-> 5", "not reachable", "could not reach", "did not answer", "timed out", "timeout"),
-        N_("the service could not be reached"),
+        gettext_noop("the service could not be reached"),
         FAILED,
     ),
-    (("did not accept", "-> 4"), N_("the details were not accepted"), REFUSED),
+    (("did not accept", "-> 4"), gettext_noop("the details were not accepted"), REFUSED),
 )
 _NOT_SET_UP = ("not set up", "connector", "-> 501")
 
@@ -432,6 +482,9 @@ def _humanized(action: str) -> str:
 
 
 # -- CSV ------------------------------------------------------------------------------------
+# The header, the `action` codes and the `outcome` values are for machines (scripts and
+# spreadsheet formulas that read the export), so they stay the same in every language; the
+# `sentence` column (and "(staff)") is for people, in the language of whoever exported it.
 CSV_COLUMNS = ("time", "actor", "action", "sentence", "target", "outcome")
 _FORMULA_STARTS = ("=", "+", "-", "@", "|", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 

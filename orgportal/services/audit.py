@@ -10,7 +10,7 @@ from typing import Any
 from orgportal import request_context
 from orgportal.logto.errors import LogtoError
 from orgportal.models import AuditEvent, User
-from orgportal.services.errors import ApplicationError
+from orgportal.services.errors import ApplicationError, in_source_language
 from orgportal.staff import is_acting_as_staff, last_admin_overridden
 
 
@@ -69,7 +69,8 @@ def audit_in_organization(
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """An event about `organization` (anything with `id` and `name`): a failure when `error`
-    (an exception or a refusal sentence) is given, else a success."""
+    (an exception or a refusal sentence) is given, else a success. The trail keeps the error
+    in English whatever the request's language: the activity page reads its reasons from it."""
     return audit_record(
         actor=actor,
         action=action,
@@ -81,7 +82,7 @@ def audit_in_organization(
         target_label=target_label,
         before=before,
         after=after,
-        error=str(error) if error else "",
+        error=in_source_language(error) if error else "",
     )
 
 
@@ -129,6 +130,8 @@ def audited(
     try:
         yield entry
     except (ApplicationError, LogtoError) as error:
-        record(entry.error or error.__cause__ or getattr(error, "message", None) or error)
+        # A refusal as its (English) sentence; a Logto error as its message.
+        said = error if isinstance(error, ApplicationError) else error.message or error
+        record(entry.error or error.__cause__ or said)
         raise
     record()

@@ -43,6 +43,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from orgportal import logto, request_context
 from orgportal.concurrency import each, together
@@ -76,9 +77,12 @@ Step = InvitationBatchItem.Step
 STALE_AFTER = timedelta(seconds=90)  # well above the longest single Logto call with retries
 BEAT_EVERY = 5.0  # seconds: the heartbeat while waiting between retries
 MAX_RUNS = 5  # a batch that keeps stopping its worker is ended rather than retried forever
-INTERRUPTED_REASON = "not sent: sending was interrupted too often; try again"
-WITHDRAWN_MEANWHILE = "the invitation was withdrawn meanwhile; try again"
-NOT_ALLOWED_REASON = "not sent: you are no longer allowed to invite people here"
+# Reasons are stored in English and translated when shown (`services/reasons.py`).
+INTERRUPTED_REASON = gettext_noop("not sent: sending was interrupted too often; try again")
+WITHDRAWN_MEANWHILE = gettext_noop("the invitation was withdrawn meanwhile; try again")
+NOT_ALLOWED_REASON = gettext_noop("not sent: you are no longer allowed to invite people here")
+ALREADY_PENDING = gettext_noop("already has a pending invitation")
+ALREADY_A_MEMBER = gettext_noop("already a member")
 
 
 class LeaseLost(Exception):
@@ -232,7 +236,7 @@ class BatchRun:
             self._withdraw_unsent()
             self._end_items(stop.reason)
         except OrganizationNotFound as gone:  # its invitations went with it
-            batch.stopped_reason = gone.message
+            batch.stopped_reason = gone.source  # English: shown translated
             batch.save(update_fields=["stopped_reason"])
             self._end_items("not sent: the organization no longer exists")
         InvitationBatch.objects.filter(pk=batch.pk, runner=self.token).update(
@@ -419,9 +423,9 @@ def _verdict(
     if standing.unreadable:
         return Step.FAILED, standing.unreadable
     if spec.address in standing.pending:
-        return Step.SKIPPED, "already has a pending invitation"
+        return Step.SKIPPED, ALREADY_PENDING
     if standing.members is not None and spec.address in standing.members:
-        return Step.SKIPPED, "already a member"
+        return Step.SKIPPED, ALREADY_A_MEMBER
     try:
         with invitation_quota(actor=spec.actor, ip=run.batch.ip):
             # The reservation: a working address counts against the limits from now on (no
@@ -432,7 +436,7 @@ def _verdict(
     if standing.members is None:  # too many members to list: this one is looked up alone
         try:
             if with_retries(lambda: is_member(spec.organization.id, spec.address), pace):
-                return Step.SKIPPED, "already a member"  # the reservation goes with "working"
+                return Step.SKIPPED, ALREADY_A_MEMBER  # the reservation goes with "working"
         except LogtoError as error:
             return Step.FAILED, create_failure(error)
     return None

@@ -29,6 +29,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from orgportal import request_context
@@ -37,11 +38,13 @@ from orgportal.services.access import Perm, organization_access
 from orgportal.services.errors import Gone, OrganizationNotFound
 from orgportal.services.invitation_batch_runner import STALE_AFTER, invitation_batch_run
 from orgportal.services.invitations import (
+    NOT_ALLOWED_TO_SEE,
     InviteOutcome,
     InvitePlan,
     invitation_plan,
 )
 from orgportal.services.languages import email_language
+from orgportal.services.reasons import reason_shown
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +108,7 @@ def invitation_send(
     invitation_batch_run(str(batch.pk))
     batch.refresh_from_db()
     if batch.stopped_reason:
-        raise OrganizationNotFound(batch.stopped_reason)
+        raise OrganizationNotFound(reason_shown(batch.stopped_reason))
     return [item_outcome(item) for item in batch.items.all()]
 
 
@@ -241,7 +244,8 @@ class BatchProgress:
 
 
 def item_outcome(item: InvitationBatchItem) -> InviteOutcome:
-    return InviteOutcome(item.email, item.status, item.reason, item.invitation_id)
+    """The item as its reader sees it: its stored (English) reason in their language."""
+    return InviteOutcome(item.email, item.status, reason_shown(item.reason), item.invitation_id)
 
 
 def invitation_batch_progress(
@@ -249,7 +253,7 @@ def invitation_batch_progress(
 ) -> BatchProgress:
     """How far the batch got. Looking at a batch nobody works on any more resumes it."""
     access = organization_access(user=actor, organization_id=organization_id)
-    access.require(Perm.INVITE_MEMBER, "You are not allowed to see invitations here.")
+    access.require(Perm.INVITE_MEMBER, NOT_ALLOWED_TO_SEE)
     batch = _batch(organization_id, batch_id)
     if not batch.is_done and batch.heartbeat_at < timezone.now() - STALE_AFTER:
         _requeue(batch.pk)
@@ -272,4 +276,4 @@ def _batch(organization_id: str, batch_id: str | uuid.UUID) -> InvitationBatch:
     try:
         return InvitationBatch.objects.get(pk=batch_id, organization_id=organization_id)
     except (InvitationBatch.DoesNotExist, ValidationError):
-        raise BatchNotFound("That batch of invitations does not exist.") from None
+        raise BatchNotFound(gettext_lazy("That batch of invitations does not exist.")) from None

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from orgportal import logto
 from orgportal.logto.models import Invitation
@@ -92,7 +93,10 @@ def _invitation_email_send(
     }
     # Both names come from Logto, where anyone may have put a line break (a header
     # injection, and Django refuses the whole email) or a direction mark (a spoofed subject).
-    subject = f"{one_line(inviter_name)} invited you to join {one_line(organization_name)}"
+    subject = _("%(inviter)s invited you to join %(organization)s") % {
+        "inviter": one_line(inviter_name),
+        "organization": one_line(organization_name),
+    }
     text = render_to_string("orgportal/email/invitation.txt", context)
     html = render_to_string("orgportal/email/invitation.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])

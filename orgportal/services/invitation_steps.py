@@ -22,6 +22,7 @@ from typing import NoReturn, Protocol, TypeVar
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from orgportal import logto
 from orgportal.concurrency import each
@@ -40,6 +41,7 @@ from orgportal.services.access import require_organization_exists
 from orgportal.services.audit import audit_in_organization
 from orgportal.services.errors import ApplicationError, LimitReached, ServiceUnavailable
 from orgportal.services.invitation_delivery import invitation_deliver
+from orgportal.services.reasons import not_accepted, stored
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,14 +50,20 @@ T = TypeVar("T")
 RETRY_DELAYS = (0.5, 2.0, 5.0)
 UNIQUE_VIOLATION = "entity.unique_integrity_violation"
 
-NOT_CONFIGURED_SENTENCE = (
+NOT_CONFIGURED_SENTENCE = gettext_lazy(
     "Invitation emails are not set up yet, so nothing was sent. "
     "Please tell the people who run this portal."
 )
-NOT_CONFIGURED_REASON = "not sent: invitation emails are not set up"
-WITHDRAWN_REASON = "the email could not be sent, so the invitation was withdrawn; try again"
-NOT_WITHDRAWN_REASON = "the email could not be sent; revoke the invitation and try again"
-UNCONFIRMED_REASON = (
+# The reasons beside an address: made in a worker and stored, so in English; they are
+# translated when shown (`services/reasons.py`).
+NOT_CONFIGURED_REASON = gettext_noop("not sent: invitation emails are not set up")
+WITHDRAWN_REASON = gettext_noop(
+    "the email could not be sent, so the invitation was withdrawn; try again"
+)
+NOT_WITHDRAWN_REASON = gettext_noop(
+    "the email could not be sent; revoke the invitation and try again"
+)
+UNCONFIRMED_REASON = gettext_noop(
     "the sign-in service did not answer, so we could not confirm the invitation; "
     "if it is listed below, revoke it and try again"
 )
@@ -267,17 +275,19 @@ def _audit_create_failure(spec: InvitationSpec, error: LogtoError) -> None:
 
 
 def create_failure(error: LogtoError) -> str:
+    """Why the invitation was not created, as its (English) reason."""
     if isinstance(error, Unavailable):
-        return "our sign-in service could not be reached; nothing was sent"
+        return gettext_noop("our sign-in service could not be reached; nothing was sent")
     if isinstance(error, RateLimited):
-        return "too many requests right now; try again in a few minutes"
+        return gettext_noop("too many requests right now; try again in a few minutes")
     if isinstance(error, InvalidInput):
         if error.code == UNIQUE_VIOLATION:
-            return "already has a pending invitation"
+            return gettext_noop("already has a pending invitation")
         if "already a member" in (error.message or ""):
-            return "already a member"
-        return f"it was not accepted ({error.message})"
-    return "it was refused"
+            return gettext_noop("already a member")
+        detail = error.message
+        return stored(lambda: not_accepted(detail))
+    return gettext_noop("it was refused")
 
 
 # -- deliver --------------------------------------------------------------------------------
@@ -329,7 +339,7 @@ def _audit_delivery(
         target_type="invitation",
         target_id=invitation.id,
         target_label=spec.address,
-        error=(error.__cause__ or error.message) if error else None,
+        error=(error.__cause__ or error) if error else None,
         after={
             "invitee": spec.address,
             "roles": spec.role_names,
@@ -366,10 +376,12 @@ def deliver(
         raise DeliveryNotConfigured(NOT_CONFIGURED_SENTENCE) from error
     except RateLimited as error:
         raise LimitReached(
-            "Too many emails went to this address recently. Try again in ten minutes."
+            gettext_lazy("Too many emails went to this address recently. Try again in ten minutes.")
         ) from error
     except Exception as error:  # SMTP, connector or network: any way the email did not go out
-        raise DeliveryFailed("The email could not be sent. Try again in a moment.") from error
+        raise DeliveryFailed(
+            gettext_lazy("The email could not be sent. Try again in a moment.")
+        ) from error
 
 
 def withdraw(invitation_id: str, *, delete: bool = False) -> bool:

@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from orgportal import logto, request_context
 from orgportal.logto.errors import InvalidInput, LogtoError, NotFound
@@ -34,9 +36,12 @@ from orgportal.services.access import (
 from orgportal.services.audit import audit_in_organization, audited
 from orgportal.services.errors import (
     ApplicationError,
+    Doing,
     Gone,
     LimitReached,
     ServiceUnavailable,
+    Text,
+    later,
     refusal_from,
 )
 from orgportal.services.invitation_steps import (
@@ -53,6 +58,7 @@ from orgportal.services.invitation_steps import (
 )
 from orgportal.services.languages import current_language, supported_language
 from orgportal.services.outcomes import confirmed
+from orgportal.services.reasons import hourly_limit, reason_shown, stored, too_long
 from orgportal.services.users import user_labels
 from orgportal.shared_locks import shared_lock
 
@@ -71,17 +77,28 @@ class InvitationNotFound(Gone):
 
 
 ENDED = {
-    InvitationStatus.ACCEPTED: "It was already accepted.",
-    InvitationStatus.REVOKED: "It was already revoked or declined.",
-    InvitationStatus.EXPIRED: "It has expired.",
+    InvitationStatus.ACCEPTED: gettext_lazy("It was already accepted."),
+    InvitationStatus.REVOKED: gettext_lazy("It was already revoked or declined."),
+    InvitationStatus.EXPIRED: gettext_lazy("It has expired."),
 }
+NOT_ALLOWED_TO_SEE = gettext_lazy("You are not allowed to see invitations here.")
+NO_SUCH_INVITATION = gettext_lazy("That invitation does not exist (any more).")
+LISTED_TWICE = gettext_noop("listed twice")
+NETWORK_LIMIT = gettext_noop(
+    "too many invitations were sent from your network this hour; try again later"
+)
+
+
+def ended(first: Text, status: InvitationStatus) -> Text:
+    """`first` (why the invitation cannot be used), then how it ended: two sentences."""
+    return later(lambda: f"{first} {ENDED[status]}")
 
 
 @dataclass(frozen=True)
 class InviteOutcome:
     email: str
     status: str  # "sent", "skipped" or "failed"
-    reason: str = ""
+    reason: str = ""  # in English where it is made; `reason_shown` translates it
     invitation_id: str = ""
 
 
@@ -91,22 +108,23 @@ def parse_email_list(text: str) -> list[str]:
 
 
 def invitee_problem(address: str) -> str | None:
-    """Why `address` cannot be invited, as the reason shown beside it; None when it can.
+    """Why `address` cannot be invited, as the reason shown beside it (in English, as it is
+    stored: `reason_shown` translates it); None when it can.
 
     The rule is Logto's (it would refuse the invitation otherwise), which is stricter than
     Django's: no accents, quotes or IP addresses."""
     if len(address) > EMAIL_MAX:
-        return f"longer than {EMAIL_MAX} characters"
+        return stored(lambda: too_long(EMAIL_MAX))
     if is_invitee_email(address):
         return None
-    local, _, domain = address.rpartition("@")
+    local, _at, domain = address.rpartition("@")
     if local and domain and not address.isascii():
-        return "letters with accents or from other alphabets are not accepted"
+        return gettext_noop("letters with accents or from other alphabets are not accepted")
     if local.startswith('"'):
-        return "addresses in quotes are not accepted"
+        return gettext_noop("addresses in quotes are not accepted")
     if domain.startswith("["):
-        return "addresses at an IP address are not accepted"
-    return "not a valid email address"
+        return gettext_noop("addresses at an IP address are not accepted")
+    return gettext_noop("not a valid email address")
 
 
 # -- hourly limits -----------------------------------------------------------------------------
@@ -115,12 +133,23 @@ QUOTA_ACTIONS = ("invitation.sent", "invitation.resent")
 
 class QuotaUsed(LimitReached):
     """An hourly invitation limit is reached; `reason` is the short form shown beside an
-    address of a batch."""
+    address of a batch (in English, as it is stored)."""
 
     def __init__(self, reason: str) -> None:
-        sentences = ". ".join(part[:1].upper() + part[1:] for part in reason.split("; "))
-        super().__init__(sentences + ".")
+        super().__init__(later(lambda: _quota_sentence(reason)))
         self.reason = reason
+
+
+def _quota_sentence(reason: str) -> str:
+    """The refusal of a whole request for a limit reason, in the reader's language."""
+    if reason == NETWORK_LIMIT:
+        return _("Too many invitations were sent from your network this hour. Try again later.")
+    limit = settings.ORGPORTAL_INVITATIONS_PER_HOUR
+    return ngettext(
+        "You reached the limit of %(count)s invitation an hour. Try again later.",
+        "You reached the limit of %(count)s invitations an hour. Try again later.",
+        limit,
+    ) % {"count": limit}
 
 
 def _used_last_hour(*, actor: User | None = None, ip: str | None = None) -> int:
@@ -145,13 +174,11 @@ def _used_last_hour(*, actor: User | None = None, ip: str | None = None) -> int:
 
 def limit_reason(*, actor: User, ip: str | None) -> str:
     """Why one more invitation would pass an hourly limit, as a reason; "" when it would not."""
-    if _used_last_hour(actor=actor) >= settings.ORGPORTAL_INVITATIONS_PER_HOUR:
-        return (
-            f"you reached the limit of {settings.ORGPORTAL_INVITATIONS_PER_HOUR} "
-            "invitations an hour; try again later"
-        )
+    limit = settings.ORGPORTAL_INVITATIONS_PER_HOUR
+    if _used_last_hour(actor=actor) >= limit:
+        return stored(lambda: hourly_limit(limit))
     if ip and _used_last_hour(ip=ip) >= settings.ORGPORTAL_INVITATIONS_PER_HOUR_PER_IP:
-        return "too many invitations were sent from your network this hour; try again later"
+        return NETWORK_LIMIT
     return ""
 
 
@@ -196,7 +223,10 @@ def _check_roles(access: OrganizationAccess, role_ids: list[str]) -> list[str]:
     refuse_escalation(
         access,
         role_ids,
-        "You cannot invite people as {roles}: that role has permissions you do not have.",
+        lambda roles: (
+            _("You cannot invite people as %(roles)s: that role has permissions you do not have.")
+            % {"roles": roles}
+        ),
     )
     return [roles[rid].name for rid in role_ids]
 
@@ -219,7 +249,7 @@ def _refused_audited(
             target_type="invitation",
             target_id=invitation.id,
             target_label=invitation.invitee,
-            error=error.message,
+            error=error,
         )
         raise
 
@@ -249,19 +279,48 @@ def invitation_plan(
 ) -> InvitePlan:
     """Check an invitation request (permission, limits, roles, addresses); nothing is sent."""
     access = organization_access(user=actor, organization_id=organization_id)
-    access.require(Perm.INVITE_MEMBER, "You are not allowed to invite people here.")
+    access.require(Perm.INVITE_MEMBER, gettext_lazy("You are not allowed to invite people here."))
     days = expires_in_days or settings.ORGPORTAL_INVITATION_EXPIRY_DAYS
     if not EXPIRY_DAYS_RANGE[0] <= days <= EXPIRY_DAYS_RANGE[1]:
-        raise ApplicationError("Choose an expiry between 1 and 30 days.")
+        low, high = EXPIRY_DAYS_RANGE
+        raise ApplicationError(
+            later(
+                lambda: (
+                    _("Choose an expiry between %(low)s and %(high)s days.")
+                    % {"low": low, "high": high}
+                )
+            )
+        )
     personal_message = personal_message.strip()
     if len(personal_message) > MESSAGE_MAX:
-        raise ApplicationError(f"Keep the message to {MESSAGE_MAX} characters or fewer.")
-    if len(emails) > BATCH_MAX:
         raise ApplicationError(
-            f"That is {len(emails)} addresses; invite at most {BATCH_MAX} at once."
+            later(
+                lambda: (
+                    ngettext(
+                        "Keep the message to %(count)s character or fewer.",
+                        "Keep the message to %(count)s characters or fewer.",
+                        MESSAGE_MAX,
+                    )
+                    % {"count": MESSAGE_MAX}
+                )
+            )
+        )
+    if len(emails) > BATCH_MAX:
+        typed = len(emails)
+        raise ApplicationError(
+            later(
+                lambda: (
+                    ngettext(
+                        "That is %(count)s addresses; invite at most %(max)s at once.",
+                        "That is %(count)s addresses; invite at most %(max)s at once.",
+                        typed,
+                    )
+                    % {"count": typed, "max": BATCH_MAX}
+                )
+            )
         )
     if not emails:
-        raise ApplicationError("Enter at least one email address.")
+        raise ApplicationError(gettext_lazy("Enter at least one email address."))
     role_names = _check_roles(access, role_ids)
 
     seen: set[str] = set()
@@ -271,7 +330,7 @@ def invitation_plan(
         email = raw.strip().lower()
         problem = invitee_problem(email)
         if email in seen:
-            addresses.append((raw, "", InviteOutcome(raw, "skipped", "listed twice")))
+            addresses.append((raw, "", InviteOutcome(raw, "skipped", LISTED_TWICE)))
         elif problem:
             addresses.append((raw, "", InviteOutcome(raw, "failed", problem)))
         else:
@@ -327,7 +386,7 @@ def invitation_list(
     *, actor: User, organization_id: str, status: str | None = None
 ) -> list[InvitationRow]:
     access = organization_access(user=actor, organization_id=organization_id)
-    access.require(Perm.INVITE_MEMBER, "You are not allowed to see invitations here.")
+    access.require(Perm.INVITE_MEMBER, NOT_ALLOWED_TO_SEE)
     invitations = invitation_list_read(organization_id=organization_id)
     if status:
         invitations = [i for i in invitations if i.status == status]
@@ -364,7 +423,7 @@ def invitation_listing(
     reads that one list and filters, sorts and cuts it here. A page past the end shows the
     last one. Inviters are named for the page's rows only (one call)."""
     access = organization_access(user=actor, organization_id=organization_id)
-    access.require(Perm.INVITE_MEMBER, "You are not allowed to see invitations here.")
+    access.require(Perm.INVITE_MEMBER, NOT_ALLOWED_TO_SEE)
     needle = search.strip()[:INVITATION_SEARCH_MAX].casefold()
     found = [
         i
@@ -392,18 +451,22 @@ def _organization_invitation(organization_id: str, invitation_id: str) -> Invita
     try:
         invitation = logto.get_client().get_organization_invitation(invitation_id)
     except NotFound:
-        raise InvitationNotFound("That invitation does not exist (any more).") from None
+        raise InvitationNotFound(NO_SUCH_INVITATION) from None
     if invitation.organization_id != organization_id:
-        raise InvitationNotFound("That invitation does not exist (any more).")
+        raise InvitationNotFound(NO_SUCH_INVITATION)
     return invitation
 
 
 def invitation_revoke(*, actor: User, organization_id: str, invitation_id: str) -> Invitation:
     access = organization_access(user=actor, organization_id=organization_id)
-    access.require(Perm.INVITE_MEMBER, "You are not allowed to revoke invitations here.")
+    access.require(
+        Perm.INVITE_MEMBER, gettext_lazy("You are not allowed to revoke invitations here.")
+    )
     invitation = _organization_invitation(organization_id, invitation_id)
     if not invitation.is_pending:
-        raise ApplicationError(f"This invitation cannot be revoked. {ENDED[invitation.status]}")
+        raise ApplicationError(
+            ended(gettext_lazy("This invitation cannot be revoked."), invitation.status)
+        )
     # Revoking decides who gets that role, so the same rule as granting it applies.
     _refused_audited(
         actor,
@@ -413,8 +476,13 @@ def invitation_revoke(*, actor: User, organization_id: str, invitation_id: str) 
         lambda: refuse_escalation(
             access,
             [role.id for role in invitation.roles],
-            "You cannot revoke an invitation as {roles}: that role has permissions you do "
-            "not have.",
+            lambda roles: (
+                _(
+                    "You cannot revoke an invitation as %(roles)s: that role has permissions you "
+                    "do not have."
+                )
+                % {"roles": roles}
+            ),
         ),
     )
     return revoke(actor, access.organization, invitation, "invitation.revoked")
@@ -437,10 +505,10 @@ def revoke(
             )
         except InvalidInput as error:
             raise ApplicationError(
-                "This invitation changed a moment ago; reload the page."
+                gettext_lazy("This invitation changed a moment ago; reload the page.")
             ) from error
         except LogtoError as error:
-            raise refusal_from(error, "the change") from error
+            raise refusal_from(error, Doing.CHANGE) from error
 
 
 def invitation_in_status(
@@ -458,11 +526,15 @@ def invitation_in_status(
 def invitation_resend(*, actor: User, organization_id: str, invitation_id: str) -> Invitation:
     """Email a pending invitation again; an expired one is re-issued as a fresh invitation."""
     access = organization_access(user=actor, organization_id=organization_id)
-    access.require(Perm.INVITE_MEMBER, "You are not allowed to resend invitations here.")
+    access.require(
+        Perm.INVITE_MEMBER, gettext_lazy("You are not allowed to resend invitations here.")
+    )
     invitation = _organization_invitation(organization_id, invitation_id)
     organization = access.organization
     if invitation.status in (InvitationStatus.ACCEPTED, InvitationStatus.REVOKED):
-        raise ApplicationError(f"This invitation cannot be resent. {ENDED[invitation.status]}")
+        raise ApplicationError(
+            ended(gettext_lazy("This invitation cannot be resent."), invitation.status)
+        )
     # The request's address, as the batch records it (`invitation_batches._record`).
     with invitation_quota(actor=actor, ip=request_context.client_ip.get()):
         if invitation.status == InvitationStatus.EXPIRED:
@@ -525,7 +597,15 @@ def _reissue(actor: User, access: OrganizationAccess, old: Invitation) -> Invita
     if outcome.reason == NOT_CONFIGURED_REASON:
         raise DeliveryNotConfigured(NOT_CONFIGURED_SENTENCE)
     if outcome.status != "sent":
-        raise ServiceUnavailable(f"The invitation could not be re-issued: {outcome.reason}.")
+        reason = outcome.reason
+        raise ServiceUnavailable(
+            later(
+                lambda: (
+                    _("The invitation could not be re-issued: %(reason)s.")
+                    % {"reason": reason_shown(reason)}
+                )
+            )
+        )
     audit_in_organization(
         actor=actor,
         organization=access.organization,

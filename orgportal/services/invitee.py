@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orgportal import logto
 from orgportal.concurrency import start, together
@@ -13,10 +15,16 @@ from orgportal.logto.models import Invitation, InvitationStatus, Organization
 from orgportal.models import User
 from orgportal.services.access import permissions_forget
 from orgportal.services.audit import audited
-from orgportal.services.errors import ApplicationError, NotAllowed, refusal_from
+from orgportal.services.errors import (
+    ApplicationError,
+    Doing,
+    NotAllowed,
+    later,
+    refusal_from,
+)
 from orgportal.services.invitations import (
-    ENDED,
     InvitationNotFound,
+    ended,
     invitation_in_status,
     revoke,
 )
@@ -32,13 +40,22 @@ from orgportal.shared_locks import cached_or_filled
 MY_INVITATIONS_TTL = 60  # seconds
 
 
+NO_SUCH_INVITATION = gettext_lazy("This invitation does not exist.")
+
+
 @dataclass(frozen=True)
 class InvitationView:
     """What the landing page shows about an invitation."""
 
     invitation: Invitation
     organization_name: str
-    inviter_name: str
+    inviter: str | None  # None: the invitation names no inviter
+
+    @property
+    def inviter_name(self) -> str:
+        """Who invited, in the reader's language when the invitation does not say (the list
+        is cached for every language it is read in)."""
+        return _("Someone") if self.inviter is None else self.inviter
 
     @property
     def organization_ref(self) -> Organization:
@@ -67,7 +84,7 @@ def invitation_view(*, invitation_id: str) -> InvitationView:
     """The invitation with its organization's and inviter's names (the landing page)."""
     views = _views_of([_invitation(invitation_id)])
     if not views:  # its organization was deleted
-        raise InvitationNotFound("This invitation does not exist.")
+        raise InvitationNotFound(NO_SUCH_INVITATION)
     return views[0]
 
 
@@ -75,7 +92,7 @@ def _invitation(invitation_id: str) -> Invitation:
     try:
         return logto.get_client().get_organization_invitation(invitation_id)
     except NotFound:
-        raise InvitationNotFound("This invitation does not exist.") from None
+        raise InvitationNotFound(NO_SUCH_INVITATION) from None
 
 
 def _for_answer(invitation_id: str) -> InvitationView:
@@ -84,8 +101,8 @@ def _for_answer(invitation_id: str) -> InvitationView:
     invitation = _invitation(invitation_id)
     organization_name = organization_names([invitation.organization_id])[invitation.organization_id]
     if organization_name is None:
-        raise InvitationNotFound("This invitation does not exist.")
-    return InvitationView(invitation, organization_name, inviter_name="")
+        raise InvitationNotFound(NO_SUCH_INVITATION)
+    return InvitationView(invitation, organization_name, inviter="")
 
 
 def _views_of(invitations: list[Invitation]) -> list[InvitationView]:
@@ -102,7 +119,7 @@ def _views_of(invitations: list[Invitation]) -> list[InvitationView]:
         organization_name = organization_names_by_id[invitation.organization_id]
         if organization_name is None:
             continue
-        inviter = inviters[invitation.inviter_id] if invitation.inviter_id else "Someone"
+        inviter = inviters[invitation.inviter_id] if invitation.inviter_id else None
         views.append(InvitationView(invitation, organization_name, inviter))
     return views
 
@@ -113,14 +130,32 @@ def invitation_is_for(invitation: Invitation, user: User) -> bool:
 
 def _invitee_check(actor: User, invitation: Invitation) -> None:
     if not invitation_is_for(invitation, actor):
+        masked, signed_in = mask_email(invitation.invitee), actor.email
+        if signed_in:
+            raise NotAllowed(
+                later(
+                    lambda: (
+                        _("This invitation is for %(invitee)s, and you are signed in as %(email)s.")
+                        % {"invitee": masked, "email": signed_in}
+                    )
+                )
+            )
         raise NotAllowed(
-            f"This invitation is for {mask_email(invitation.invitee)}, and you are signed in "
-            f"as {actor.email or 'someone else'}."
+            later(
+                lambda: (
+                    _("This invitation is for %(invitee)s, and you are signed in as someone else.")
+                    % {"invitee": masked}
+                )
+            )
         )
     if not actor.email_verified:
-        raise NotAllowed("Verify your email address in your account first, then try again.")
+        raise NotAllowed(
+            gettext_lazy("Verify your email address in your account first, then try again.")
+        )
     if not invitation.is_pending:
-        raise ApplicationError(f"This invitation can no longer be used. {ENDED[invitation.status]}")
+        raise ApplicationError(
+            ended(gettext_lazy("This invitation can no longer be used."), invitation.status)
+        )
 
 
 def invitation_accept(*, actor: User, invitation_id: str) -> Invitation:
@@ -160,11 +195,13 @@ def _accept(actor: User, invitation: Invitation, named: _NamedWhenRecorded) -> I
             )
         except InvalidInput as error:
             raise ApplicationError(
-                "This invitation was revoked or used a moment ago, so it can no longer be "
-                "accepted. Ask for a new one."
+                gettext_lazy(
+                    "This invitation was revoked or used a moment ago, so it can no longer be "
+                    "accepted. Ask for a new one."
+                )
             ) from error
         except LogtoError as error:
-            raise refusal_from(error, "the acceptance") from error
+            raise refusal_from(error, Doing.ACCEPTANCE) from error
     organization_list_for_user_forget(user_id=actor.subject)
     permissions_forget(organization_id=invitation.organization_id, user_id=actor.subject)
     my_invitations_forget(actor)

@@ -9,6 +9,8 @@ from functools import partial
 from typing import NoReturn
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from orgportal import logto
 from orgportal.concurrency import each, together
@@ -33,9 +35,12 @@ from orgportal.services.audit import AuditEntry, audit_in_organization, audited
 from orgportal.services.errors import (
     UNREACHABLE,
     ApplicationError,
+    Doing,
     Gone,
     NotAllowed,
     ServiceUnavailable,
+    Text,
+    later,
     refusal_from,
 )
 from orgportal.services.memberships import organization_list_for_user_forget
@@ -50,7 +55,11 @@ BULK_MAX = 100
 BULK_AT_ONCE = 4  # members changed at the same time by a bulk action
 
 
-NOT_A_MEMBER_LABEL = "That person"
+NOT_A_MEMBER = gettext_lazy("That person is no longer a member of this organization.")
+NO_SUCH_PERSON = gettext_lazy("That person does not exist (any more).")
+NOT_ALLOWED_ROLES = gettext_lazy("You are not allowed to change members' roles here.")
+NOT_ALLOWED_REMOVE = gettext_lazy("You are not allowed to remove members here.")
+CHOOSE_ROLE = gettext_lazy("Choose the role to give.")
 
 
 class MemberGone(Gone):
@@ -90,7 +99,7 @@ def member_get(*, actor: User, organization_id: str, user_id: str) -> Member:
     settled before anything about them is shown, so no account outside the organization is
     described."""
     access = organization_access(user=actor, organization_id=organization_id)
-    access.require(Perm.MANAGE_MEMBER, "You are not allowed to change members' roles here.")
+    access.require(Perm.MANAGE_MEMBER, NOT_ALLOWED_ROLES)
     user, role_ids = _target(organization_id, user_id)
     roles = roles_by_id()
     return Member(
@@ -117,9 +126,9 @@ def _target(organization_id: str, user_id: str) -> tuple[LogtoUser, set[str]]:
 
     user, roles = together(account, partial(_role_ids, organization_id, user_id))
     if roles is None:
-        _raise_member_gone(organization_id, NOT_A_MEMBER_LABEL)
+        _raise_member_gone(organization_id, NOT_A_MEMBER)
     if user is None:
-        raise MemberGone("That person does not exist (any more).")
+        raise MemberGone(NO_SUCH_PERSON)
     return user, roles
 
 
@@ -155,10 +164,16 @@ def _not_a_member(error: LogtoError) -> bool:
     return isinstance(error, InvalidInput) and error.code == "organization.require_membership"
 
 
-def _raise_member_gone(organization_id: str, label: str, sentence: str = "") -> NoReturn:
+def _no_longer_a_member(label: str) -> Text:
+    return later(
+        lambda: _("%(name)s is no longer a member of this organization.") % {"name": label}
+    )
+
+
+def _raise_member_gone(organization_id: str, sentence: Text) -> NoReturn:
     """MemberGone, unless the whole organization is gone (Logto says "not a member" then too)."""
     require_organization_exists(organization_id)
-    raise MemberGone(sentence or f"{label} is no longer a member of this organization.")
+    raise MemberGone(sentence)
 
 
 # -- change roles ---------------------------------------------------------------------------
@@ -203,7 +218,7 @@ def member_roles_change(
     """`member_roles_set`, also saying which roles the member had before: the members page
     offers to put them back (through this same function, so under the same rules)."""
     access = organization_access(user=actor, organization_id=organization_id)
-    access.require(Perm.MANAGE_MEMBER, "You are not allowed to change members' roles here.")
+    access.require(Perm.MANAGE_MEMBER, NOT_ALLOWED_ROLES)
     wanted = set(role_ids)
     roles = require_known_roles(wanted)
     user, current = target or _target(organization_id, user_id)
@@ -220,7 +235,13 @@ def member_roles_change(
         refuse_escalation(
             access,
             wanted ^ current,
-            "You cannot grant or take away the role {roles}: it has permissions you do not have.",
+            lambda roles: (
+                _(
+                    "You cannot grant or take away the role %(roles)s: it has permissions you do "
+                    "not have."
+                )
+                % {"roles": roles}
+            ),
         )
         client = logto.get_client()
         with member_manager_kept(
@@ -228,8 +249,15 @@ def member_roles_change(
             user_id=user_id,
             current_role_ids=current,
             wanted_role_ids=wanted,
-            sentence=f"{label} is the last person who can manage members here. Give that "
-            "role to someone else first.",
+            sentence=later(
+                lambda: (
+                    _(
+                        "%(name)s is the last person who can manage members here. Give that role "
+                        "to someone else first."
+                    )
+                    % {"name": label}
+                )
+            ),
             restore=lambda: client.replace_organization_user_roles(
                 organization_id, user_id, sorted(current)
             ),
@@ -243,8 +271,8 @@ def member_roles_change(
                 )
             except LogtoError as error:
                 if _not_a_member(error):
-                    _raise_member_gone(organization_id, label)
-                raise refusal_from(error, "the change") from error
+                    _raise_member_gone(organization_id, _no_longer_a_member(label))
+                raise refusal_from(error, Doing.CHANGE) from error
     _forget_member(organization_id, user_id)
     member = Member(user=user, roles=tuple(RoleRef(rid, roles[rid].name) for rid in sorted(wanted)))
     return RolesChange(member=member, previous_role_ids=frozenset(current))
@@ -256,7 +284,7 @@ def member_removal_label(*, actor: User, organization_id: str, user_id: str) -> 
     from the link (a crafted link must not show one name and remove another)."""
     access = organization_access(user=actor, organization_id=organization_id)
     if not can_remove_members(access):
-        raise NotAllowed("You are not allowed to remove members here.")
+        raise NotAllowed(NOT_ALLOWED_REMOVE)
     user, _ = _target(organization_id, user_id)
     return _label(user, user_id)
 
@@ -268,9 +296,9 @@ def member_remove(
     `target`: the member as the caller just read them (bulk actions read all at once)."""
     access = organization_access(user=actor, organization_id=organization_id)
     if not can_remove_members(access):
-        raise NotAllowed("You are not allowed to remove members here.")
+        raise NotAllowed(NOT_ALLOWED_REMOVE)
     if user_id == actor.logto_id:
-        raise ApplicationError("To remove yourself, use “Leave organization”.")
+        raise ApplicationError(gettext_lazy("To remove yourself, use “Leave organization”."))
     user, current = target or _target(organization_id, user_id)
     label = _label(user, user_id)
     with _audited(
@@ -279,15 +307,28 @@ def member_remove(
         refuse_escalation(
             access,
             current,
-            "You cannot remove someone with the role {roles}: it has permissions you do not have.",
+            lambda roles: (
+                _(
+                    "You cannot remove someone with the role %(roles)s: it has permissions you do "
+                    "not have."
+                )
+                % {"roles": roles}
+            ),
         )
         client = logto.get_client()
         with member_manager_kept(
             organization_id=organization_id,
             user_id=user_id,
             current_role_ids=current,
-            sentence=f"{label} is the last person who can manage members here, so they "
-            "cannot be removed.",
+            sentence=later(
+                lambda: (
+                    _(
+                        "%(name)s is the last person who can manage members here, so they cannot "
+                        "be removed."
+                    )
+                    % {"name": label}
+                )
+            ),
             restore=partial(member_readd, organization_id, user_id, current),
         ):
             try:
@@ -297,10 +338,13 @@ def member_remove(
                 )
             except NotFound:
                 _raise_member_gone(
-                    organization_id, label, f"{label} was already removed a moment ago."
+                    organization_id,
+                    later(
+                        lambda: _("%(name)s was already removed a moment ago.") % {"name": label}
+                    ),
                 )
             except LogtoError as error:
-                raise refusal_from(error, "the removal") from error
+                raise refusal_from(error, Doing.REMOVAL) from error
     _forget_member(organization_id, user_id)
     return label
 
@@ -319,7 +363,7 @@ class BulkOutcome:
     user_id: str
     label: str
     ok: bool
-    message: str
+    message: Text  # what happened to them ("removed"), or why not, in the reader's language
 
 
 def members_bulk(
@@ -333,29 +377,40 @@ def members_bulk(
     """Apply one action to several members; each gets its own outcome, none is lost."""
     user_ids = list(dict.fromkeys(user_ids))
     if not user_ids:
-        raise ApplicationError("Select at least one member.")
+        raise ApplicationError(gettext_lazy("Select at least one member."))
     if len(user_ids) > BULK_MAX:
-        raise ApplicationError(f"Select at most {BULK_MAX} members at once.")
+        raise ApplicationError(
+            later(
+                lambda: (
+                    ngettext(
+                        "Select at most %(count)s member at once.",
+                        "Select at most %(count)s members at once.",
+                        BULK_MAX,
+                    )
+                    % {"count": BULK_MAX}
+                )
+            )
+        )
     access = organization_access(user=actor, organization_id=organization_id)
     if action == "remove" and not can_remove_members(access):
-        raise NotAllowed("You are not allowed to remove members here.")
+        raise NotAllowed(NOT_ALLOWED_REMOVE)
     if action in ("add_role", "set_role"):
-        access.require(Perm.MANAGE_MEMBER, "You are not allowed to change members' roles here.")
+        access.require(Perm.MANAGE_MEMBER, NOT_ALLOWED_ROLES)
     if action == "add_role":
         return _bulk_add_role(actor, access, user_ids, role_id, _labels(user_ids))
     change: Callable[..., object]
     if action == "set_role":
         if not role_id:
-            raise ApplicationError("Choose the role to give.")
+            raise ApplicationError(CHOOSE_ROLE)
         change = partial(
             member_roles_set, actor=actor, organization_id=organization_id, role_ids=[role_id]
         )
-        done = "role changed"
+        done = gettext_lazy("role changed")
     elif action == "remove":
         change = partial(member_remove, actor=actor, organization_id=organization_id)
-        done = "removed"
+        done = gettext_lazy("removed")
     else:
-        raise ApplicationError("Choose what to do with the selected members.")
+        raise ApplicationError(gettext_lazy("Choose what to do with the selected members."))
     users, targets = _read_targets(organization_id, user_ids)
     # Only members are named: an id that is not one stays an id (no names of strangers).
     labels = {
@@ -367,7 +422,7 @@ def members_bulk(
         try:
             change(user_id=user_id, target=_target_from(organization_id, users, targets, user_id))
         except ApplicationError as error:
-            return BulkOutcome(user_id, labels[user_id], False, error.message)
+            return BulkOutcome(user_id, labels[user_id], False, error._message)
         except LogtoError:
             return BulkOutcome(user_id, labels[user_id], False, UNREACHABLE)
         return BulkOutcome(user_id, labels[user_id], True, done)
@@ -424,9 +479,9 @@ def _target_from(
     if isinstance(roles, LogtoError):
         raise roles
     if roles is None:
-        _raise_member_gone(organization_id, NOT_A_MEMBER_LABEL)
+        _raise_member_gone(organization_id, NOT_A_MEMBER)
     if user is None:
-        raise MemberGone("That person does not exist (any more).")
+        raise MemberGone(NO_SUCH_PERSON)
     return user, roles
 
 
@@ -439,11 +494,9 @@ def _bulk_add_role(
 ) -> list[BulkOutcome]:
     """Logto's bulk endpoint: one call adds the role to everyone (additive)."""
     if not role_id:
-        raise ApplicationError("Choose the role to give.")
+        raise ApplicationError(CHOOSE_ROLE)
     roles = require_known_roles([role_id])
-    refuse_escalation(
-        access, [role_id], "You cannot grant the role {roles}: it has permissions you do not have."
-    )
+    refuse_escalation(access, [role_id], _cannot_grant)
     role_name = roles[role_id].name
     organization_id = access.organization.id
     client = logto.get_client()
@@ -475,20 +528,31 @@ def _bulk_add_role(
         require_organization_exists(organization_id)  # else a member left meanwhile
     if failure is not None:
         reason = (
-            "one of them is no longer a member."
+            gettext_lazy("Nothing was changed: one of them is no longer a member.")
             if isinstance(failure, InvalidInput)
-            else UNREACHABLE
+            else gettext_lazy(
+                "Nothing was changed: We could not reach our sign-in service, so nothing was "
+                "changed. Try again in a moment."
+            )
         )
-        return [
-            BulkOutcome(user_id, labels[user_id], False, f"Nothing was changed: {reason}")
-            for user_id in user_ids
-        ]
+        return [BulkOutcome(user_id, labels[user_id], False, reason) for user_id in user_ids]
     for user_id in user_ids:
         _forget_member(organization_id, user_id)
     return [
-        BulkOutcome(user_id, labels[user_id], True, f"got the role {role_name}")
+        BulkOutcome(
+            user_id,
+            labels[user_id],
+            True,
+            later(lambda: _("got the role %(role)s") % {"role": role_name}),
+        )
         for user_id in user_ids
     ]
+
+
+def _cannot_grant(roles: str) -> str:
+    return _("You cannot grant the role %(roles)s: it has permissions you do not have.") % {
+        "roles": roles
+    }
 
 
 # -- add (staff, from the admin) ------------------------------------------------------------
@@ -499,16 +563,20 @@ def member_add_by_email(
     invited instead. If the role assignment fails, the membership is undone; if the undo
     fails too, the refusal and the audit trail say which roles the member now holds."""
     access = organization_access(user=actor, organization_id=organization_id)
-    access.require(Perm.MANAGE_MEMBER, "You are not allowed to add members here.")
+    access.require(Perm.MANAGE_MEMBER, gettext_lazy("You are not allowed to add members here."))
     roles = require_known_roles(role_ids)
-    refuse_escalation(
-        access, role_ids, "You cannot grant the role {roles}: it has permissions you do not have."
-    )
+    refuse_escalation(access, role_ids, _cannot_grant)
     client = logto.get_client()
     user = client.find_user_by_email(email.strip())
     if user is None:
+        address = email.strip()
         raise ApplicationError(
-            f"Nobody has an account with the email {email.strip()}; invite them instead."
+            later(
+                lambda: (
+                    _("Nobody has an account with the email %(email)s; invite them instead.")
+                    % {"email": address}
+                )
+            )
         )
     label = _label(user, user.id)
     try:
@@ -516,7 +584,7 @@ def member_add_by_email(
     except InvalidInput:
         pass  # not a member yet: good
     else:
-        raise ApplicationError(f"{label} is already a member.")
+        raise ApplicationError(later(lambda: _("%(name)s is already a member.") % {"name": label}))
     with _audited(
         actor, access, "member.added", user.id, label, after={"roles": role_names(role_ids)}
     ) as entry:
@@ -525,8 +593,10 @@ def member_add_by_email(
         except LogtoError as error:
             if is_foreign_key_missing(error):
                 require_organization_exists(organization_id)
-                raise Gone(f"The account of {label} no longer exists.") from error
-            raise refusal_from(error, "the new member") from error
+                raise Gone(
+                    later(lambda: _("The account of %(name)s no longer exists.") % {"name": label})
+                ) from error
+            raise refusal_from(error, Doing.NEW_MEMBER) from error
         try:
             if role_ids:
                 client.add_organization_user_roles(organization_id, user.id, role_ids)
@@ -548,7 +618,12 @@ def _undo_member_add(
     audit) what the organization now holds, read back rather than assumed. Returns only when
     the grant went through after all (its answer was lost), so the add succeeded."""
     not_added = ServiceUnavailable(
-        f"The roles could not be given, so {label} was not added. Try again in a moment."
+        later(
+            lambda: (
+                _("The roles could not be given, so %(name)s was not added. Try again in a moment.")
+                % {"name": label}
+            )
+        )
     )
     try:
         logto.get_client().remove_organization_user(organization_id, user_id)
@@ -576,22 +651,40 @@ def _undo_member_add(
     raise not_added from grant_error
 
 
-def _held_sentence(label: str, held: list[RoleRef] | None) -> str:
+def _held_sentence(label: str, held: list[RoleRef] | None) -> Text:
     """What a member left behind by a failed add and a failed undo now holds."""
     if held is None:
-        return (
-            f"The roles could not be given and {label} could not be removed again, so they "
-            "may now be a member without a role. Check the member list in a moment."
+        return later(
+            lambda: (
+                _(
+                    "The roles could not be given and %(name)s could not be removed again, so they "
+                    "may now be a member without a role. Check the member list in a moment."
+                )
+                % {"name": label}
+            )
         )
     if not held:
-        return (
-            f"The roles could not be given and {label} could not be removed again: they are "
-            "now a member without any role. Give them a role or remove them."
+        return later(
+            lambda: (
+                _(
+                    "The roles could not be given and %(name)s could not be removed again: they "
+                    "are now a member without any role. Give them a role or remove them."
+                )
+                % {"name": label}
+            )
         )
     names = ", ".join(role.name for role in held)
-    return (
-        f"Not all the roles could be given and {label} could not be removed again: they are "
-        f"now a member with only the role{'s' if len(held) > 1 else ''} {names}."
+    return later(
+        lambda: (
+            ngettext(
+                "Not all the roles could be given and %(name)s could not be removed again: they "
+                "are now a member with only the role %(roles)s.",
+                "Not all the roles could be given and %(name)s could not be removed again: they "
+                "are now a member with only the roles %(roles)s.",
+                len(held),
+            )
+            % {"name": label, "roles": names}
+        )
     )
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy
 
 from orgportal import logto
 from orgportal.logto.errors import LogtoError, NotFound
@@ -112,7 +113,9 @@ def mfa_status_of_member_page(
     that only members of this organization are ever described (one Logto call)."""
     access = organization_access(user=actor, organization_id=organization_id)
     if not can_see_mfa_status(access):
-        raise NotAllowed("You are not allowed to see members' two-step verification here.")
+        raise NotAllowed(
+            gettext_lazy("You are not allowed to see members' two-step verification here.")
+        )
     members = member_list(
         actor=actor, organization_id=organization_id, q=q, page=page, page_size=page_size
     )
@@ -166,7 +169,9 @@ def mfa_requirement_impact(*, actor: User, organization_id: str) -> MfaImpact | 
     the organization already requires MFA (read fresh: another admin may just have changed
     it), so there is nothing to warn about."""
     access = organization_access(user=actor, organization_id=organization_id)
-    access.require(Perm.MANAGE_ORGANIZATION, "You are not allowed to change this organization.")
+    access.require(
+        Perm.MANAGE_ORGANIZATION, gettext_lazy("You are not allowed to change this organization.")
+    )
     client = logto.get_client()
     try:
         if client.get_organization(organization_id).is_mfa_required:

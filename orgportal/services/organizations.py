@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from orgportal import logto
 from orgportal.concurrency import together
@@ -34,11 +36,14 @@ from orgportal.services.access import (
 from orgportal.services.audit import audit_record, audited
 from orgportal.services.errors import (
     ApplicationError,
+    Doing,
     Gone,
     LimitReached,
     NotAllowed,
     OrganizationNotFound,
     ServiceUnavailable,
+    Text,
+    later,
     refusal_from,
 )
 from orgportal.services.invitations import invitation_list_read
@@ -61,10 +66,33 @@ logger = logging.getLogger(__name__)
 
 NAME_MAX = 128
 DESCRIPTION_MAX = 256
-NAME_REQUIRED = "Give the organization a name."
-NAME_TOO_LONG = f"Keep the name to {NAME_MAX} characters or fewer."
-DESCRIPTION_TOO_LONG = f"Keep the description to {DESCRIPTION_MAX} characters or fewer."
-_UNSAFE = "{} cannot contain line breaks, tabs or invisible control characters."
+NAME_REQUIRED = gettext_lazy("Give the organization a name.")
+NAME_TOO_LONG = later(
+    lambda: (
+        ngettext(
+            "Keep the name to %(count)s character or fewer.",
+            "Keep the name to %(count)s characters or fewer.",
+            NAME_MAX,
+        )
+        % {"count": NAME_MAX}
+    )
+)
+DESCRIPTION_TOO_LONG = later(
+    lambda: (
+        ngettext(
+            "Keep the description to %(count)s character or fewer.",
+            "Keep the description to %(count)s characters or fewer.",
+            DESCRIPTION_MAX,
+        )
+        % {"count": DESCRIPTION_MAX}
+    )
+)
+NAME_UNSAFE = gettext_lazy(
+    "The name cannot contain line breaks, tabs or invisible control characters."
+)
+DESCRIPTION_UNSAFE = gettext_lazy(
+    "The description cannot contain line breaks, tabs or invisible control characters."
+)
 
 
 # -- the fields' rules: the forms, the JSON API and the admin all end up here ---------------
@@ -77,7 +105,7 @@ def organization_name_clean(name: str) -> str:
         raise ApplicationError(NAME_TOO_LONG)
     if has_unsafe_characters(name):
         # The name goes into email subjects and on other members' screens.
-        raise ApplicationError(_UNSAFE.format("The name"))
+        raise ApplicationError(NAME_UNSAFE)
     return name
 
 
@@ -91,7 +119,7 @@ def organization_description_clean(description: str) -> str:
     if len(description) > DESCRIPTION_MAX:
         raise ApplicationError(DESCRIPTION_TOO_LONG)
     if has_unsafe_characters(description):
-        raise ApplicationError(_UNSAFE.format("The description"))
+        raise ApplicationError(DESCRIPTION_UNSAFE)
     return description
 
 
@@ -135,14 +163,24 @@ def organization_create(*, actor: User, name: str, description: str = "") -> Org
     """
     name, description = organization_name_clean(name), organization_description_clean(description)
     if not actor.logto_id:
-        raise NotAllowed("Only people with an account here can create organizations.")
+        raise NotAllowed(gettext_lazy("Only people with an account here can create organizations."))
     if not organization_can_create(actor=actor):
-        raise NotAllowed("You are not allowed to create organizations. Ask an administrator.")
+        raise NotAllowed(
+            gettext_lazy("You are not allowed to create organizations. Ask an administrator.")
+        )
     creator_role = template_role(settings.ORGPORTAL_CREATOR_ROLE)
     if creator_role is None:
+        missing = repr(settings.ORGPORTAL_CREATOR_ROLE)
         raise ServiceUnavailable(
-            "Organizations cannot be created yet: this portal is not fully set up (its "
-            f"{settings.ORGPORTAL_CREATOR_ROLE!r} role is missing). Tell the people who run it."
+            later(
+                lambda: (
+                    _(
+                        "Organizations cannot be created yet: this portal is not fully set up (its "
+                        "%(role)s role is missing). Tell the people who run it."
+                    )
+                    % {"role": missing}
+                )
+            )
         )
     limit = settings.ORGPORTAL_MAX_ORGANIZATIONS_PER_USER
     # The count and the create happen under one lock per person, on every instance: parallel
@@ -150,7 +188,16 @@ def organization_create(*, actor: User, name: str, description: str = "") -> Org
     with shared_lock(f"organization-create:{actor.logto_id}", hold=60, wait=30):
         if limit and _created_count(actor) >= limit:
             raise LimitReached(
-                f"You have reached the limit of {limit} organizations you can create."
+                later(
+                    lambda: (
+                        ngettext(
+                            "You have reached the limit of %(count)s organization you can create.",
+                            "You have reached the limit of %(count)s organizations you can create.",
+                            limit,
+                        )
+                        % {"count": limit}
+                    )
+                )
             )
         organization = _create_marked(actor, name, description)
         _set_up_creator(actor, organization, creator_role.id)
@@ -183,7 +230,7 @@ def _create_marked(actor: User, name: str, description: str) -> Organization:
         )
     except LogtoError as error:
         _audit_create_failure(actor, name, error)
-        raise refusal_from(error, "the organization") from error
+        raise refusal_from(error, Doing.ORGANIZATION) from error
 
 
 def _find_marked(name: str, marker: dict) -> Organization | None:
@@ -209,11 +256,15 @@ def _set_up_creator(actor: User, organization: Organization, role_id: str) -> No
     except LogtoError as error:
         removed = _compensate_create(actor, organization, error)
         raise ServiceUnavailable(
-            "The organization could not be set up, so it was removed again and nothing was "
-            "created. Try again in a moment."
+            gettext_lazy(
+                "The organization could not be set up, so it was removed again and nothing was "
+                "created. Try again in a moment."
+            )
             if removed
-            else "The organization could not be set up and could not be removed either. "
-            "Please tell the people who run this portal."
+            else gettext_lazy(
+                "The organization could not be set up and could not be removed either. "
+                "Please tell the people who run this portal."
+            )
         ) from error
 
 
@@ -266,7 +317,9 @@ def organization_update(
     is_mfa_required: bool = False,
 ) -> Organization:
     access = organization_access(user=actor, organization_id=organization_id)
-    access.require(Perm.MANAGE_ORGANIZATION, "You are not allowed to change this organization.")
+    access.require(
+        Perm.MANAGE_ORGANIZATION, gettext_lazy("You are not allowed to change this organization.")
+    )
     before = access.organization
     name, description = organization_name_clean(name), organization_description_clean(description)
     changes: dict[str, object] = {
@@ -289,7 +342,7 @@ def organization_update(
         except NotFound as error:
             raise OrganizationNotFound(ORGANIZATION_GONE) from error
         except LogtoError as error:
-            raise refusal_from(error, "the change") from error
+            raise refusal_from(error, Doing.CHANGE) from error
         entry.before = _settings_of(before)
         entry.after = _settings_of(updated)
     organization_list_for_user_forget(user_id=actor.subject)
@@ -299,11 +352,19 @@ def organization_update(
 
 def organization_delete(*, actor: User, organization_id: str, confirm_name: str) -> None:
     access = organization_access(user=actor, organization_id=organization_id)
-    access.require(Perm.DELETE_ORGANIZATION, "You are not allowed to delete this organization.")
+    access.require(
+        Perm.DELETE_ORGANIZATION, gettext_lazy("You are not allowed to delete this organization.")
+    )
     organization = access.organization
     if confirm_name.strip() != organization.name:
+        name = organization.name
         raise ApplicationError(
-            f"To delete it, type the organization's name exactly: {organization.name}"
+            later(
+                lambda: (
+                    _("To delete it, type the organization's name exactly: %(name)s")
+                    % {"name": name}
+                )
+            )
         )
     with _audited(actor, "organization.deleted", organization, before={"name": organization.name}):
         try:
@@ -314,7 +375,7 @@ def organization_delete(*, actor: User, organization_id: str, confirm_name: str)
         except NotFound:
             pass  # already gone: the outcome the user asked for
         except LogtoError as error:
-            raise refusal_from(error, "the deletion") from error
+            raise refusal_from(error, Doing.DELETION) from error
     _forget(actor, organization_id)
     organization_name_forget(organization_id)
     if actor.last_organization_id == organization_id:
@@ -484,16 +545,22 @@ def organization_leave(*, actor: User, organization_id: str) -> None:
             organization_id=organization_id,
             user_id=actor.subject,
             current_role_ids=role_ids,
-            sentence=f"You are the last person who can manage the members of "
-            f"{organization.name}. Give that role to someone else first, or delete the "
-            "organization.",
+            sentence=later(
+                lambda: (
+                    _(
+                        "You are the last person who can manage the members of %(name)s. Give that "
+                        "role to someone else first, or delete the organization."
+                    )
+                    % {"name": organization.name}
+                )
+            ),
             restore=partial(member_readd, organization_id, actor.subject, role_ids),
         ),
     ):
         try:
             _remove_self(actor, organization_id)
         except LogtoError as error:
-            raise refusal_from(error, "leaving") from error
+            raise refusal_from(error, Doing.LEAVING) from error
     _forget_left(actor, organization_id)
 
 
@@ -514,8 +581,8 @@ def _forget_left(actor: User, organization_id: str) -> None:
 
 
 # -- hand over and leave ----------------------------------------------------------------------
-HAND_OVER_CHOOSE = "Choose who takes over before you leave."
-HAND_OVER_NOT_YOURSELF = "Choose someone other than yourself to take over."
+HAND_OVER_CHOOSE = gettext_lazy("Choose who takes over before you leave.")
+HAND_OVER_NOT_YOURSELF = gettext_lazy("Choose someone other than yourself to take over.")
 
 
 def organization_hand_over_and_leave(
@@ -528,7 +595,9 @@ def organization_hand_over_and_leave(
     other at the same moment cannot both leave. Returns the successor's name.
     """
     access = organization_access(user=actor, organization_id=organization_id)
-    access.require(Perm.MANAGE_MEMBER, "Only people who manage members can hand that over.")
+    access.require(
+        Perm.MANAGE_MEMBER, gettext_lazy("Only people who manage members can hand that over.")
+    )
     successor_id = successor_id.strip()
     if not successor_id:
         raise ApplicationError(HAND_OVER_CHOOSE)
@@ -545,13 +614,18 @@ def organization_hand_over_and_leave(
         handed = sorted(own_roles & _managing_role_ids(roles))
         if not handed:
             raise NotAllowed(
-                "You no longer manage the members of this organization, so there is nothing "
-                "to hand over."
+                gettext_lazy(
+                    "You no longer manage the members of this organization, so there is "
+                    "nothing to hand over."
+                )
             )
         refuse_escalation(
             access,
             handed,
-            "You cannot hand over the role {roles}: it has permissions you do not have.",
+            lambda roles: (
+                _("You cannot hand over the role %(roles)s: it has permissions you do not have.")
+                % {"roles": roles}
+            ),
         )
         handover = _HandOver(actor, organization, successor, before, handed)
         handover.promote()
@@ -567,7 +641,13 @@ def _own_role_ids(organization: Organization, actor: User) -> set[str]:
         found = logto.get_client().list_organization_user_roles(organization.id, actor.subject)
     except InvalidInput as error:
         if error.code == "organization.require_membership":
-            raise Gone(f"You are no longer a member of {organization.name}.") from error
+            raise Gone(
+                later(
+                    lambda: (
+                        _("You are no longer a member of %(name)s.") % {"name": organization.name}
+                    )
+                )
+            ) from error
         raise
     return {role.id for role in found}
 
@@ -585,15 +665,12 @@ def _successor_read(organization_id: str, user_id: str) -> tuple[LogtoUser, set[
         if isinstance(error, InvalidInput) and error.code != "organization.require_membership":
             raise
         raise MemberGone(
-            "The person you chose is no longer a member of this organization. Choose someone else."
+            gettext_lazy(
+                "The person you chose is no longer a member of this organization. Choose "
+                "someone else."
+            )
         ) from error
     return user, {role.id for role in found}
-
-
-UNCONFIRMED_HAND_OVER = (
-    "Our sign-in service did not answer in time, so we cannot tell whether {what}. "
-    "Reload the page to see, then try again if needed."
-)
 
 
 class _HandOver:
@@ -611,7 +688,21 @@ class _HandOver:
         self.before = before
         self.after = before | set(handed)
         self.name = successor.display_name
-        self.role_text = " and ".join(role_names(handed))
+        self.handed_names = role_names(handed)
+
+    def _values(self) -> dict[str, str]:
+        """The successor's name and the roles handed over, for the sentences."""
+        names = self.handed_names
+        roles = (
+            names[0]
+            if len(names) == 1
+            else _("%(first)s and %(last)s")
+            % {
+                "first": ", ".join(names[:-1]),
+                "last": names[-1],
+            }
+        )
+        return {"name": self.name, "roles": roles}
 
     def _roles_now(self) -> set[str] | None:
         """The successor's role ids as Logto holds them now; None once they are no member."""
@@ -652,12 +743,28 @@ class _HandOver:
         except LogtoError as error:
             if isinstance(error, Unavailable) and error.outcome_unknown:
                 raise ServiceUnavailable(
-                    UNCONFIRMED_HAND_OVER.format(
-                        what=f"{self.name} got the {self.role_text} role (you have not left)"
+                    later(
+                        lambda: (
+                            _(
+                                "Our sign-in service did not answer in time, so we cannot tell "
+                                "whether %(name)s got the %(roles)s role (you have not left). "
+                                "Reload the page to see, then try again if needed."
+                            )
+                            % self._values()
+                        )
                     )
                 ) from error
             raise _nothing_changed(
-                error, f"{self.name} could not be given the {self.role_text} role"
+                error,
+                later(
+                    lambda: (
+                        _(
+                            "%(name)s could not be given the %(roles)s role, so nothing was "
+                            "changed: you are still a member. Try again in a moment."
+                        )
+                        % self._values()
+                    )
+                ),
             ) from error
 
     def leave(self, own_roles: set[str]) -> None:
@@ -676,8 +783,15 @@ class _HandOver:
                 # The leave may have happened: taking the roles back could leave nobody to
                 # manage members, so the successor keeps them.
                 raise ServiceUnavailable(
-                    UNCONFIRMED_HAND_OVER.format(
-                        what=f"you left ({self.name} has the {self.role_text} role either way)"
+                    later(
+                        lambda: (
+                            _(
+                                "Our sign-in service did not answer in time, so we cannot tell "
+                                "whether you left (%(name)s has the %(roles)s role either way). "
+                                "Reload the page to see, then try again if needed."
+                            )
+                            % self._values()
+                        )
                     )
                 ) from error
             self._undo(error)
@@ -685,7 +799,7 @@ class _HandOver:
     def _undo(self, error: LogtoError) -> None:
         """The leave failed for sure: give the successor back exactly their earlier roles."""
         if self.after == self.before:
-            raise _nothing_changed(error, "Leaving did not work") from error
+            raise _nothing_changed(error, LEAVING_FAILED) from error
         client = logto.get_client()
         try:
             with self._audited_roles(self.after, self.before):
@@ -704,18 +818,30 @@ class _HandOver:
                 undo_error,
             )
             raise ServiceUnavailable(
-                f"Leaving did not work, and {self.name} keeps the {self.role_text} role given "
-                "to them a moment ago. You are still a member: change their role on the "
-                "members page if that is not what you want."
+                later(
+                    lambda: (
+                        _(
+                            "Leaving did not work, and %(name)s keeps the %(roles)s role given to "
+                            "them a moment ago. You are still a member: change their role on the "
+                            "members page if that is not what you want."
+                        )
+                        % self._values()
+                    )
+                )
             ) from error
-        raise _nothing_changed(error, "Leaving did not work") from error
+        raise _nothing_changed(error, LEAVING_FAILED) from error
 
 
-def _nothing_changed(error: LogtoError, what: str) -> ApplicationError:
+LEAVING_FAILED = gettext_lazy(
+    "Leaving did not work, so nothing was changed: you are still a member. Try again in a moment."
+)
+
+
+def _nothing_changed(error: LogtoError, sentence: Text) -> ApplicationError:
     """A definite failure of a hand-over step, everything as before: the same kind of error
-    as `refusal_from` gives (unavailable or refused), with a sentence that says so."""
-    kind = type(refusal_from(error, "the hand-over"))
-    return kind(f"{what}, so nothing was changed: you are still a member. Try again in a moment.")
+    as `refusal_from` gives (unavailable or refused), with the sentence that says so."""
+    kind = type(refusal_from(error, Doing.HAND_OVER))
+    return kind(sentence)
 
 
 def _organization_gone(organization_id: str) -> bool:

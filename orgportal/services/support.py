@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
+
 from orgportal import logto
 from orgportal.logto.errors import NotFound
 from orgportal.logto.models import (
@@ -23,7 +25,7 @@ SEARCH_MAX = 100
 
 def _require_staff(actor: User) -> None:
     if not (actor.is_active and actor.is_staff):
-        raise NotAllowed("Only the product's staff may see this.")
+        raise NotAllowed(gettext_lazy("Only the product's staff may see this."))
 
 
 def staff_organization_list(
@@ -57,7 +59,7 @@ def staff_organization_detail(
     try:
         organization = client.get_organization(organization_id)
     except NotFound:
-        raise OrganizationNotFound("That organization no longer exists.") from None
+        raise OrganizationNotFound(gettext_lazy("That organization no longer exists.")) from None
     members = client.list_organization_users(
         organization_id, q=q.strip()[:SEARCH_MAX] or None, page=max(page, 1), page_size=page_size
     )

@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from orgportal import logto
 from orgportal.logto.errors import LogtoError, NotFound
@@ -34,7 +36,7 @@ def user_for_subject(subject: str) -> User:
     try:
         profile = Profile.from_user(logto.get_client().get_user(subject))
     except NotFound:
-        raise Gone("That user no longer exists.") from None
+        raise Gone(gettext_lazy("That user no longer exists.")) from None
     if user is None:
         user = User(username=subject, logto_id=subject)
         user.set_unusable_password()
@@ -55,7 +57,7 @@ def _verification_kept(user: User, profile: Profile) -> Profile:
     return profile
 
 
-FORMER_USER = "a former user"
+FORMER_USER = gettext_noop("a former user")  # cached as it is, shown translated
 
 
 def _label_key(user_id: str) -> str:
@@ -88,7 +90,7 @@ def user_labels(user_ids: Iterable[str]) -> dict[str, str]:
         }
         cache.set_many({_label_key(uid): label for uid, label in fetched.items()}, USER_LABEL_TTL)
         labels.update(fetched)
-    return labels
+    return {uid: _(label) if label == FORMER_USER else label for uid, label in labels.items()}
 
 
 @dataclass(frozen=True)

@@ -166,7 +166,7 @@ def test_hand_over_makes_the_member_an_admin_then_leaves(emulator, acme, alice, 
     [("", HAND_OVER_CHOOSE), ("self", HAND_OVER_NOT_YOURSELF)],
 )
 def test_hand_over_needs_someone_else(emulator, acme, alice, successor, sentence):
-    with pytest.raises(ApplicationError, match=sentence):
+    with pytest.raises(ApplicationError, match=str(sentence)):
         organization_hand_over_and_leave(
             actor=alice,
             organization_id=acme.id,
