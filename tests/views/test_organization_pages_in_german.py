@@ -48,7 +48,7 @@ def test_the_members_page_in_german(client, emulator, acme):
     body = client.get(f"/orgs/{acme.id}/members/", **GERMAN).content.decode()
     text = page_text(body)
     assert "2 Mitglieder" in text
-    assert "Nach Name oder E-Mail suchen" in body  # the search's placeholder
+    assert "Name oder E-Mail suchen" in body  # the search's placeholder
     assert "Letzte Anmeldung" in text and "Rollen ändern" in text
     # The rows are built in Python: their buttons, labels and confirmations are German too.
     assert 'data-label="Rollen"' in body
