@@ -7,6 +7,9 @@ text with `html.escape` on every inserted value it costs under 10 µs, plus the 
 the last sign-in ("just now", "5 minutes ago"). The markup lives only here: the page, a row saved
 after a role change and the two-step answer all use these tags.
 
+The fixed words of a row (badges, column labels, button texts) are translated once per language
+and kept (`_texts`); the sentences that name a member are translated per row.
+
 Below 40rem app.css turns each row into a card: the cells after the person carry `data-label`,
 and the actions sit in a wrapper inside their cell (a flex <td> leaves the table's layout).
 """
@@ -15,22 +18,84 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
 from urllib.parse import quote
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext, pgettext
 
 from orgportal.logto.models import Member
 from orgportal.templatetags.portal import avatar_html, relative_time
 
 register = template.Library()
 
-_NO_ROLE = '<span class="muted">no role</span>'
-_MFA_ON = '<span class="badge">On</span>'
-_MFA_OFF = '<span class="badge badge-muted">Not set up</span>'
-_MFA_OFF_REQUIRED = '<span class="badge badge-warning">Not set up</span>'
-_MFA_UNKNOWN = '<span class="muted" title="Could not be checked right now">—</span>'
+
+@dataclass(frozen=True)
+class _Texts:
+    """A row's fixed words in one language, escaped, with its sentences' templates (escaped,
+    their `%(name)s` placeholders filled with escaped values)."""
+
+    no_role: str
+    mfa_on: str
+    mfa_off: str
+    mfa_off_required: str
+    mfa_unknown: str
+    you: str
+    roles: str
+    two_step: str
+    last_sign_in: str
+    checking: str
+    never: str
+    change_roles: str
+    remove: str
+    select: str
+    change_roles_of: str
+    remove_from: str
+    remove_detail: str
+    remove_label: str
+
+
+@lru_cache(maxsize=16)
+def _texts_in(language: str | None) -> _Texts:
+    # Each text is translated outside the f-strings (makemessages does not read into them).
+    no_role = escape(gettext("no role"))
+    on = escape(pgettext("two-step verification", "On"))
+    not_set_up = escape(pgettext("two-step verification", "Not set up"))
+    unknown = escape(gettext("Could not be checked right now"))
+    you = escape(pgettext("the member who looks", "you"))
+    never = escape(pgettext("last sign-in", "never"))
+    return _Texts(
+        no_role=f'<span class="muted">{no_role}</span>',
+        mfa_on=f'<span class="badge">{on}</span>',
+        mfa_off=f'<span class="badge badge-muted">{not_set_up}</span>',
+        mfa_off_required=f'<span class="badge badge-warning">{not_set_up}</span>',
+        mfa_unknown=f'<span class="muted" title="{unknown}">—</span>',
+        you=f' <span class="badge">{you}</span>',
+        roles=escape(gettext("Roles")),
+        two_step=escape(gettext("Two-step")),
+        last_sign_in=escape(gettext("Last sign-in")),
+        checking=escape(gettext("Checking…")),
+        never=f'<span class="muted">{never}</span>',
+        change_roles=escape(gettext("Change roles")),
+        remove=escape(gettext("Remove")),
+        select=escape(gettext("Select %(name)s")),
+        change_roles_of=escape(gettext("Change roles of %(name)s")),
+        remove_from=escape(gettext("Remove %(name)s from %(organization)s?")),
+        remove_detail=escape(
+            gettext(
+                "They lose access to the organization until someone invites them again. "
+                "Their account stays."
+            )
+        ),
+        remove_label=escape(gettext("Remove %(name)s")),
+    )
+
+
+def _texts() -> _Texts:
+    """The row's words in the active language."""
+    return _texts_in(get_language())
 
 
 @dataclass(frozen=True)
@@ -65,11 +130,12 @@ class MemberRows:
 
 
 def _mfa_badge_html(has_mfa: bool | None, required: bool) -> str:
+    texts = _texts()
     if has_mfa:
-        return _MFA_ON
+        return texts.mfa_on
     if has_mfa is False:
-        return _MFA_OFF_REQUIRED if required else _MFA_OFF
-    return _MFA_UNKNOWN
+        return texts.mfa_off_required if required else texts.mfa_off
+    return texts.mfa_unknown
 
 
 @register.simple_tag
@@ -82,17 +148,19 @@ def mfa_badge(has_mfa: bool | None, required: bool) -> SafeString:
 @register.simple_tag
 def member_row(member: Member, rows: MemberRows) -> SafeString:
     """One member's row; every value it inserts is escaped here."""
+    texts = _texts()
     user = member.user
     uid = escape(user.id)
     name = escape(user.display_name)
     cells = []
     if rows.can_act:
         label = escape(member_label(member))
+        select = texts.select % {"name": name}
         cells.append(
             f'<td class="member-select"><input type="checkbox" name="members" value="{uid}" '
-            f'form="bulk-form" aria-label="Select {name}" data-member-label="{label}"></td>'
+            f'form="bulk-form" aria-label="{select}" data-member-label="{label}"></td>'
         )
-    you = ' <span class="badge">you</span>' if user.id == rows.me else ""
+    you = texts.you if user.id == rows.me else ""
     # Without a name, the address is the name: shown once, not twice.
     email = user.primary_email or ""
     second_line = (
@@ -107,10 +175,16 @@ def member_row(member: Member, rows: MemberRows) -> SafeString:
         "</div></td>"
     )
     roles = "".join(f'<span class="role">{escape(role.name)}</span> ' for role in member.roles)
-    cells.append(f'<td class="member-roles" data-label="Roles">{roles or _NO_ROLE}</td>')
+    cells.append(
+        f'<td class="member-roles" data-label="{texts.roles}">{roles or texts.no_role}</td>'
+    )
     if rows.show_mfa:
-        cells.append(f'<td class="mfa" data-label="Two-step">{_mfa_cell(user.id, uid, rows)}</td>')
-    cells.append(f'<td class="member-seen" data-label="Last sign-in">{_last_sign_in(member)}</td>')
+        cells.append(
+            f'<td class="mfa" data-label="{texts.two_step}">{_mfa_cell(user.id, uid, rows)}</td>'
+        )
+    cells.append(
+        f'<td class="member-seen" data-label="{texts.last_sign_in}">{_last_sign_in(member)}</td>'
+    )
     if rows.can_act:
         cells.append(
             f'<td class="member-actions-cell"><div class="member-actions">{_actions(member, rows)}'
@@ -127,13 +201,13 @@ def member_label(member: Member) -> str:
 def _mfa_cell(user_id: str, uid: str, rows: MemberRows) -> str:
     if user_id in rows.mfa:
         return _mfa_badge_html(rows.mfa[user_id], rows.mfa_required)
-    return f'<span id="mfa-{uid}" class="muted" data-mfa-pending>Checking…</span>'
+    return f'<span id="mfa-{uid}" class="muted" data-mfa-pending>{_texts().checking}</span>'
 
 
 def _last_sign_in(member: Member) -> str:
     signed_in = member.user.last_sign_in_at
     if signed_in is None:
-        return '<span class="muted">never</span>'
+        return _texts().never
     when, ago = escape(signed_in.isoformat()), escape(relative_time(signed_in))
     return f'<time datetime="{when}">{ago}</time>'
 
@@ -143,6 +217,7 @@ def _actions(member: Member, rows: MemberRows) -> str:
     JavaScript: its page); "Remove" asks in the portal's dialog, then removes the row (without
     JavaScript: a confirmation page). The `hx-swap` of "Remove" is set once on the table's
     body."""
+    texts = _texts()
     url = escape(rows.members_url) + escape(member.user.id)
     label = escape(member_label(member))
     links = []
@@ -152,18 +227,18 @@ def _actions(member: Member, rows: MemberRows) -> str:
             f'<a class="button button-quiet button-small roles-link" '
             f'href="{url}/roles/{escape(rows.page_query)}" hx-get="{url}/roles/" '
             f'hx-target="closest tr" hx-swap="afterend" aria-expanded="false" '
-            f'data-roles-open="{escape(member.user.id)}" aria-label="Change roles of {label}">'
-            "Change roles</a>"
+            f'data-roles-open="{escape(member.user.id)}" '
+            f'aria-label="{texts.change_roles_of % {"name": label}}">{texts.change_roles}</a>'
         )
     if rows.can_remove and member.user.id != rows.me:
         organization = escape(rows.organization_name)
+        confirm = texts.remove_from % {"name": label, "organization": organization}
         links.append(
             f'<a class="button button-quiet button-danger button-small" '
             f'href="{url}/remove/?label={escape(quote(member_label(member), safe="/"))}" '
             f'hx-post="{url}/remove/" hx-target="closest tr" '
-            f'data-confirm="Remove {label} from {organization}?" '
-            'data-confirm-detail="They lose access to the organization until someone invites '
-            'them again. Their account stays." data-confirm-danger '
-            f'aria-label="Remove {label}">Remove</a>'
+            f'data-confirm="{confirm}" '
+            f'data-confirm-detail="{texts.remove_detail}" data-confirm-danger '
+            f'aria-label="{texts.remove_label % {"name": label}}">{texts.remove}</a>'
         )
     return "".join(links)

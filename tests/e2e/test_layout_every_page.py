@@ -1,15 +1,18 @@
-"""Every page, at a phone's and two desktops' widths, with data that stresses a layout: no page
-scrolls sideways, and no button or row action is outside the screen or cut by its box."""
+"""Every page, at a phone's and two desktops' widths, in English and in German (long words),
+with data that stresses a layout: no page scrolls sideways, and no button or row action is
+outside the screen or cut by its box."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import ARTIFACTS, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = (375, 1280, 1440)
+# The browser's language: the portal answers in it (Accept-Language).
+LOCALES = ("en-US", "de-DE")
 LONG_NAME = ("Internationale Gesellschaft für außerordentlich lange Organisationsnamen " * 3)[:120]
 
 # Buttons and links styled as buttons, and the row actions of tables, that are on the page
@@ -70,9 +73,21 @@ def crowded(live_emulator):
     return acme, long
 
 
+@pytest.fixture
+def localized_page(browser, locale):
+    context = browser.new_context(locale=locale, viewport={"width": 1200, "height": 800})
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_page_scrolls_sideways_or_hides_an_action(live_server, page, crowded, width):
+def test_no_page_scrolls_sideways_or_hides_an_action(
+    live_server, localized_page, crowded, width, locale
+):
     acme, long = crowded
+    page = localized_page
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, live_server, "alice@example.com")
     pages = [
@@ -90,10 +105,14 @@ def test_no_page_scrolls_sideways_or_hides_an_action(live_server, page, crowded,
         f"/orgs/{long.id}/members/",
     ]
     problems = {}
-    for path in pages:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for number, path in enumerate(pages):
         page.goto(live_server.url + path)
         page.wait_for_load_state("networkidle")
         found = page.evaluate(OFF_SCREEN)
+        # For a human to look at (artifacts/ is not committed).
+        name = f"layout-{locale}-{width}-{number:02}.png"
+        page.screenshot(path=str(ARTIFACTS / name), full_page=True)
         if found:
             problems[path] = found
     assert not problems, problems
