@@ -415,6 +415,9 @@ def sentence_pattern(msgid: str) -> re.Pattern[str] | None:
     return re.compile(starts + body + ends)
 
 
+URL = re.compile(r"https?://\S+")
+
+
 def english_findings(
     where: str, lines: Iterable[str], sentences: CatalogueSentences
 ) -> list[Finding]:
@@ -423,7 +426,8 @@ def english_findings(
     findings = []
     for line in lines:
         found = [f"catalogue sentence {m!r}" for m in sentences.found_in(line)]
-        words = sorted({m.group(1).lower() for m in ENGLISH_WORD.finditer(line)})
+        # A link's path is an address, not a sentence ("/invitations/…" in an email).
+        words = sorted({m.group(1).lower() for m in ENGLISH_WORD.finditer(URL.sub(" ", line))})
         if words:
             found.append("English words " + ", ".join(words))
         if found:
