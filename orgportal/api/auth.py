@@ -49,7 +49,7 @@ def speak_callers_language(request: HttpRequest, actor: User) -> None:
     (Accept-Language): LocaleMiddleware already chose that one."""
     if request.headers.get("Accept-Language"):
         return
-    saved = getattr(actor, "language", "") or ""
+    saved = actor.language
     if saved and saved in dict(settings.LANGUAGES):
         translation.activate(saved)
         request.LANGUAGE_CODE = saved

@@ -98,10 +98,8 @@ def test_unknown_endpoints_and_methods_in_german(client, emulator, mint):
 
 
 def test_the_token_users_saved_language_when_the_request_names_none(
-    client, emulator, acme, org_token, monkeypatch
+    client, emulator, acme, org_token
 ):
-    # `User.language` comes with the language switch; until then the API does without it.
-    monkeypatch.setattr(User, "language", "de", raising=False)
     token = org_token("alice@example.com", "manage:organization")
 
     def patch_nothing(headers: dict) -> dict:
@@ -113,6 +111,9 @@ def test_the_token_users_saved_language_when_the_request_names_none(
         )
         return response.json()
 
+    assert patch_nothing({})["message"] == "Send at least one field to change."  # not saved yet
+    # Alice chose German with the header's switch (saved on her portal user).
+    assert User.objects.filter(email="alice@example.com").update(language="de") == 1
     assert patch_nothing({}) == {
         "code": "invalid_input",
         "message": "Senden Sie mindestens ein Feld, das sich ändern soll.",
