@@ -66,9 +66,9 @@ def invitation_link(invitation_id: str) -> str:
 
 def invitation_email_send(*, language: str = "", **email: Any) -> None:
     """Send one invitation email written in `language` (subject, text, HTML and dates), not
-    in the language the sending process runs in; raises on delivery failure (the caller
-    decides what next)."""
-    with translation.override(language or settings.LANGUAGE_CODE):
+    in the language the sending process runs in; without one, in the active language. Raises
+    on delivery failure (the caller decides what next)."""
+    with translation.override(language or translation.get_language() or settings.LANGUAGE_CODE):
         _invitation_email_send(**email)
 
 
