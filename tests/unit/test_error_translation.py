@@ -5,6 +5,7 @@ import pytest
 from orgportal.logto.errors import AuthError, InvalidInput, NotFound, RateLimited, Unavailable
 from orgportal.services.errors import (
     ApplicationError,
+    Doing,
     Gone,
     LastAdminError,
     NotAllowed,
@@ -25,14 +26,14 @@ from orgportal.views.errors import error_sentence, error_status
     ],
 )
 def test_a_failed_write_becomes_the_right_refusal(logto_error, kind, status):
-    refusal = refusal_from(logto_error, "the change")
+    refusal = refusal_from(logto_error, Doing.CHANGE)
     assert type(refusal) is kind
     assert error_status(refusal) == status
 
 
 def test_refused_input_is_the_users_to_fix_without_the_services_own_words():
     refusal = refusal_from(
-        InvalidInput("name must not be blank", code="guard.invalid_input"), "the change"
+        InvalidInput("name must not be blank", code="guard.invalid_input"), Doing.CHANGE
     )
     assert refusal.message == ("The change was not accepted. Check what you entered and try again.")
     assert "guard" not in refusal.message and "blank" not in refusal.message
