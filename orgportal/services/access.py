@@ -3,6 +3,11 @@
 Permissions are Logto's organization scopes of the user's roles: resolved from the
 Management API, cached briefly per (organization, user) and dropped whenever the portal
 changes that user's roles. Views use them to hide buttons; every service checks them again.
+
+Pages may show the cached answer; a change never trusts it. Logto raises no event when a
+role is assigned, and a webhook delivery can be lost, so the cache may say "admin" for a
+minute after Logto stopped saying so: every write service asks `access_for_change`, which
+reads the membership and the permissions from Logto (and refreshes the cache with them).
 The role rules live here once: which roles an actor may grant (no escalation), who may
 remove members, and the last-admin rule.
 """
@@ -22,8 +27,9 @@ from django.utils.translation import gettext_lazy
 
 from orgportal import logto
 from orgportal.concurrency import together
+from orgportal.logto import shared_reads
 from orgportal.logto.errors import LogtoError, NotFound
-from orgportal.logto.models import Organization, OrganizationRole, RoleRef
+from orgportal.logto.models import Organization, OrganizationRole, RoleRef, UserOrganization
 from orgportal.models import User
 from orgportal.services.errors import (
     ApplicationError,
@@ -34,7 +40,7 @@ from orgportal.services.errors import (
     Text,
     later,
 )
-from orgportal.services.memberships import organization_get_for_user
+from orgportal.services.memberships import fresh_access_key, organization_get_for_user
 from orgportal.services.template import roles_with_permission, template_roles
 from orgportal.shared_locks import LockTimeout, acquire, cached_or_filled, release
 from orgportal.staff import is_acting_as_staff, last_admin_overridden
@@ -89,50 +95,85 @@ def _scopes_key(organization_id: str, user_id: str) -> str:
     return f"orgportal:scopes:{organization_id}:{user_id}"
 
 
-def user_scopes(*, organization_id: str, user_id: str) -> frozenset[str]:
-    """The user's permission names in the organization (briefly cached)."""
+def user_scopes(*, organization_id: str, user_id: str, fresh: bool = False) -> frozenset[str]:
+    """The user's permission names in the organization (briefly cached). `fresh` reads them
+    from Logto whatever the cache holds, and refreshes the cache with the answer."""
 
     def fetch() -> frozenset[str]:
         found = logto.get_client().list_organization_user_scopes(organization_id, user_id)
         return frozenset(scope.name for scope in found)
 
-    return cached_or_filled(_scopes_key(organization_id, user_id), fetch, ttl=PERMISSIONS_TTL)
+    key = _scopes_key(organization_id, user_id)
+    if not fresh:
+        return cached_or_filled(key, fetch, ttl=PERMISSIONS_TTL)
+    scopes = fetch()
+    cache.set(key, scopes, PERMISSIONS_TTL)
+    return scopes
 
 
 def permissions_forget(*, organization_id: str, user_id: str) -> None:
-    """Drop the cached scopes after the portal changed this user's roles."""
+    """Drop the cached scopes after the portal changed this user's roles (and what this
+    request read fresh about them: its next change reads again)."""
     cache.delete(_scopes_key(organization_id, user_id))
+    shared_reads.forget_kept(fresh_access_key(user_id, organization_id))
 
 
-def organization_access(*, user: User, organization_id: str) -> OrganizationAccess:
-    """The user's access to the organization; OrganizationNotFound for non-members."""
+def organization_access(
+    *, user: User, organization_id: str, fresh: bool = False
+) -> OrganizationAccess:
+    """The user's access to the organization; OrganizationNotFound for non-members.
+
+    Cached (pages); with `fresh`, read from Logto: use `access_for_change` before a write."""
     if is_acting_as_staff(user):
         return _staff_access(organization_id)
     if not user.logto_id:
         raise OrganizationNotFound(NO_SUCH_ORGANIZATION)
     user_id = user.logto_id
 
-    def scopes_or_error() -> frozenset[str] | LogtoError:
-        # Read at the same time as the membership; its error only counts for members.
-        try:
-            return user_scopes(organization_id=organization_id, user_id=user_id)
-        except LogtoError as error:
-            return error
+    def read() -> tuple[UserOrganization | None, frozenset[str] | LogtoError]:
+        def scopes_or_error() -> frozenset[str] | LogtoError:
+            # Read at the same time as the membership; its error only counts for members.
+            try:
+                return user_scopes(organization_id=organization_id, user_id=user_id, fresh=fresh)
+            except LogtoError as error:
+                return error
 
-    membership, scopes = together(
-        lambda: organization_get_for_user(user_id=user_id, organization_id=organization_id),
-        scopes_or_error,
-    )
+        return together(
+            lambda: organization_get_for_user(
+                user_id=user_id, organization_id=organization_id, fresh=fresh
+            ),
+            scopes_or_error,
+        )
+
+    if fresh:
+        # Once per request: the checks of one request's changes (a bulk action's twenty
+        # removals, a view and the service it calls) share it; the portal's own writes do
+        # not make it stale, except a change to this user's roles (permissions_forget).
+        membership, scopes = shared_reads.kept(fresh_access_key(user_id, organization_id), read)
+    else:
+        membership, scopes = read()
     if membership is None:
         permissions_forget(organization_id=organization_id, user_id=user_id)  # read in vain
         raise OrganizationNotFound(NO_SUCH_ORGANIZATION)
     if isinstance(scopes, LogtoError):
+        shared_reads.forget_kept(fresh_access_key(user_id, organization_id))  # ask again
         raise scopes
     if user.token_scopes is not None:
         scopes &= user.token_scopes  # through the API, only what the token names counts
     return OrganizationAccess(
         organization=membership.organization, roles=membership.roles, scopes=scopes
     )
+
+
+def access_for_change(*, user: User, organization_id: str) -> OrganizationAccess:
+    """The user's access as Logto says it now, for a service about to change something.
+
+    Every write checks this, never the cache: a permission taken away in Logto (no event is
+    raised for role changes, and a webhook delivery can be lost) or a membership ended there
+    refuses the very next change. Costs one Logto round trip (membership and permissions are
+    read at the same time), once per request.
+    """
+    return organization_access(user=user, organization_id=organization_id, fresh=True)
 
 
 def _staff_access(organization_id: str) -> OrganizationAccess:

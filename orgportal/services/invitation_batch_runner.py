@@ -50,7 +50,7 @@ from orgportal.concurrency import each, together
 from orgportal.logto.errors import LogtoError, NotFound
 from orgportal.logto.models import Invitation, InvitationStatus
 from orgportal.models import InvitationBatch, InvitationBatchItem
-from orgportal.services.access import Perm, organization_access
+from orgportal.services.access import Perm, access_for_change
 from orgportal.services.errors import OrganizationNotFound
 from orgportal.services.invitation_steps import (
     NOT_CONFIGURED_REASON,
@@ -277,7 +277,7 @@ class BatchRun:
 
     def _still_allowed(self) -> None:
         try:
-            access = organization_access(
+            access = access_for_change(
                 user=self.batch.actor, organization_id=self.batch.organization_id
             )
         except OrganizationNotFound:  # no longer a member (or the organization is gone)

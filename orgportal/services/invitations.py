@@ -29,6 +29,7 @@ from orgportal.models import AuditEvent, InvitationBatchItem, User
 from orgportal.services.access import (
     OrganizationAccess,
     Perm,
+    access_for_change,
     organization_access,
     refuse_escalation,
     require_known_roles,
@@ -278,7 +279,7 @@ def invitation_plan(
     personal_message: str = "",
 ) -> InvitePlan:
     """Check an invitation request (permission, limits, roles, addresses); nothing is sent."""
-    access = organization_access(user=actor, organization_id=organization_id)
+    access = access_for_change(user=actor, organization_id=organization_id)
     access.require(Perm.INVITE_MEMBER, gettext_lazy("You are not allowed to invite people here."))
     days = expires_in_days or settings.ORGPORTAL_INVITATION_EXPIRY_DAYS
     if not EXPIRY_DAYS_RANGE[0] <= days <= EXPIRY_DAYS_RANGE[1]:
@@ -458,7 +459,7 @@ def _organization_invitation(organization_id: str, invitation_id: str) -> Invita
 
 
 def invitation_revoke(*, actor: User, organization_id: str, invitation_id: str) -> Invitation:
-    access = organization_access(user=actor, organization_id=organization_id)
+    access = access_for_change(user=actor, organization_id=organization_id)
     access.require(
         Perm.INVITE_MEMBER, gettext_lazy("You are not allowed to revoke invitations here.")
     )
@@ -525,7 +526,7 @@ def invitation_in_status(
 
 def invitation_resend(*, actor: User, organization_id: str, invitation_id: str) -> Invitation:
     """Email a pending invitation again; an expired one is re-issued as a fresh invitation."""
-    access = organization_access(user=actor, organization_id=organization_id)
+    access = access_for_change(user=actor, organization_id=organization_id)
     access.require(
         Perm.INVITE_MEMBER, gettext_lazy("You are not allowed to resend invitations here.")
     )

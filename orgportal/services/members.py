@@ -21,6 +21,7 @@ from orgportal.models import User
 from orgportal.services.access import (
     OrganizationAccess,
     Perm,
+    access_for_change,
     can_remove_members,
     member_manager_kept,
     organization_access,
@@ -217,7 +218,7 @@ def member_roles_change(
 ) -> RolesChange:
     """`member_roles_set`, also saying which roles the member had before: the members page
     offers to put them back (through this same function, so under the same rules)."""
-    access = organization_access(user=actor, organization_id=organization_id)
+    access = access_for_change(user=actor, organization_id=organization_id)
     access.require(Perm.MANAGE_MEMBER, NOT_ALLOWED_ROLES)
     wanted = set(role_ids)
     roles = require_known_roles(wanted)
@@ -294,7 +295,7 @@ def member_remove(
 ) -> str:
     """Remove a member; returns their label. Removing yourself is leaving (use that).
     `target`: the member as the caller just read them (bulk actions read all at once)."""
-    access = organization_access(user=actor, organization_id=organization_id)
+    access = access_for_change(user=actor, organization_id=organization_id)
     if not can_remove_members(access):
         raise NotAllowed(NOT_ALLOWED_REMOVE)
     if user_id == actor.logto_id:
@@ -391,7 +392,7 @@ def members_bulk(
                 )
             )
         )
-    access = organization_access(user=actor, organization_id=organization_id)
+    access = access_for_change(user=actor, organization_id=organization_id)
     if action == "remove" and not can_remove_members(access):
         raise NotAllowed(NOT_ALLOWED_REMOVE)
     if action in ("add_role", "set_role"):
@@ -562,7 +563,7 @@ def member_add_by_email(
     """Add an existing Logto user as a member with roles; people without an account are
     invited instead. If the role assignment fails, the membership is undone; if the undo
     fails too, the refusal and the audit trail say which roles the member now holds."""
-    access = organization_access(user=actor, organization_id=organization_id)
+    access = access_for_change(user=actor, organization_id=organization_id)
     access.require(Perm.MANAGE_MEMBER, gettext_lazy("You are not allowed to add members here."))
     roles = require_known_roles(role_ids)
     refuse_escalation(access, role_ids, _cannot_grant)

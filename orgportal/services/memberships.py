@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.core.cache import cache
 
 from orgportal import logto
+from orgportal.logto import shared_reads
 from orgportal.logto.models import UserOrganization
 from orgportal.services.organization_names import organization_name_remember
 from orgportal.shared_locks import cached_or_filled
@@ -21,8 +22,15 @@ def _my_organizations_key(user_id: str) -> str:
     return f"orgportal:my-orgs:{user_id}"
 
 
-def organization_list_for_user(*, user_id: str) -> list[UserOrganization]:
+def fresh_access_key(user_id: str, organization_id: str | None = None) -> tuple[str, ...]:
+    """The request's fresh read of the user's access (one organization's, or all of them as a
+    prefix): services.access keeps it for the request (shared_reads.kept)."""
+    return ("fresh-access", user_id) + ((organization_id,) if organization_id else ())
+
+
+def organization_list_for_user(*, user_id: str, fresh: bool = False) -> list[UserOrganization]:
     """The user's organizations with their roles, from the Management API (briefly cached).
+    `fresh` reads them from Logto whatever the cache holds, and refreshes the cache.
 
     The ID token's `organizations` claim goes stale after any change, so it is not used.
     """
@@ -33,17 +41,26 @@ def organization_list_for_user(*, user_id: str) -> list[UserOrganization]:
             organization_name_remember(item.organization)
         return sorted(found, key=lambda item: item.organization.name.casefold())
 
-    return cached_or_filled(_my_organizations_key(user_id), fetch, ttl=MY_ORGANIZATIONS_TTL)
+    key = _my_organizations_key(user_id)
+    if not fresh:
+        return cached_or_filled(key, fetch, ttl=MY_ORGANIZATIONS_TTL)
+    found = fetch()
+    cache.set(key, found, MY_ORGANIZATIONS_TTL)
+    return found
 
 
 def organization_list_for_user_forget(*, user_id: str) -> None:
-    """Drop the cached list, after the portal changed the user's memberships."""
+    """Drop the cached list, after the portal changed the user's memberships (and what this
+    request read fresh about them: its next change reads again)."""
     cache.delete(_my_organizations_key(user_id))
+    shared_reads.forget_kept(fresh_access_key(user_id))
 
 
-def organization_get_for_user(*, user_id: str, organization_id: str) -> UserOrganization | None:
+def organization_get_for_user(
+    *, user_id: str, organization_id: str, fresh: bool = False
+) -> UserOrganization | None:
     """One of the user's organizations, or None when the user is not a member of it."""
-    for item in organization_list_for_user(user_id=user_id):
+    for item in organization_list_for_user(user_id=user_id, fresh=fresh):
         if item.organization.id == organization_id:
             return item
     return None

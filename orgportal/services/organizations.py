@@ -23,6 +23,7 @@ from orgportal.services.access import (
     ORGANIZATION_GONE,
     OrganizationAccess,
     Perm,
+    access_for_change,
     member_manager_kept,
     member_managers_serialised,
     organization_access,
@@ -316,7 +317,7 @@ def organization_update(
     description: str = "",
     is_mfa_required: bool = False,
 ) -> Organization:
-    access = organization_access(user=actor, organization_id=organization_id)
+    access = access_for_change(user=actor, organization_id=organization_id)
     access.require(
         Perm.MANAGE_ORGANIZATION, gettext_lazy("You are not allowed to change this organization.")
     )
@@ -351,7 +352,7 @@ def organization_update(
 
 
 def organization_delete(*, actor: User, organization_id: str, confirm_name: str) -> None:
-    access = organization_access(user=actor, organization_id=organization_id)
+    access = access_for_change(user=actor, organization_id=organization_id)
     access.require(
         Perm.DELETE_ORGANIZATION, gettext_lazy("You are not allowed to delete this organization.")
     )
@@ -530,7 +531,7 @@ def _managing_role_ids(roles: list[OrganizationRole]) -> frozenset[str]:
 
 
 def organization_leave(*, actor: User, organization_id: str) -> None:
-    access = organization_access(user=actor, organization_id=organization_id)
+    access = access_for_change(user=actor, organization_id=organization_id)
     organization = access.organization
     role_ids = [role.id for role in access.roles]
     with (
@@ -594,7 +595,7 @@ def organization_hand_over_and_leave(
     Under the organization's member-managers lock, so that two people handing over to each
     other at the same moment cannot both leave. Returns the successor's name.
     """
-    access = organization_access(user=actor, organization_id=organization_id)
+    access = access_for_change(user=actor, organization_id=organization_id)
     access.require(
         Perm.MANAGE_MEMBER, gettext_lazy("Only people who manage members can hand that over.")
     )

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from logto_emulator.state import Invitation, new_id, now_ms
+from orgportal.logto import shared_reads
 from orgportal.models import AuditEvent
+from orgportal.services.access import access_for_change
 from orgportal.services.errors import ApplicationError, Gone, NotAllowed, ServiceUnavailable
 from orgportal.services.members import MemberGone
 from orgportal.services.organizations import (
@@ -256,10 +258,12 @@ def test_a_step_whose_answer_was_lost_is_read_back_and_carried_on(
 
 
 def test_a_leave_of_unknown_outcome_keeps_the_successor_an_admin(emulator, acme, alice, bob):
-    organization_leave_situation(actor=alice, organization_id=acme.id)  # access cached
-    emulator.set_fault("organizations.users.remove", after_work=True, latency=0.01, times=1)
-    emulator.set_fault("users.organizations", status=503)  # the read-back fails too
-    with pytest.raises(ServiceUnavailable) as caught:
+    with shared_reads.shared(), pytest.raises(ServiceUnavailable) as caught:
+        # The request's fresh read of alice's access comes first (a change re-reads it),
+        # then the faults: the removal's answer is lost and the read-back fails too.
+        access_for_change(user=alice, organization_id=acme.id)
+        emulator.set_fault("organizations.users.remove", after_work=True, latency=0.01, times=1)
+        emulator.set_fault("users.organizations", status=503)
         organization_hand_over_and_leave(
             actor=alice, organization_id=acme.id, successor_id=bob.logto_id
         )

@@ -203,9 +203,34 @@ def test_bulk_action_on_twenty_members_makes_at_most_two_calls_each(client, emul
     )
     # The refreshed table after the action (its list and two-step column) is not part of it.
     action_calls = [c for c in calls if c not in ("organizations.users.list", "users.mfa.list")]
-    assert len(action_calls) <= 2 * 20 + 2, Counter(action_calls)
+    # Two per member, the names (one call), the session check, and the admin's permissions
+    # read fresh from Logto once for the whole action (membership and scopes: two calls at
+    # the same time), though the page had just cached them: a change never trusts the cache.
+    assert len(action_calls) <= 2 * 20 + 4, Counter(action_calls)
+    assert action_calls.count("organizations.users.scopes") == 1
+    assert action_calls.count("users.organizations") == 1
     members = emulator.state.organizations[acme.id].members
     if action == "remove":
         assert not any(uid in members for uid in ids)
     else:
         assert all(members[uid] == [admin] for uid in ids)
+
+
+def test_a_change_reads_the_actors_permissions_fresh_once_though_they_are_cached(
+    client, emulator, acme
+):
+    """The page cached alice's permissions; her removal of bob reads them from Logto again
+    (one round trip: membership and scopes at the same time), once, and nothing else twice."""
+    login_as(client, emulator, "alice@example.com")
+    bob_id = emulator.state.user_by_email("bob@example.com").id
+    client.get(f"/orgs/{acme.id}/members/")
+    calls = api_calls(
+        emulator,
+        lambda: client.post(
+            f"/orgs/{acme.id}/members/{bob_id}/remove/", headers={"HX-Request": "true"}
+        ),
+    )
+    counted = Counter(calls)
+    assert counted["users.organizations"] == 1 and counted["organizations.users.scopes"] == 1
+    assert counted["organizations.users.remove"] == 1
+    assert bob_id not in acme.members

@@ -11,7 +11,7 @@ from orgportal.api.errors import ApiError
 from orgportal.api.inputs import OrganizationCreateIn, OrganizationUpdateIn
 from orgportal.api.outputs import OrganizationOut, error_responses
 from orgportal.logto.models import Organization
-from orgportal.services.access import Perm, organization_access
+from orgportal.services.access import Perm, access_for_change, organization_access
 from orgportal.services.organizations import (
     organization_create,
     organization_delete,
@@ -55,7 +55,8 @@ def update_organization(
     request: HttpRequest, org_id: str, payload: OrganizationUpdateIn
 ) -> Organization:
     actor = caller(request).actor
-    current = organization_access(user=actor, organization_id=org_id).organization
+    # Fresh: the fields not sent are written back as they are in Logto now, not as cached.
+    current = access_for_change(user=actor, organization_id=org_id).organization
     sent = payload.model_dump(exclude_none=True)
     if not sent:
         raise ApiError(400, "invalid_input", _("Send at least one field to change."))
@@ -76,7 +77,7 @@ def update_organization(
 )
 def delete_organization(request: HttpRequest, org_id: str) -> Status:
     actor = caller(request).actor
-    organization = organization_access(user=actor, organization_id=org_id).organization
+    organization = access_for_change(user=actor, organization_id=org_id).organization
     # The explicit DELETE with a token carrying delete:organization is the confirmation.
     organization_delete(actor=actor, organization_id=org_id, confirm_name=organization.name)
     return Status(204, None)

@@ -12,7 +12,16 @@ from django.core.management.base import BaseCommand
 from orgportal import logto
 from orgportal.checks import endpoint_problem
 from orgportal.logto.errors import AuthError, LogtoError, NotFound
+from orgportal.logto.models import Hook, HookDelivery
 from orgportal.services.template import template_missing
+from orgportal.services.webhook_registration import (
+    SIGNING_KEYS_VARIABLE,
+    WEBHOOK_EVENTS,
+    configured_signing_keys,
+    portal_hooks,
+    recent_deliveries,
+    webhook_url,
+)
 
 
 class CheckFailed(Exception):
@@ -32,7 +41,10 @@ class Outcome:
 
 
 class Command(BaseCommand):
-    help = "Check the portal's Logto configuration: endpoint, OIDC, M2M access, apps, template."
+    help = (
+        "Check the portal's Logto configuration: endpoint, OIDC, M2M access, apps, template, "
+        "invitation email, webhook."
+    )
 
     def handle(self, *args, **options) -> None:
         self.discovery: dict = {}
@@ -44,6 +56,7 @@ class Command(BaseCommand):
             ("web app", self.check_web_app),
             ("organization template", self.check_template),
             ("invitation email", self.check_invitation_email),
+            ("webhook", self.check_webhook),
         ]
         outcomes: list[Outcome] = []
         for name, check in checks:
@@ -214,3 +227,94 @@ class Command(BaseCommand):
                 "settings.",
             )
         return f"sent by Logto through its email connector {email[0].connector_id!r}"
+
+    def check_webhook(self) -> str:
+        url = webhook_url()
+        client = logto.get_client()
+        try:
+            hooks = portal_hooks(client)
+        except LogtoError as exc:
+            raise CheckFailed(
+                f"could not list Logto's webhooks: {exc}.", "check Logto's health."
+            ) from exc
+        if not hooks:
+            elsewhere = sorted({hook.url for hook in client.list_hooks()})
+            hint = f" (webhooks exist for {', '.join(elsewhere)})" if elsewhere else ""
+            raise CheckFailed(
+                f"no webhook delivers to {url}{hint}, so changes made in Logto reach the portal "
+                "only when its caches expire (up to a minute).",
+                "run `manage.py logto_bootstrap --apply` and set the signing key it prints "
+                f"as {SIGNING_KEYS_VARIABLE} (or check PORTAL_BASE_URL).",
+            )
+        hook = hooks[0]
+        if not hook.enabled:
+            raise CheckFailed(
+                f"webhook {hook.name!r} ({hook.id}) to {url} is disabled: Logto sends nothing.",
+                "enable it in the Logto Console (Webhooks), or run "
+                "`manage.py logto_bootstrap --apply`.",
+            )
+        missing = [event for event in WEBHOOK_EVENTS if event not in hook.events]
+        if missing:
+            raise CheckFailed(
+                f"webhook {hook.name!r} ({hook.id}) does not subscribe to {', '.join(missing)}.",
+                "run `manage.py logto_bootstrap --apply` (it adds them and keeps the others).",
+            )
+        keys = configured_signing_keys()
+        if hook.signing_key and hook.signing_key not in keys:
+            state = "is not set" if not keys else "does not hold the hook's current signing key"
+            raise CheckFailed(
+                f"{SIGNING_KEYS_VARIABLE} {state}, so the portal refuses every delivery of "
+                f"webhook {hook.id}.",
+                f"set {SIGNING_KEYS_VARIABLE} to the key `manage.py logto_bootstrap --apply` "
+                "prints (during a rotation: the new key and the old one, comma-separated).",
+            )
+        try:
+            deliveries = recent_deliveries(client, hook)
+        except LogtoError as exc:
+            raise CheckFailed(
+                f"could not read the webhook's recent deliveries: {exc}.", "check Logto's health."
+            ) from exc
+        return _deliveries_verdict(hook, deliveries)
+
+
+def _deliveries_verdict(hook: Hook, deliveries: list[HookDelivery]) -> str:
+    """OK when the latest delivery succeeded (or none was made); else what went wrong."""
+    if not deliveries:
+        return f"{hook.url} receives {len(hook.events)} events (no deliveries in the last 24 hours)"
+    failed = [d for d in deliveries if not d.succeeded]
+    latest = deliveries[0]
+    if latest.succeeded:
+        earlier = f"; {len(failed)} of the last {len(deliveries)} failed earlier" if failed else ""
+        return (
+            f"{hook.url} receives {len(hook.events)} events; the latest delivery "
+            f"({latest.event}) succeeded{earlier}"
+        )
+    when = f" at {latest.created_at:%Y-%m-%d %H:%M:%S %Z}" if latest.created_at else ""
+    problem = (
+        f"the latest delivery ({latest.event}{when}) failed"
+        f" ({len(failed)} of the last {len(deliveries)} failed): "
+    )
+    status = latest.response_status
+    if status is None:
+        raise CheckFailed(
+            problem + f"Logto could not reach {hook.url} ({latest.error or 'no answer'}).",
+            "PORTAL_BASE_URL must be the portal's address as Logto's servers reach it "
+            "(not localhost for Logto Cloud), over HTTPS with a valid certificate.",
+        )
+    if status in (401, 403):
+        raise CheckFailed(
+            problem + f"the portal answered HTTP {status}: it refused the signature.",
+            f"set {SIGNING_KEYS_VARIABLE} to the hook's signing key (`manage.py logto_bootstrap "
+            "--apply` prints it) on every instance, and restart them.",
+        )
+    if status in (404, 405):
+        raise CheckFailed(
+            problem + f"the portal answered HTTP {status} at {hook.url}.",
+            "check PORTAL_BASE_URL and that this portal version serves /webhooks/logto "
+            "(a proxy in front of it must pass POST requests through).",
+        )
+    raise CheckFailed(
+        problem + f"the portal answered HTTP {status}.",
+        "see the portal's logs for that time (the delivery was not retried: the caches "
+        "it concerned expire within a minute).",
+    )
