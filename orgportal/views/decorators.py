@@ -64,7 +64,12 @@ def organization_view(
                 return redirect_to_login(request.get_full_path())
             early = [start(read) for read in prefetch(request, org_id)] if prefetch else []
             try:
-                access = organization_access(user=request.user, organization_id=org_id)
+                # A change (POST) is let in on what Logto says now, as its service will check
+                # (the same read, shared within the request): a permission granted in Logto
+                # counts at once, and one taken away never opens the form's action.
+                access = organization_access(
+                    user=request.user, organization_id=org_id, fresh=request.method == "POST"
+                )
             except OrganizationNotFound:
                 raise Http404(_("No such organization.")) from None
             finally:
