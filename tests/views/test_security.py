@@ -13,7 +13,6 @@ from orgportal.models import AuditEvent, MfaReminder
 from tests.conftest import local_user, login_as
 from tests.helpers import page_text as text_of
 
-
 pytestmark = pytest.mark.django_db
 
 
@@ -63,9 +62,7 @@ def test_panel_names_who_has_no_factor_and_that_nobody_can_set_one_up(client, em
     ) in body
 
 
-def test_panel_says_members_are_asked_at_sign_in_when_the_tenant_forces_it(
-    client, emulator, acme
-):
+def test_panel_says_members_are_asked_at_sign_in_when_the_tenant_forces_it(client, emulator, acme):
     emulator.state.mfa.factors = ["Totp"]
     emulator.state.mfa.organization_required_mfa_policy = "Mandatory"
     login_as(client, emulator, "alice@example.com")
