@@ -199,3 +199,34 @@ class InvitationBatchItem(models.Model):
     @property
     def is_final(self) -> bool:
         return self.step in self.FINAL
+
+
+class MfaReminder(models.Model):
+    """The last reminder to set up two-step verification sent to one member of one
+    organization: one row per (organization, member), so that the once-a-day limit holds
+    across every process (the row is claimed with one conditional UPDATE or INSERT) and the
+    security panel can say who was reminded when. The worker sends the email from it."""
+
+    organization_id = models.CharField(max_length=64)
+    organization_name = models.CharField(max_length=255)
+    user_id = models.CharField(max_length=128, help_text="The member's Logto user id")
+    email = models.CharField(max_length=254)
+    name = models.CharField(max_length=255, blank=True)
+    sender_name = models.CharField(max_length=255, blank=True)
+    # The language the email is written in: the member's saved one, else the sender's.
+    language = models.CharField(max_length=16, blank=True)
+    # What the member meets at sign-in (services.mfa.SignInPrompt), for the email's advice.
+    prompt = models.CharField(max_length=16, blank=True)
+    reminded_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization_id", "user_id"], name="mfa_reminder_per_member"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"two-step reminder to {self.email} ({self.organization_name})"

@@ -31,6 +31,11 @@ urlpatterns = [
         name="organization_settings",
     ),
     path(
+        "orgs/<logto_id:org_id>/security/",
+        organizations.organization_security_view,
+        name="organization_security",
+    ),
+    path(
         "orgs/<logto_id:org_id>/delete/",
         organizations.organization_delete_view,
         name="organization_delete",

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from orgportal.models import AuditEvent, User
 from orgportal.times import relative_time
@@ -36,6 +36,7 @@ ACTION_KINDS: dict[str, dict[str, str]] = {
         "member.roles_changed": gettext_noop("Roles changed"),
         "member.removed": gettext_noop("Members removed"),
         "member.left": gettext_noop("Members who left"),
+        "member.mfa_reminded": gettext_noop("Two-step verification reminders"),
     },
     gettext_noop("Organization"): {
         "organization.created": gettext_noop("Organization created"),
@@ -188,7 +189,7 @@ def _actor_name(event: AuditEvent) -> str:
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
-_PLAIN_VALUES = {"roles", "from_roles", "to_roles", "what"}
+_PLAIN_VALUES = {"roles", "from_roles", "to_roles", "what", "count"}
 
 
 def _parts(template: str, values: Mapping[str, str]) -> tuple[Part, ...]:
@@ -213,6 +214,8 @@ def _phrases(event: AuditEvent) -> Phrases:
         return _roles_changed(before, after)
     if action == "organization.updated":
         return _settings_changed(before, after)
+    if action == "member.mfa_reminded":
+        return _mfa_reminded(after)
     if action in ("invitation.sent", "member.added", "invitation.accepted"):
         return _with_roles(action, after.get("roles") or [])
     if action in _SIMPLE:
@@ -225,6 +228,19 @@ def _phrases(event: AuditEvent) -> Phrases:
         else _("{actor} made a change ({what})."),
         _("{actor} tried to make a change ({what})"),
         {"what": what},
+    )
+
+
+def _mfa_reminded(after: Mapping[str, Any]) -> Phrases:
+    count = int(after.get("count") or 0)
+    return (
+        ngettext(
+            "{actor} reminded {count} member to set up two-step verification.",
+            "{actor} reminded {count} members to set up two-step verification.",
+            count,
+        ),
+        _("{actor} tried to remind members to set up two-step verification"),
+        {"count": str(count)},
     )
 
 

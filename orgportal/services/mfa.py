@@ -20,8 +20,9 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy
 
 from orgportal import logto
+from orgportal.concurrency import together
 from orgportal.logto.errors import LogtoError, NotFound
-from orgportal.logto.models import Member, MfaSettings
+from orgportal.logto.models import Member, MfaSettings, Page
 from orgportal.models import User
 from orgportal.services.access import (
     ORGANIZATION_GONE,
@@ -30,7 +31,7 @@ from orgportal.services.access import (
     organization_access,
 )
 from orgportal.services.errors import NotAllowed, OrganizationNotFound
-from orgportal.services.members import member_list
+from orgportal.services.members import SEARCH_MAX, member_list
 
 logger = logging.getLogger(__name__)
 
@@ -189,13 +190,15 @@ def mfa_requirement_impact(*, actor: User, organization_id: str) -> MfaImpact | 
     )
 
 
-def _first_members(organization_id: str, limit: int) -> tuple[list[Member], int]:
-    """Up to `limit` members, 100 per call, and how many there are in all."""
+def _first_members(
+    organization_id: str, limit: int, q: str | None = None
+) -> tuple[list[Member], int]:
+    """Up to `limit` members (matching `q`), 100 per call, and how many there are in all."""
     client = logto.get_client()
     members: list[Member] = []
     page, total = 1, 0
     while len(members) < limit:
-        result = client.list_organization_users(organization_id, page=page, page_size=100)
+        result = client.list_organization_users(organization_id, q=q, page=page, page_size=100)
         members += result.items
         total = result.total
         if not result.items or not result.has_next:
@@ -206,3 +209,102 @@ def _first_members(organization_id: str, limit: int) -> tuple[list[Member], int]
 
 def mfa_status_forget(user_id: str) -> None:
     cache.delete(_status_key(user_id))
+
+
+NOT_ALLOWED_SECURITY = gettext_lazy("You are not allowed to change this organization.")
+
+
+@dataclass(frozen=True)
+class SecurityOverview:
+    """The organization's security panel: whether MFA is required, what that means on this
+    tenant, and who has no factor (the first IMPACT_MEMBER_LIMIT members checked)."""
+
+    required: bool
+    prompt: SignInPrompt
+    factors: tuple[str, ...]
+    members_checked: int
+    members_total: int
+    without_factor: tuple[Member, ...]
+    unknown: int
+
+    @property
+    def complete(self) -> bool:
+        return self.members_checked == self.members_total
+
+    @property
+    def without_factor_count(self) -> int:
+        return len(self.without_factor)
+
+    @property
+    def nobody_without_factor(self) -> bool:
+        """Only when every member was checked and each has a factor."""
+        return self.complete and not self.unknown and not self.without_factor
+
+
+def organization_security(*, actor: User, organization_id: str) -> SecurityOverview:
+    """The security panel of one organization, for those who manage it. The member list
+    and the tenant's MFA settings are read at the same time; the members' factors one call
+    each, in parallel, cached for a minute (MFA_STATUS_TTL)."""
+    access = organization_access(user=actor, organization_id=organization_id)
+    access.require(Perm.MANAGE_ORGANIZATION, NOT_ALLOWED_SECURITY)
+    client = logto.get_client()
+    (members, total), settings = together(
+        lambda: _first_members(organization_id, IMPACT_MEMBER_LIMIT), client.get_mfa_settings
+    )
+    statuses = mfa_status_of(member.user.id for member in members)
+    return SecurityOverview(
+        required=access.organization.is_mfa_required,
+        prompt=sign_in_prompt(settings),
+        factors=settings.factors,
+        members_checked=len(members),
+        members_total=max(total, len(members)),
+        without_factor=tuple(m for m in members if statuses.get(m.user.id) is False),
+        unknown=sum(1 for m in members if statuses.get(m.user.id) is None),
+    )
+
+
+@dataclass(frozen=True)
+class WithoutMfaPage:
+    """One page of the members who have no factor, among the first `checked` members (of
+    `total`) that match the search; `unknown` of those could not be checked right now."""
+
+    page: Page[Member]
+    checked: int
+    total: int
+    unknown: int
+
+    @property
+    def complete(self) -> bool:
+        return self.checked == self.total
+
+
+def members_without_mfa(
+    *, actor: User, organization_id: str, q: str = "", page: int = 1, page_size: int = 20
+) -> WithoutMfaPage:
+    """The members page's filter "Without two-step verification". Logto cannot filter users
+    by factor, so this reads the factors of every matching member (up to
+    IMPACT_MEMBER_LIMIT, cached for a minute): only when someone asks for this filter, never
+    for the members page by default."""
+    access = organization_access(user=actor, organization_id=organization_id)
+    if not can_see_mfa_status(access):
+        raise NotAllowed(
+            gettext_lazy("You are not allowed to see members' two-step verification here.")
+        )
+    members, total = _first_members(
+        organization_id, IMPACT_MEMBER_LIMIT, q=q.strip()[:SEARCH_MAX] or None
+    )
+    statuses = mfa_status_of(member.user.id for member in members)
+    without = [m for m in members if statuses.get(m.user.id) is False]
+    page = max(page, 1)
+    start = (page - 1) * page_size
+    return WithoutMfaPage(
+        page=Page(
+            items=tuple(without[start : start + page_size]),
+            total=len(without),
+            page=page,
+            page_size=page_size,
+        ),
+        checked=len(members),
+        total=max(total, len(members)),
+        unknown=sum(1 for m in members if statuses.get(m.user.id) is None),
+    )

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from orgportal.logto.errors import LogtoError
+from orgportal.logto.models import Member, Page
 from orgportal.services.access import (
     Perm,
     can_remove_members,
@@ -39,6 +40,7 @@ from orgportal.services.members import (
 )
 from orgportal.services.mfa import (
     can_see_mfa_status,
+    members_without_mfa,
     mfa_status_cached,
     mfa_status_of,
     mfa_status_of_member_page,
@@ -60,12 +62,19 @@ def _list_state(request: HttpRequest) -> dict:
         "q": params.get("q", "")[:SEARCH_MAX],
         "page": max(int_param(params.get("page"), 1), 1),
         "page_size": page_size if page_size in PAGE_SIZES else DEFAULT_PAGE_SIZE,
+        # "off": only members without two-step verification (the filter)
+        "mfa": "off" if params.get("mfa") == "off" else "",
     }
+
+
+def _listing(state: dict) -> dict:
+    """The list state without the two-step filter: what one Logto page read takes."""
+    return {key: value for key, value in state.items() if key != "mfa"}
 
 
 def _page_query(state: dict) -> str:
     """The list state as a query string, without what is the default (shorter row links)."""
-    defaults = {"q": "", "page": 1, "page_size": DEFAULT_PAGE_SIZE}
+    defaults = {"q": "", "page": 1, "page_size": DEFAULT_PAGE_SIZE, "mfa": ""}
     return urlencode({key: value for key, value in state.items() if value != defaults[key]})
 
 
@@ -76,16 +85,46 @@ def _members_page_url(org_id: str, state: dict) -> str:
 
 def _members_context(request: OrganizationRequest, org_id: str, state: dict) -> dict:
     access = request.access
-    page = member_list(actor=request.user, organization_id=org_id, **state)
+    show_mfa = can_see_mfa_status(access)
+    if state["mfa"] == "off" and show_mfa:
+        return _members_without_mfa_context(request, org_id, state)
+    state = {**state, "mfa": ""}
+    page = member_list(actor=request.user, organization_id=org_id, **_listing(state))
     if not page.items and page.total and state["page"] > page.page_count:
         # Out of range (the list shrank, or a hand-edited URL): show the last page instead.
         state = {**state, "page": page.page_count}
-        page = member_list(actor=request.user, organization_id=org_id, **state)
+        page = member_list(actor=request.user, organization_id=org_id, **_listing(state))
     # Logto reads two-step factors one member at a time: the page shows only the statuses
     # read in the last minute and leaves the others "Checking…" for one request of its own
     # (`members_two_step`), so that it never waits for those reads.
-    show_mfa = can_see_mfa_status(access)
     mfa = mfa_status_cached(m.user.id for m in page.items) if show_mfa else {}
+    return _page_context(request, org_id, state, page, mfa)
+
+
+def _members_without_mfa_context(request: OrganizationRequest, org_id: str, state: dict) -> dict:
+    """The filter "Without two-step verification": every matching member's factors are read
+    (only when asked for: one Logto call per member not read in the last minute)."""
+    found = members_without_mfa(actor=request.user, organization_id=org_id, **_listing(state))
+    page = found.page
+    if not page.items and page.total and state["page"] > page.page_count:
+        state = {**state, "page": page.page_count}
+        page = members_without_mfa(
+            actor=request.user, organization_id=org_id, **_listing(state)
+        ).page
+    context = _page_context(request, org_id, state, page, {m.user.id: False for m in page})
+    context["mfa_filter"] = found
+    return context
+
+
+def _page_context(
+    request: OrganizationRequest,
+    org_id: str,
+    state: dict,
+    page: Page[Member],
+    mfa: Mapping[str, bool | None],
+) -> dict:
+    access = request.access
+    show_mfa = can_see_mfa_status(access)
     rows = _member_rows(request, org_id, _page_query(state), mfa)
     return {
         "access": access,
@@ -127,8 +166,10 @@ def _current_path(request: OrganizationRequest) -> str:
 
 def _members_reads(request: HttpRequest, org_id: str) -> list[Callable[[], object]]:
     state = _list_state(request)
+    if state["mfa"]:
+        return [template_roles, template_scope_names]  # the filter reads its own pages
     return [
-        partial(member_page_read, organization_id=org_id, **state),
+        partial(member_page_read, organization_id=org_id, **_listing(state)),
         template_roles,
         template_scope_names,
     ]
@@ -259,7 +300,7 @@ def _role_editor(request: OrganizationRequest, org_id: str, user_id: str) -> Htt
 
 
 def _member_page_prefetch(request: HttpRequest, org_id: str) -> list[Callable[[], object]]:
-    return [partial(member_page_read, organization_id=org_id, **_list_state(request))]
+    return [partial(member_page_read, organization_id=org_id, **_listing(_list_state(request)))]
 
 
 @organization_view(prefetch=_member_page_prefetch)
@@ -270,7 +311,9 @@ def members_two_step(request: OrganizationRequest, org_id: str) -> HttpResponse:
     if not can_see_mfa_status(request.access):
         raise PermissionDenied(_("You are not allowed to see members' two-step verification here."))
     state = _list_state(request)
-    statuses = mfa_status_of_member_page(actor=request.user, organization_id=org_id, **state)
+    statuses = mfa_status_of_member_page(
+        actor=request.user, organization_id=org_id, **_listing(state)
+    )
     if not request.htmx:
         return HttpResponseRedirect(_members_page_url(org_id, state))
     return render(

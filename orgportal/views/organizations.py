@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from orgportal.forms import ConfirmNameForm, OrganizationForm, OrganizationSettingsForm
@@ -17,7 +18,12 @@ from orgportal.logto.errors import LogtoError
 from orgportal.services.access import Perm
 from orgportal.services.errors import ApplicationError
 from orgportal.services.members import SEARCH_MAX
-from orgportal.services.mfa import mfa_requirement_impact
+from orgportal.services.mfa import mfa_requirement_impact, organization_security
+from orgportal.services.mfa_reminders import (
+    REMIND_EVERY,
+    mfa_reminded_recently,
+    mfa_reminders_send,
+)
 from orgportal.services.organizations import (
     organization_can_create,
     organization_create,
@@ -165,6 +171,74 @@ def organization_settings(request: OrganizationRequest, org_id: str) -> HttpResp
 def _asks_to_require_mfa(form: OrganizationSettingsForm, post: QueryDict) -> bool:
     """Requiring MFA takes a second, informed click (`confirm_mfa`)."""
     return bool(form.cleaned_data["is_mfa_required"] and not post.get("confirm_mfa"))
+
+
+@organization_view(Perm.MANAGE_ORGANIZATION)
+@require_http_methods(["GET", "POST"])
+def organization_security_view(request: OrganizationRequest, org_id: str) -> HttpResponse:
+    """The security panel: whether two-step verification is required and what that means on
+    this tenant, who has not set it up, requiring it (the consequence named before, in the
+    confirmation), and reminding members by email."""
+    url = reverse("orgportal:organization_security", args=[org_id])
+    if request.method == "POST":
+        try:
+            sentence = _security_action(request, org_id)
+        except (ApplicationError, LogtoError) as error:
+            messages.error(request, error_sentence(error)[0])
+        else:
+            if sentence:
+                messages.success(request, sentence)
+        return redirect_after_success(request, url)
+    overview = organization_security(actor=request.user, organization_id=org_id)
+    reminded = mfa_reminded_recently(org_id, (m.user.id for m in overview.without_factor))
+    names = [m.user.name or m.user.display_name for m in overview.without_factor]
+    return render(
+        request,
+        "orgportal/organizations/security.html",
+        {
+            "access": request.access,
+            "security": overview,
+            "remind_rows": [(m, reminded.get(m.user.id)) for m in overview.without_factor],
+            "to_remind": [m for m in overview.without_factor if m.user.id not in reminded],
+            "lockout_names": ", ".join(names[:10]),
+            "lockout_more": max(len(names) - 10, 0),
+            "remind_hours": int(REMIND_EVERY.total_seconds() // 3600),
+        },
+    )
+
+
+def _security_action(request: OrganizationRequest, org_id: str) -> str:
+    action = request.POST.get("action", "")
+    organization = request.access.organization
+    if action in ("require", "relax"):
+        organization_update(
+            actor=request.user,
+            organization_id=org_id,
+            name=organization.name,
+            description=organization.description or "",
+            is_mfa_required=action == "require",
+        )
+        if action == "require":
+            return _("Two-step verification is now required in %(name)s.") % {
+                "name": organization.name
+            }
+        return _("Two-step verification is now optional in %(name)s.") % {"name": organization.name}
+    if action == "remind":
+        chosen = request.POST.getlist("members") if request.POST.get("chosen") else None
+        sent = mfa_reminders_send(actor=request.user, organization_id=org_id, user_ids=chosen)
+        sentence = ngettext(
+            "A reminder is on its way to %(count)s member.",
+            "A reminder is on its way to %(count)s members.",
+            len(sent.reminded),
+        ) % {"count": len(sent.reminded)}
+        if sent.skipped:
+            sentence += " " + ngettext(
+                "%(count)s was left out: reminded in the last 24 hours, or set up meanwhile.",
+                "%(count)s were left out: reminded in the last 24 hours, or set up meanwhile.",
+                sent.skipped,
+            ) % {"count": sent.skipped}
+        return sentence
+    return ""
 
 
 @organization_view(Perm.DELETE_ORGANIZATION)

@@ -98,6 +98,8 @@ def test_no_page_scrolls_sideways_or_hides_an_action(
         f"/orgs/{acme.id}/members/",
         f"/orgs/{acme.id}/invitations/",
         f"/orgs/{acme.id}/settings/",
+        f"/orgs/{acme.id}/security/",
+        f"/orgs/{acme.id}/members/?mfa=off",
         f"/orgs/{acme.id}/activity/",
         f"/orgs/{acme.id}/leave/",
         f"/orgs/{acme.id}/delete/",

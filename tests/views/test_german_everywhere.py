@@ -154,6 +154,8 @@ def test_every_page_speaks_german(client, emulator, tenant, sentences):
     client.post(f"{base}/members/{dora}/remove/", **GERMAN)
     pending = next(i for i in emulator.state.invitations.values() if i.invitee == PENDING[0])
     client.post(f"{base}/invitations/{pending.id}/revoke/", **GERMAN)
+    emulator.state.mfa.factors = ["Totp"]  # reminders can be sent: the panel shows them all
+    client.post(f"{base}/security/", {"action": "remind"}, **GERMAN)
 
     visit("dashboard", "/")
     visit("new organization", "/orgs/new/")
@@ -166,6 +168,8 @@ def test_every_page_speaks_german(client, emulator, tenant, sentences):
     visit("invitations, all", f"{base}/invitations/?status=all")
     visit("invite (no JavaScript)", f"{base}/invitations/new/")
     visit("settings", f"{base}/settings/")
+    visit("security", f"{base}/security/")
+    visit("members without two-step verification", f"{base}/members/?mfa=off")
     visit("activity", f"{base}/activity/")
     visit("leave", f"{base}/leave/")
     visit("delete", f"{base}/delete/")

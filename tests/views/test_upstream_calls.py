@@ -234,3 +234,51 @@ def test_a_change_reads_the_actors_permissions_fresh_once_though_they_are_cached
     assert counted["users.organizations"] == 1 and counted["organizations.users.scopes"] == 1
     assert counted["organizations.users.remove"] == 1
     assert bob_id not in acme.members
+
+
+def _thirty_members(emulator, organization) -> None:
+    for n in range(28):
+        user = emulator.state.add_user(f"m{n:02}@example.com", "pw", name=f"Member {n:02}")
+        emulator.state.add_member(organization, user, ["member"])
+
+
+def test_security_panel_reads_each_members_factors_once_a_minute(client, emulator, acme):
+    """The panel reads every member's factors (Logto has no bulk read for them): one call
+    per member cold, in parallel; none warm (cached for a minute). The member list and the
+    tenant's MFA settings are read each time: they say what requiring MFA does now."""
+    _thirty_members(emulator, acme)
+    login_as(client, emulator, "alice@example.com")
+    cold()
+    calls = api_calls(emulator, lambda: client.get(f"/orgs/{acme.id}/security/"))
+    assert Counter(calls) == {
+        "users.organizations": 1,
+        "organizations.users.scopes": 1,
+        "organizations.users.list": 1,
+        "sign_in_exp.get": 1,
+        "users.mfa.list": 30,
+    }
+    warm = api_calls(emulator, lambda: client.get(f"/orgs/{acme.id}/security/"))
+    assert sorted(warm) == ["organizations.users.list", "sign_in_exp.get"]
+
+
+def test_members_filter_reads_factors_only_when_asked_for(client, emulator, acme):
+    """By default the members page reads no factor (cells it has none for fill in by one
+    more request, for that page only); the filter "Without two-step verification" reads
+    every matching member's factors once a minute, since Logto cannot filter by them."""
+    _thirty_members(emulator, acme)
+    login_as(client, emulator, "alice@example.com")
+    cold()
+    page = api_calls(emulator, lambda: client.get(f"/orgs/{acme.id}/members/"))
+    assert "users.mfa.list" not in page
+    cold()
+    calls = api_calls(emulator, lambda: client.get(f"/orgs/{acme.id}/members/?mfa=off"))
+    assert Counter(calls) == {
+        "users.organizations": 1,
+        "organizations.users.scopes": 1,
+        "organizations.users.list": 1,  # up to 100 members a call
+        "organization_roles.list": 1,
+        "organization_scopes.list": 1,
+        "users.mfa.list": 30,
+    }
+    warm = api_calls(emulator, lambda: client.get(f"/orgs/{acme.id}/members/?mfa=off"))
+    assert warm == ["organizations.users.list"]
