@@ -25,6 +25,8 @@ from orgportal.concurrency import together
 from orgportal.logto.errors import LogtoError, NotFound
 from orgportal.logto.models import Organization, OrganizationRole, RoleRef
 from orgportal.models import User
+from orgportal.services.cache_generations import PERMISSIONS, generations
+from orgportal.services.cache_generations import organization as organization_generation
 from orgportal.services.errors import (
     ApplicationError,
     LastAdminError,
@@ -86,7 +88,10 @@ class OrganizationAccess:
 
 # -- resolving access -------------------------------------------------------------------------
 def _scopes_key(organization_id: str, user_id: str) -> str:
-    return f"orgportal:scopes:{organization_id}:{user_id}"
+    # With the generations of everyone's permissions and of the organization's, so that a
+    # change to the role template or to the whole organization drops them all (webhooks).
+    generation = generations(PERMISSIONS, organization_generation(organization_id))
+    return f"orgportal:scopes:{organization_id}:{user_id}:{generation}"
 
 
 def user_scopes(*, organization_id: str, user_id: str) -> frozenset[str]:
@@ -100,7 +105,7 @@ def user_scopes(*, organization_id: str, user_id: str) -> frozenset[str]:
 
 
 def permissions_forget(*, organization_id: str, user_id: str) -> None:
-    """Drop the cached scopes after the portal changed this user's roles."""
+    """Drop the cached scopes after this user's roles changed (in the portal or in Logto)."""
     cache.delete(_scopes_key(organization_id, user_id))
 
 
@@ -212,6 +217,11 @@ def template_scope_names() -> frozenset[str]:
         return frozenset(s.name for s in logto.get_client().list_organization_scopes())
 
     return cached_or_filled(_TEMPLATE_SCOPES_KEY, fetch, ttl=TEMPLATE_SCOPES_TTL)
+
+
+def template_scope_names_forget() -> None:
+    """Drop the cached permission names after the template changed in Logto (webhook)."""
+    cache.delete(_TEMPLATE_SCOPES_KEY)
 
 
 def can_remove_members(access: OrganizationAccess) -> bool:

@@ -8,6 +8,7 @@ from django.core.cache import cache
 
 from orgportal import logto
 from orgportal.logto.models import UserOrganization
+from orgportal.services.cache_generations import MEMBERSHIPS, generations
 from orgportal.services.organization_names import organization_name_remember
 from orgportal.shared_locks import cached_or_filled
 
@@ -18,7 +19,9 @@ MY_ORGANIZATIONS_TTL = 30  # seconds; short, because roles change in Logto too
 
 
 def _my_organizations_key(user_id: str) -> str:
-    return f"orgportal:my-orgs:{user_id}"
+    # With everyone's generation: a deleted or renamed organization, or a changed role
+    # template, drops every list at once (webhooks).
+    return f"orgportal:my-orgs:{user_id}:{generations(MEMBERSHIPS)}"
 
 
 def organization_list_for_user(*, user_id: str) -> list[UserOrganization]:
@@ -37,7 +40,7 @@ def organization_list_for_user(*, user_id: str) -> list[UserOrganization]:
 
 
 def organization_list_for_user_forget(*, user_id: str) -> None:
-    """Drop the cached list, after the portal changed the user's memberships."""
+    """Drop the cached list, after the user's memberships changed (in the portal or Logto)."""
     cache.delete(_my_organizations_key(user_id))
 
 
