@@ -16,24 +16,9 @@ from django.test import Client
 
 from logto_emulator import Emulator
 from orgportal import logto
+from tests.logto_console import CONSOLE_USER_AGENT, PORTAL_EVENTS
 
 PORTAL_HOOK_URL = "http://testserver/webhooks/logto"
-PORTAL_EVENTS = [
-    "Organization.Membership.Updated",
-    "Organization.Deleted",
-    "Organization.Data.Updated",
-    "OrganizationRole.Created",
-    "OrganizationRole.Deleted",
-    "OrganizationRole.Data.Updated",
-    "OrganizationRole.Scopes.Updated",
-    "OrganizationScope.Created",
-    "OrganizationScope.Deleted",
-    "OrganizationScope.Data.Updated",
-    "User.Deleted",
-    "User.Data.Updated",
-    "User.SuspensionStatus.Updated",
-]
-CONSOLE_USER_AGENT = "Mozilla/5.0 (Logto Console)"
 
 
 @dataclass
