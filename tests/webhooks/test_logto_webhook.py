@@ -60,6 +60,28 @@ def test_a_role_template_change_drops_everyones_cached_permissions(
     assert organization_access(user=bob, organization_id=acme.id).can(Perm.INVITE_MEMBER)
 
 
+def test_a_membership_event_without_delta_drops_everyones_permissions_there(
+    emulator, acme, bob, portal_hook, console
+):
+    assert not organization_access(user=bob, organization_id=acme.id).can(Perm.MANAGE_MEMBER)
+    admin = emulator.state.role_by_name("admin").id
+    acme.members[bob.logto_id] = [admin]  # a role assignment: Logto sends no event for it
+    console("POST", f"/organizations/{acme.id}/users", json={"userIds": [bob.logto_id]})
+    (delivery,) = portal_hook.delivered()
+    assert "addedUserIds" not in delivery.payload  # bob was a member already
+    assert organization_access(user=bob, organization_id=acme.id).can(Perm.MANAGE_MEMBER)
+
+
+def test_an_organization_deleted_in_logto_is_gone_at_once(
+    client, emulator, acme, portal_hook, console
+):
+    login_as(client, emulator, "bob@example.com")
+    assert client.get(f"/orgs/{acme.id}/").status_code == 200
+    console("DELETE", f"/organizations/{acme.id}")
+    portal_hook.delivered()
+    assert client.get(f"/orgs/{acme.id}/").status_code == 404
+
+
 # -- people -------------------------------------------------------------------------------
 def test_suspended_in_logto_every_session_ends_at_its_next_request(
     emulator, acme, portal_hook, console, db_tasks
@@ -247,3 +269,40 @@ def test_without_a_signing_key_every_delivery_is_refused(emulator, bob, settings
 
 def test_the_endpoint_takes_only_posts(portal_hook):
     assert Client().get("/webhooks/logto").status_code == 405
+
+
+def access_token(emulator, email: str, issued_at: int) -> str:
+    from django.conf import settings
+
+    return emulator.signing_key.sign(
+        {
+            "iss": emulator.issuer,
+            "sub": emulator.state.user_by_email(email).id,
+            "aud": settings.LOGTO.api_resource,
+            "iat": issued_at,
+            "exp": issued_at + 3600,
+            "scope": "",
+            "client_id": "spa",
+        },
+        typ="at+jwt",
+    )
+
+
+def test_api_tokens_issued_before_a_suspension_are_refused(emulator, bob, portal_hook, console):
+    import time
+
+    def me(token: str) -> int:
+        return (
+            Client()
+            .get("/api/v1/me/organizations", headers={"Authorization": f"Bearer {token}"})
+            .status_code
+        )
+
+    earlier = access_token(emulator, "bob@example.com", int(time.time()) - 10)
+    assert me(earlier) == 200
+    console("PATCH", f"/users/{bob.logto_id}/is-suspended", json={"isSuspended": True})
+    portal_hook.delivered()
+    assert me(earlier) == 401
+    console("PATCH", f"/users/{bob.logto_id}/is-suspended", json={"isSuspended": False})
+    portal_hook.delivered()
+    assert me(access_token(emulator, "bob@example.com", int(time.time()) + 1)) == 200
