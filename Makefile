@@ -56,6 +56,7 @@ bench: $(VENV)/.dev-installed translations
 	$(BIN)/python benchmarks/instances.py
 	$(BIN)/python benchmarks/invitation_batch.py
 	$(BIN)/python benchmarks/portal.py
+	$(BIN)/python benchmarks/logto_webhook.py
 
 ## The README's pictures (docs/*.png) from the browser tests, at 1280 px.
 screenshots: $(VENV)/.dev-installed translations

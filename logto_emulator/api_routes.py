@@ -16,6 +16,7 @@ from logto_emulator import (
     management,
     one_time_tokens,
     tenant_settings,
+    user_writes,
 )
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ MODULES: list[tuple[Callable[[Emulator], Any], list[Route]]] = [
     (hooks.HooksApi, hooks.ROUTES),
     (one_time_tokens.OneTimeTokensApi, one_time_tokens.ROUTES),
     (tenant_settings.TenantSettingsApi, tenant_settings.ROUTES),
+    (user_writes.UserWritesApi, user_writes.ROUTES),
 ]
 ROUTES: list[Route] = management.ROUTES + [route for _, table in MODULES for route in table]
 

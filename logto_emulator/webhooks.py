@@ -143,6 +143,10 @@ class Webhooks:
         self._outbox: queue.Queue[Delivery] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._worker_lock = threading.Lock()
+        # How a delivery is made: a POST over HTTP. In-process tests may hand deliveries for
+        # the portal's own URL to Django's test client instead (same signature).
+        self.transport: Callable[[str, dict[str, str], bytes], tuple[int | None, str, str | None]]
+        self.transport = send
 
     # -- raising events ------------------------------------------------------------------------
     def emit(self, event: str, payload: dict[str, Any]) -> None:
@@ -205,7 +209,7 @@ class Webhooks:
         while True:
             delivery = self._outbox.get()
             try:
-                delivery.status, delivery.response_body, delivery.error = send(
+                delivery.status, delivery.response_body, delivery.error = self.transport(
                     delivery.url, delivery.headers, delivery.body
                 )
                 self._record(delivery)
@@ -338,6 +342,19 @@ def _users_added(state, request: Request, params: dict[str, str]) -> _Delta:
     return _Delta(lambda r: params["org_id"], lambda: {"addedUserIds": _added(before, wanted)})
 
 
+def _users_replaced(state, request: Request, params: dict[str, str]) -> _Delta:
+    org = state.organizations.get(params["org_id"])
+    before = list(org.members) if org else []
+    wanted = _json_list(request, "userIds")
+    return _Delta(
+        lambda r: params["org_id"],
+        lambda: {
+            "addedUserIds": _added(set(before), wanted),
+            "removedUserIds": [i for i in before if i not in wanted],
+        },
+    )
+
+
 def _user_removed(state, request: Request, params: dict[str, str]) -> _Delta:
     return _Delta(lambda r: params["org_id"], lambda: {"removedUserIds": [params["user_id"]]})
 
@@ -406,6 +423,7 @@ def _role_created(hooks: Webhooks, request: Request, params: dict[str, str]) -> 
 
 
 _ORG = {"org_id": "id"}
+_USER = {"user_id": "userId"}
 API_EVENTS: dict[str, Observer] = {
     "organizations.create": _data_event("Organization.Created", "/organizations", {}, True),
     "organizations.update": _data_event(
@@ -415,6 +433,9 @@ API_EVENTS: dict[str, Observer] = {
     "organizations.users.add": _membership_event("/organizations/:id/users", _ORG, _users_added),
     "organizations.users.remove": _membership_event(
         "/organizations/:id/users/:userId", {"org_id": "id", "user_id": "userId"}, _user_removed
+    ),
+    "organizations.users.replace": _membership_event(
+        "/organizations/:id/users", _ORG, _users_replaced
     ),
     "invitations.status": _membership_event(
         "/organization-invitations/:id/status", {"invitation_id": "id"}, _invitation_accepted
@@ -446,6 +467,13 @@ API_EVENTS: dict[str, Observer] = {
     "organization_scopes.create": _data_event(
         "OrganizationScope.Created", "/organization-scopes", {}, True
     ),
+    # A user's profile, suspension and deletion (user_writes.py): the answer is the user,
+    # except for a deletion (204, no `data`).
+    "users.update": _data_event("User.Data.Updated", "/users/:userId", _USER, True),
+    "users.suspension": _data_event(
+        "User.SuspensionStatus.Updated", "/users/:userId/is-suspended", _USER, True
+    ),
+    "users.delete": _data_event("User.Deleted", "/users/:userId", _USER, False),
 }
 
 

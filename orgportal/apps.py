@@ -8,7 +8,12 @@ class OrgportalConfig(AppConfig):
     verbose_name = "orgportal"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from orgportal import checks  # noqa: F401  (registers the system checks)
+        from orgportal.session_guard import session_sign_in_noted
+
+        user_logged_in.connect(session_sign_in_noted, dispatch_uid="orgportal-signed-in-at")
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

@@ -28,6 +28,9 @@ class User(AbstractUser):
     # pages and the emails sent to this person use it in every browser. Empty: follow the
     # browser (the language cookie, else Accept-Language).
     language = models.CharField(_("language"), max_length=16, blank=True)
+    # When Logto said the person was suspended or deleted (its webhook): every session and
+    # API token of theirs from before then ends at its next request, on every instance.
+    signed_out_at = models.DateTimeField(_("signed out at"), null=True, blank=True)
 
     # Not stored: set for one request when the user acts through an organization token, whose
     # `scope` then caps what they may do there (a token never grants more than it names).

@@ -10,6 +10,7 @@ from orgportal.views import (
     language,
     members,
     organizations,
+    webhooks,
 )
 
 app_name = "orgportal"
@@ -112,6 +113,7 @@ urlpatterns = [
         invitations.invitation_switch_account,
         name="invitation_switch",
     ),
+    path("webhooks/logto", webhooks.logto_webhook, name="logto_webhook"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

@@ -261,7 +261,18 @@ OIDC_EXEMPT_URLS = [
     "/signin/failed/",
     re.compile(r"^/api/v1/"),
     re.compile(r"^/jsi18n/"),  # the browser script's sentences: never a sign-in redirect
+    "/webhooks/logto",  # Logto's signed deliveries: no session, never a sign-in redirect
 ]
+
+# Logto's webhook (`/webhooks/logto`): the signing key(s) of the portal's hook, comma
+# separated; during a key rotation both the old and the new key are accepted. None: the
+# endpoint refuses every delivery (changes made in Logto then reach the portal only when its
+# caches expire). Deliveries larger than the limit, or older than the window, are refused.
+LOGTO_WEBHOOK_SIGNING_KEYS = [
+    key.strip() for key in env.list("LOGTO_WEBHOOK_SIGNING_KEYS", default=[]) if key.strip()
+]
+ORGPORTAL_WEBHOOK_MAX_BYTES = env.int("ORGPORTAL_WEBHOOK_MAX_BYTES", default=256 * 1024)
+ORGPORTAL_WEBHOOK_MAX_AGE = env.int("ORGPORTAL_WEBHOOK_MAX_AGE_SECONDS", default=300)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

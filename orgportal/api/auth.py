@@ -22,7 +22,7 @@ from orgportal.api.tokens import (
 from orgportal.models import User
 from orgportal.services.access import permission_name
 from orgportal.services.errors import Gone
-from orgportal.services.users import user_for_subject
+from orgportal.services.users import signed_out_since, user_for_subject
 
 
 @dataclass(frozen=True)
@@ -36,12 +36,18 @@ def caller(request: HttpRequest) -> Caller:
     return request.auth  # type: ignore[attr-defined]
 
 
-def api_user(subject: str) -> User:
-    """The local user for a token's subject, created or refreshed from the Management API."""
+def api_user(claims: TokenClaims) -> User:
+    """The local user for a token's subject, created or refreshed from the Management API.
+    A token issued before Logto suspended or deleted its user is refused."""
     try:
-        return user_for_subject(subject)
+        user = user_for_subject(claims.subject)
     except Gone:
         raise invalid_token(gettext_noop("The token's user no longer exists.")) from None
+    if signed_out_since(user, claims.issued_at):
+        raise invalid_token(
+            gettext_noop("The token's user was signed out since it was issued. Sign in again.")
+        )
+    return user
 
 
 def speak_callers_language(request: HttpRequest, actor: User) -> None:
@@ -72,7 +78,7 @@ class UserToken(BearerToken):
 
     def authenticate(self, request: HttpRequest, token: str) -> Caller:
         claims = validate_access_token(token, audience=settings.LOGTO.api_resource)
-        return Caller(actor=api_user(claims.subject), claims=claims)
+        return Caller(actor=api_user(claims), claims=claims)
 
 
 class OrganizationToken(BearerToken):
@@ -91,6 +97,6 @@ class OrganizationToken(BearerToken):
             needed = permission_name(self.permission)
             if needed not in claims.scopes:
                 raise insufficient_scope(needed)
-        actor = api_user(claims.subject)
+        actor = api_user(claims)
         actor.token_scopes = frozenset(claims.scopes)  # every service check is capped by it
         return Caller(actor=actor, claims=claims)

@@ -23,6 +23,7 @@ class TokenClaims:
     subject: str
     audience: str
     scopes: frozenset[str]
+    issued_at: float | None = None  # `iat`, when the token has one
 
 
 def bearer_token(authorization: str | None) -> str:
@@ -68,7 +69,9 @@ def validate_access_token(token: str, *, audience: str) -> TokenClaims:
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
         raise invalid_token(gettext_noop("The token has no subject."))
     scope = claims.get("scope", "")
+    issued_at = claims.get("iat")
     return TokenClaims(
+        issued_at=float(issued_at) if isinstance(issued_at, int | float) else None,
         subject=claims["sub"],
         audience=audience,
         scopes=frozenset(scope.split()) if isinstance(scope, str) else frozenset(),

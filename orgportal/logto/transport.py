@@ -17,6 +17,10 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 RETRY_STATUSES = (502, 503, 504)
+# Every Management API call of the portal says it is the portal. Logto copies the caller's
+# user agent into its webhook deliveries (`userAgent`), which is how the portal tells the
+# changes it made itself (already in its activity) from changes made elsewhere.
+PORTAL_USER_AGENT = "orgportal"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 
 
@@ -57,6 +61,6 @@ def shared_session(max_retries: int) -> requests.Session:
             )
             session.mount("http://", adapter)
             session.mount("https://", adapter)
-            session.headers["User-Agent"] = "orgportal"
+            session.headers["User-Agent"] = PORTAL_USER_AGENT
             _sessions[max_retries] = session
         return session

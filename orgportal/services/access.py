@@ -31,6 +31,8 @@ from orgportal.logto import shared_reads
 from orgportal.logto.errors import LogtoError, NotFound
 from orgportal.logto.models import Organization, OrganizationRole, RoleRef, UserOrganization
 from orgportal.models import User
+from orgportal.services.cache_generations import PERMISSIONS, generations
+from orgportal.services.cache_generations import organization as organization_generation
 from orgportal.services.errors import (
     ApplicationError,
     LastAdminError,
@@ -92,7 +94,10 @@ class OrganizationAccess:
 
 # -- resolving access -------------------------------------------------------------------------
 def _scopes_key(organization_id: str, user_id: str) -> str:
-    return f"orgportal:scopes:{organization_id}:{user_id}"
+    # With the generations of everyone's permissions and of the organization's, so that a
+    # change to the role template or to the whole organization drops them all (webhooks).
+    generation = generations(PERMISSIONS, organization_generation(organization_id))
+    return f"orgportal:scopes:{organization_id}:{user_id}:{generation}"
 
 
 def user_scopes(*, organization_id: str, user_id: str, fresh: bool = False) -> frozenset[str]:
@@ -112,8 +117,8 @@ def user_scopes(*, organization_id: str, user_id: str, fresh: bool = False) -> f
 
 
 def permissions_forget(*, organization_id: str, user_id: str) -> None:
-    """Drop the cached scopes after the portal changed this user's roles (and what this
-    request read fresh about them: its next change reads again)."""
+    """Drop the cached scopes after this user's roles changed (in the portal or in Logto), and
+    what this request read fresh about them: its next change reads again."""
     cache.delete(_scopes_key(organization_id, user_id))
     shared_reads.forget_kept(fresh_access_key(user_id, organization_id))
 
@@ -253,6 +258,11 @@ def template_scope_names() -> frozenset[str]:
         return frozenset(s.name for s in logto.get_client().list_organization_scopes())
 
     return cached_or_filled(_TEMPLATE_SCOPES_KEY, fetch, ttl=TEMPLATE_SCOPES_TTL)
+
+
+def template_scope_names_forget() -> None:
+    """Drop the cached permission names after the template changed in Logto (webhook)."""
+    cache.delete(_TEMPLATE_SCOPES_KEY)
 
 
 def can_remove_members(access: OrganizationAccess) -> bool:

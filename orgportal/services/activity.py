@@ -20,6 +20,8 @@ from orgportal.models import AuditEvent, User
 from orgportal.times import relative_time
 
 STAFF_PREFIX = "staff: "  # how `audit._label` marks staff acting from the admin
+# The actor of changes made outside the portal (logto_events.OUTSIDE_ACTOR_LABEL).
+OUTSIDE_ACTOR_LABEL = "sign-in service"
 
 # Every action the portal records, as the filter offers it, grouped as people think of them.
 ACTION_KINDS: dict[str, dict[str, str]] = {
@@ -37,11 +39,14 @@ ACTION_KINDS: dict[str, dict[str, str]] = {
         "member.removed": gettext_noop("Members removed"),
         "member.left": gettext_noop("Members who left"),
         "member.mfa_reminded": gettext_noop("Two-step verification reminders"),
+        "member.added_outside": gettext_noop("Members added in the sign-in service"),
+        "member.removed_outside": gettext_noop("Members removed in the sign-in service"),
     },
     gettext_noop("Organization"): {
         "organization.created": gettext_noop("Organization created"),
         "organization.updated": gettext_noop("Settings changed"),
         "organization.deleted": gettext_noop("Organization deleted"),
+        "organization.renamed_outside": gettext_noop("Renamed in the sign-in service"),
     },
 }
 KNOWN_ACTIONS = {code for kinds in ACTION_KINDS.values() for code in kinds}
@@ -185,6 +190,8 @@ def _actor_name(event: AuditEvent) -> str:
     name = event.actor.display_name if event.actor else label.removeprefix(STAFF_PREFIX)
     if label == "system" and event.actor is None:
         return _("An automatic task")
+    if label == OUTSIDE_ACTOR_LABEL and event.actor is None:
+        return _("The sign-in service")
     return _("{name} (staff)").format(name=name) if as_staff else name
 
 
@@ -218,6 +225,10 @@ def _phrases(event: AuditEvent) -> Phrases:
         return _mfa_reminded(after)
     if action in ("invitation.sent", "member.added", "invitation.accepted"):
         return _with_roles(action, after.get("roles") or [])
+    if action in _OUTSIDE:
+        # Recorded from the sign-in service's word after the fact: never an attempt.
+        old_name, name = str(before.get("name", "")), str(after.get("name", ""))
+        return _(_OUTSIDE[action]), _(_OUTSIDE[action]), {"old_name": old_name, "name": name}
     if action in _SIMPLE:
         done, tried = _SIMPLE[action]
         return _(done), _(tried), {}
@@ -243,6 +254,20 @@ def _mfa_reminded(after: Mapping[str, Any]) -> Phrases:
         {"count": str(count)},
     )
 
+
+# Changes made outside the portal (in the sign-in service's console or another product), which
+# the portal learnt from the service's webhook (services/logto_events.py).
+_OUTSIDE: dict[str, str] = {
+    "member.added_outside": gettext_noop(
+        "{target} was added to the organization in the sign-in service."
+    ),
+    "member.removed_outside": gettext_noop(
+        "{target} was removed from the organization in the sign-in service."
+    ),
+    "organization.renamed_outside": gettext_noop(
+        "The organization was renamed from {old_name} to {name} in the sign-in service."
+    ),
+}
 
 _SIMPLE: dict[str, tuple[str, str]] = {
     "organization.created": (

@@ -27,13 +27,15 @@ def audit_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     error: str = "",
+    actor_label: str = "",
 ) -> AuditEvent:
+    """`actor_label` names an actor who is no user of the portal (e.g. the sign-in service)."""
     after = dict(after or {})
     if last_admin_overridden():
         after["superuser_override"] = "last-admin rule"
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.pk else None,
-        actor_label=_label(actor),
+        actor_label=actor_label or _label(actor),
         action=action,
         outcome=outcome,
         organization_id=organization_id,

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from orgportal import logto
 from orgportal.logto import shared_reads
 from orgportal.logto.models import UserOrganization
+from orgportal.services.cache_generations import MEMBERSHIPS, generations
 from orgportal.services.organization_names import organization_name_remember
 from orgportal.shared_locks import cached_or_filled
 
@@ -19,7 +20,9 @@ MY_ORGANIZATIONS_TTL = 30  # seconds; short, because roles change in Logto too
 
 
 def _my_organizations_key(user_id: str) -> str:
-    return f"orgportal:my-orgs:{user_id}"
+    # With everyone's generation: a deleted or renamed organization, or a changed role
+    # template, drops every list at once (webhooks).
+    return f"orgportal:my-orgs:{user_id}:{generations(MEMBERSHIPS)}"
 
 
 def fresh_access_key(user_id: str, organization_id: str | None = None) -> tuple[str, ...]:
@@ -50,8 +53,8 @@ def organization_list_for_user(*, user_id: str, fresh: bool = False) -> list[Use
 
 
 def organization_list_for_user_forget(*, user_id: str) -> None:
-    """Drop the cached list, after the portal changed the user's memberships (and what this
-    request read fresh about them: its next change reads again)."""
+    """Drop the cached list, after the user's memberships changed (in the portal or Logto), and
+    what this request read fresh about them: its next change reads again."""
     cache.delete(_my_organizations_key(user_id))
     shared_reads.forget_kept(fresh_access_key(user_id))
 

@@ -68,5 +68,11 @@ def organization_name_remember(organization: Organization) -> None:
     cache.set(_key(organization.id), organization.name, ORGANIZATION_NAME_TTL)
 
 
+def organization_name_cached(organization_id: str) -> str | None:
+    """The name held for the organization, without asking Logto (None when not held)."""
+    value = cache.get(_key(organization_id))
+    return value if isinstance(value, str) and value else None
+
+
 def organization_name_forget(organization_id: str) -> None:
     cache.delete(_key(organization_id))

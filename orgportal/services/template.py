@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 
 from orgportal import logto
 from orgportal.logto.client import LogtoClient
@@ -97,6 +98,11 @@ def template_roles() -> list[OrganizationRole]:
         )
 
     return cached_or_filled(_TEMPLATE_ROLES_KEY, fetch, ttl=TEMPLATE_ROLES_TTL)
+
+
+def template_roles_forget() -> None:
+    """Drop the cached template after it changed in Logto (webhook)."""
+    cache.delete(_TEMPLATE_ROLES_KEY)
 
 
 def template_role(name: str) -> OrganizationRole | None:

@@ -26,11 +26,35 @@ USER_LABEL_TTL = 300  # seconds
 STANDING_TTL = 30  # seconds; how long a suspension or a lost staff role may go unseen on writes
 
 
+def _fresh_key(subject: str) -> str:
+    return f"orgportal:user-fresh:{subject}"
+
+
+def _standing_key(subject: str) -> str:
+    return f"orgportal:standing:{subject}"
+
+
+def user_state_forget(subject: str) -> None:
+    """Drop what the portal cached of a person (label, standing, profile freshness) after
+    Logto said it changed (webhook)."""
+    cache.delete_many([_fresh_key(subject), _standing_key(subject), _label_key(subject)])
+
+
+def user_profile_follow(profile: Profile, *, logto_id: str) -> bool:
+    """Copy a profile Logto reported onto the local user, if there is one; whether it
+    changed."""
+    user = User.objects.filter(logto_id=logto_id).first()
+    if user is None or not user.apply_profile(_verification_kept(user, profile)):
+        return False
+    user.save(update_fields=list(User.PROFILE_FIELDS))
+    return True
+
+
 def user_for_subject(subject: str) -> User:
     """The local user for a Logto user id (a token's `sub`), created or refreshed from the
     Management API at most every few minutes. Gone when Logto no longer has that user."""
     user = User.objects.filter(logto_id=subject).first()
-    fresh_key = f"orgportal:user-fresh:{subject}"
+    fresh_key = _fresh_key(subject)
     if user is not None and cache.get(fresh_key):
         return user
     try:
@@ -120,7 +144,7 @@ def identity_standing(user: User) -> Standing:
             superuser=superuser,
         )
 
-    return cached_or_filled(f"orgportal:standing:{user.subject}", fetch, ttl=STANDING_TTL)
+    return cached_or_filled(_standing_key(user.subject), fetch, ttl=STANDING_TTL)
 
 
 def identity_standing_prefetch(user: User) -> None:
@@ -130,6 +154,14 @@ def identity_standing_prefetch(user: User) -> None:
         identity_standing(user)
     except LogtoError as error:
         logger.info("Could not prefetch the standing of %s: %s", user.subject, error)
+
+
+def signed_out_since(user: User, started_at: float | None) -> bool:
+    """Whether Logto signed `user` out (suspended or deleted them) after a session or token
+    that began at `started_at` (epoch seconds; None: unknown, so before)."""
+    if user.signed_out_at is None:
+        return False
+    return started_at is None or started_at <= user.signed_out_at.timestamp()
 
 
 def staff_flags_follow(user: User, standing: Standing) -> bool:

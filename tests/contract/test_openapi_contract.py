@@ -178,9 +178,26 @@ def feature_tour(client, emulator, org_id: str, scope_id: str, receiver_url: str
         with pytest.raises(errors.LogtoError):
             refused()
     client.delete_application(bot.id)
+    console_tour(client, emulator, org_id)
     emulator.webhooks.wait_idle()
     client.list_hook_deliveries(hook.id)
     client.delete_hook(hook.id)
+
+
+def console_tour(client, emulator, org_id: str) -> None:
+    """Changes the portal never makes but hears of through its webhook (a user's profile,
+    suspension and deletion, replacing an organization's members): raw calls, as Logto's
+    console makes them."""
+    state = emulator.state
+    alice, bob = state.user_by_email("alice@example.com"), state.user_by_email("bob@example.com")
+    carol = state.user_by_email("carol@example.com")
+    client._request("PATCH", "/api/users/{}", carol.id, json={"name": "Carol Zeta"})
+    client._request("PATCH", "/api/users/{}/is-suspended", carol.id, json={"isSuspended": True})
+    client._request("PUT", "/api/organizations/{}/users", org_id, json={"userIds": [alice.id]})
+    client._request("PUT", "/api/organizations/{}/users", org_id, json={"userIds": [bob.id]})
+    client._request("DELETE", "/api/users/{}", carol.id)
+    with pytest.raises(errors.NotFound):
+        client._request("DELETE", "/api/users/{}", carol.id)
 
 
 @pytest.fixture

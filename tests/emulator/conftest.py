@@ -25,6 +25,7 @@ class RawApi:
 
     def __call__(self, method: str, path: str, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.client.tokens.get()}"}
+        headers.update(kwargs.pop("headers", None) or {})
         return requests.request(method, self.base + path, headers=headers, timeout=5, **kwargs)
 
 

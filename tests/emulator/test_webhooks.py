@@ -166,6 +166,54 @@ def test_membership_changes_carry_their_delta(client, emulator, receiver, hook, 
     assert removed["params"] == {"id": acme.id, "userId": bob.id}
 
 
+def test_replacing_the_members_carries_both_deltas(api, emulator, receiver, hook, acme):
+    alice = emulator.state.user_by_email("alice@example.com")
+    carol = emulator.state.user_by_email("carol@example.com")
+    response = api("PUT", f"/organizations/{acme.id}/users", json={"userIds": [alice.id, carol.id]})
+    assert response.status_code == 204
+    (replaced,) = payloads(emulator, receiver)
+    bob = emulator.state.user_by_email("bob@example.com")
+    assert (replaced["addedUserIds"], replaced["removedUserIds"]) == ([carol.id], [bob.id])
+    assert (replaced["method"], replaced["matchedRoute"]) == ("PUT", "/organizations/:id/users")
+    assert list(acme.members) == [alice.id, carol.id]
+
+
+USER_EVENTS = ["User.Data.Updated", "User.SuspensionStatus.Updated", "User.Deleted"]
+
+
+def test_user_changes_fire_user_events_with_the_callers_user_agent(
+    client, api, emulator, receiver, acme
+):
+    client.create_hook(name="People", events=[*USER_EVENTS, *ORG_EVENTS], url=receiver.url)
+    bob = emulator.state.user_by_email("bob@example.com")
+    console = {"User-Agent": "Mozilla/5.0 (Console)"}
+    renamed = api("PATCH", f"/users/{bob.id}", json={"name": "Robert"}, headers=console)
+    suspended = api("PATCH", f"/users/{bob.id}/is-suspended", json={"isSuspended": True})
+    deleted = api("DELETE", f"/users/{bob.id}")
+    assert (renamed.json()["name"], suspended.json()["isSuspended"]) == ("Robert", True)
+    assert deleted.status_code == 204
+    updated, suspension, gone = payloads(emulator, receiver)  # a member's deletion: nothing else
+    assert (updated["event"], updated["data"]["name"]) == ("User.Data.Updated", "Robert")
+    assert updated["userAgent"] == "Mozilla/5.0 (Console)"
+    assert updated["params"] == {"userId": bob.id}
+    assert suspension["event"] == "User.SuspensionStatus.Updated"
+    assert suspension["data"]["isSuspended"] is True
+    assert suspension["matchedRoute"] == "/users/:userId/is-suspended"
+    assert (gone["event"], gone["params"]) == ("User.Deleted", {"userId": bob.id})
+    assert "data" not in gone
+    assert bob.id not in acme.members
+
+
+def test_user_changes_are_refused_for_unknown_users_and_bad_input(api, emulator):
+    bob = emulator.state.user_by_email("bob@example.com")
+    assert api("PATCH", "/users/nobody", json={"name": "x"}).status_code == 404
+    assert api("DELETE", "/users/nobody").status_code == 404
+    bad = api("PATCH", f"/users/{bob.id}/is-suspended", json={"isSuspended": "yes"})
+    assert bad.status_code == 400
+    taken = api("PATCH", f"/users/{bob.id}", json={"primaryEmail": "alice@example.com"})
+    assert (taken.status_code, taken.json()["code"]) == (422, "user.email_already_in_use")
+
+
 def test_invitations_fire_only_when_accepted(client, emulator, receiver, hook, acme):
     carol = emulator.state.user_by_email("carol@example.com")
     later = datetime.now(tz=UTC) + timedelta(days=7)
