@@ -8,23 +8,11 @@ from typing import Any
 import requests
 
 from logto_emulator import defaults
+from orgportal.services.webhook_registration import WEBHOOK_EVENTS
 
 CONSOLE_USER_AGENT = "Mozilla/5.0 (Logto Console)"
-PORTAL_EVENTS = [
-    "Organization.Membership.Updated",
-    "Organization.Deleted",
-    "Organization.Data.Updated",
-    "OrganizationRole.Created",
-    "OrganizationRole.Deleted",
-    "OrganizationRole.Data.Updated",
-    "OrganizationRole.Scopes.Updated",
-    "OrganizationScope.Created",
-    "OrganizationScope.Deleted",
-    "OrganizationScope.Data.Updated",
-    "User.Deleted",
-    "User.Data.Updated",
-    "User.SuspensionStatus.Updated",
-]
+# The events the portal registers its hook for (logto_bootstrap).
+PORTAL_EVENTS = list(WEBHOOK_EVENTS)
 
 
 class HttpConsole:

@@ -215,30 +215,17 @@ NOT_ALLOWED_SECURITY = gettext_lazy("You are not allowed to change this organiza
 
 
 @dataclass(frozen=True)
-class SecurityOverview:
+class SecurityOverview(MfaImpact):
     """The organization's security panel: whether MFA is required, what that means on this
     tenant, and who has no factor (the first IMPACT_MEMBER_LIMIT members checked)."""
 
     required: bool
-    prompt: SignInPrompt
     factors: tuple[str, ...]
-    members_checked: int
-    members_total: int
-    without_factor: tuple[Member, ...]
-    unknown: int
-
-    @property
-    def complete(self) -> bool:
-        return self.members_checked == self.members_total
-
-    @property
-    def without_factor_count(self) -> int:
-        return len(self.without_factor)
 
     @property
     def nobody_without_factor(self) -> bool:
         """Only when every member was checked and each has a factor."""
-        return self.complete and not self.unknown and not self.without_factor
+        return self.nobody_loses_access
 
 
 def organization_security(*, actor: User, organization_id: str) -> SecurityOverview:
