@@ -26,7 +26,7 @@ from django_tasks import task
 
 from orgportal.logto.models import Member
 from orgportal.models import MfaReminder, User
-from orgportal.services.access import Perm, organization_access
+from orgportal.services.access import Perm, access_for_change
 from orgportal.services.audit import audit_in_organization
 from orgportal.services.errors import ApplicationError
 from orgportal.services.languages import supported_language, user_language
@@ -70,7 +70,7 @@ def mfa_reminders_send(
 ) -> RemindersSent:
     """Queue a reminder email to each member without a factor (all of them, or those of
     `user_ids` among them) not reminded in the last day; one audit event for all of them."""
-    access = organization_access(user=actor, organization_id=organization_id)
+    access = access_for_change(user=actor, organization_id=organization_id)
     access.require(Perm.MANAGE_ORGANIZATION, NOT_ALLOWED_SECURITY)
     overview = organization_security(actor=actor, organization_id=organization_id)
     if overview.prompt == SignInPrompt.NONE:

@@ -326,7 +326,12 @@ CACHED_ACCESS_READS = {
     "invitation_batches.py": {"invitation_batch_progress"},
     "invitations.py": {"invitation_list", "invitation_listing"},
     "members.py": {"member_list", "member_get", "member_removal_label"},
-    "mfa.py": {"mfa_status_of_member_page", "mfa_requirement_impact"},
+    "mfa.py": {
+        "mfa_status_of_member_page",
+        "mfa_requirement_impact",
+        "organization_security",
+        "members_without_mfa",
+    },
     "organizations.py": {"organization_overview", "organization_leave_situation"},
 }
 

@@ -92,7 +92,7 @@ def test_the_invitations_page_in_german(client, emulator, acme):
     text = page_text(body)
     assert "2 ausstehende Einladungen" in text
     assert "Personen einladen" in text and "Einladungen senden" in text
-    assert "Ausstehend" in text and "läuft ab am" in text
+    assert "Ausstehend" in text and "läuft am" in text
     assert 'hx-confirm="Einladung für eins@example.com zurückziehen?"' in body
     assert ">Zurückziehen</button>" in body and ">Erneut senden</button>" in body
     assert '<option value="Accepted">Angenommen</option>' in body
