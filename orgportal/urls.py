@@ -7,6 +7,7 @@ from orgportal.views import (
     dashboard,
     health,
     invitations,
+    invitee_signup,
     language,
     members,
     organizations,
@@ -107,6 +108,11 @@ urlpatterns = [
         "invitations/<logto_id:invitation_id>/decline/",
         invitations.invitation_decline_view,
         name="invitation_decline",
+    ),
+    path(
+        "invitations/<logto_id:invitation_id>/create-account/",
+        invitee_signup.invitation_account_create,
+        name="invitation_account_create",
     ),
     path(
         "invitations/<logto_id:invitation_id>/switch/",
