@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request
 
 from logto_emulator.jit import organizations_for_domain, provision
-from logto_emulator.state import Organization, User
+from logto_emulator.state import Organization, User, now_ms
 from logto_emulator.webhooks import client_ip, iso_now
 
 if TYPE_CHECKING:
@@ -95,6 +95,7 @@ def after_sign_in(
     registered: bool,
     organization_ids: Sequence[str] = (),
 ) -> None:
+    user.last_sign_in_at = now_ms()  # as Logto records every sign-in, registration included
     app = emu.state.applications.get(client_id)
     context = InteractionContext(
         interaction_event="Register" if registered else "SignIn",

@@ -233,3 +233,55 @@ class MfaReminder(models.Model):
 
     def __str__(self) -> str:
         return f"two-step reminder to {self.email} ({self.organization_name})"
+
+
+class InviteLink(models.Model):
+    """A link anyone with a verified address (at an allowed domain) may open to join an
+    organization with the link's roles (`services/invite_links.py`).
+
+    Only a hash of the link's token is kept: the database never holds a usable link. The use
+    count only grows through one conditional UPDATE, so the limit holds on every instance."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization_id = models.CharField(_("organization id"), max_length=64, db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    role_ids = models.JSONField(default=list)
+    role_names = models.JSONField(default=list)
+    # Lower-case domains ("example.com"); empty: any verified address.
+    allowed_domains = models.JSONField(default=list, blank=True)
+    max_uses = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no limit")
+    use_count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="invite_links"
+    )
+    created_by_label = models.CharField(max_length=255, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invite link {self.pk} ({self.organization_id})"
+
+
+class InviteLinkUse(models.Model):
+    """Someone who joined through an invite link: who and when. One per person and link."""
+
+    link = models.ForeignKey(InviteLink, on_delete=models.CASCADE, related_name="uses")
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="invite_link_uses"
+    )
+    logto_user_id = models.CharField(max_length=128)
+    label = models.CharField(max_length=255)
+    used_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-used_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["link", "logto_user_id"], name="one_use_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} via {self.link_id}"

@@ -7,6 +7,8 @@ from orgportal.views import (
     dashboard,
     health,
     invitations,
+    invite_links,
+    invitee_signup,
     language,
     members,
     organizations,
@@ -94,6 +96,17 @@ urlpatterns = [
         invitations.invitation_resend_view,
         name="invitation_resend",
     ),
+    path(
+        "orgs/<logto_id:org_id>/invitations/links/",
+        invite_links.invite_links_page,
+        name="invite_links",
+    ),
+    path(
+        "orgs/<logto_id:org_id>/invitations/links/<uuid:link_id>/revoke/",
+        invite_links.invite_link_revoke_view,
+        name="invite_link_revoke",
+    ),
+    path("join/<str:token>/", invite_links.join_page, name="join"),
     path("invitations/", invitations.my_invitations_page, name="my_invitations"),
     path(
         "invitations/<logto_id:invitation_id>/", invitations.invitation_landing, name="invitation"
@@ -107,6 +120,11 @@ urlpatterns = [
         "invitations/<logto_id:invitation_id>/decline/",
         invitations.invitation_decline_view,
         name="invitation_decline",
+    ),
+    path(
+        "invitations/<logto_id:invitation_id>/create-account/",
+        invitee_signup.invitation_account_create,
+        name="invitation_account_create",
     ),
     path(
         "invitations/<logto_id:invitation_id>/switch/",

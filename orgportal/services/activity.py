@@ -33,6 +33,11 @@ ACTION_KINDS: dict[str, dict[str, str]] = {
         "invitation.accepted": gettext_noop("Invitations accepted"),
         "invitation.declined": gettext_noop("Invitations declined"),
     },
+    gettext_noop("Invite links"): {
+        "invite_link.created": gettext_noop("Invite links created"),
+        "invite_link.revoked": gettext_noop("Invite links revoked"),
+        "invite_link.joined": gettext_noop("Joined through invite links"),
+    },
     gettext_noop("Members"): {
         "member.added": gettext_noop("Members added"),
         "member.roles_changed": gettext_noop("Roles changed"),
@@ -225,6 +230,8 @@ def _phrases(event: AuditEvent) -> Phrases:
         return _mfa_reminded(after)
     if action in ("invitation.sent", "member.added", "invitation.accepted"):
         return _with_roles(action, after.get("roles") or [])
+    if action in _INVITE_LINK:
+        return _invite_link(action, after.get("roles") or [])
     if action in _OUTSIDE:
         # Recorded from the sign-in service's word after the fact: never an attempt.
         old_name, name = str(before.get("name", "")), str(after.get("name", ""))
@@ -303,6 +310,28 @@ _SIMPLE: dict[str, tuple[str, str]] = {
         gettext_noop("{actor} tried to decline the invitation"),
     ),
 }
+
+
+# Invite links (services/invite_links.py): (done, tried), each naming the link's roles.
+_INVITE_LINK: dict[str, tuple[str, str]] = {
+    "invite_link.created": (
+        gettext_noop("{actor} created an invite link for {roles}."),
+        gettext_noop("{actor} tried to create an invite link for {roles}"),
+    ),
+    "invite_link.revoked": (
+        gettext_noop("{actor} revoked an invite link for {roles}."),
+        gettext_noop("{actor} tried to revoke an invite link for {roles}"),
+    ),
+    "invite_link.joined": (
+        gettext_noop("{actor} joined through an invite link as {roles}."),
+        gettext_noop("{actor} tried to join through an invite link"),
+    ),
+}
+
+
+def _invite_link(action: str, role_names: list[str]) -> Phrases:
+    done, tried = _INVITE_LINK[action]
+    return _(done), _(tried), {"roles": _role_list(role_names)}
 
 
 def _with_roles(action: str, role_names: list[str]) -> Phrases:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from orgportal import logto
 from orgportal.logto.models import Invitation
+from orgportal.services.address_proof import invitation_address_key
 from orgportal.services.text import one_line
 
 
@@ -40,7 +41,9 @@ def invitation_deliver(
     language = language or settings.LANGUAGE_CODE
     if settings.ORGPORTAL_INVITATION_DELIVERY == "logto":
         logto.get_client().send_organization_invitation_message(
-            invitation.id, link=invitation_link(invitation.id), locale=language
+            invitation.id,
+            link=invitation_link(invitation.id, invitation.invitee),
+            locale=language,
         )
         return
     send = partial(
@@ -60,8 +63,10 @@ def invitation_deliver(
         send()  # one retry for a passing SMTP hiccup
 
 
-def invitation_link(invitation_id: str) -> str:
-    return f"{settings.PORTAL_BASE_URL}/invitations/{invitation_id}/"
+def invitation_link(invitation_id: str, invitee: str) -> str:
+    """The landing page, with the key that proves the email was read (address_proof.py)."""
+    key = invitation_address_key(invitation_id, invitee)
+    return f"{settings.PORTAL_BASE_URL}/invitations/{invitation_id}/?key={key}"
 
 
 def invitation_email_send(*, language: str = "", **email: Any) -> None:
@@ -84,7 +89,7 @@ def _invitation_email_send(
 ) -> None:
     """Send one invitation email in the active language."""
     context = {
-        "link": invitation_link(invitation_id),
+        "link": invitation_link(invitation_id, to),
         "organization_name": organization_name,
         "inviter_name": inviter_name,
         "role_names": role_names,

@@ -82,13 +82,14 @@ def mask_email(email: str) -> str:
 
 def invitation_view(*, invitation_id: str) -> InvitationView:
     """The invitation with its organization's and inviter's names (the landing page)."""
-    views = _views_of([_invitation(invitation_id)])
+    views = _views_of([invitation_get(invitation_id)])
     if not views:  # its organization was deleted
         raise InvitationNotFound(NO_SUCH_INVITATION)
     return views[0]
 
 
-def _invitation(invitation_id: str) -> Invitation:
+def invitation_get(invitation_id: str) -> Invitation:
+    """The invitation as Logto has it now (InvitationNotFound when there is none)."""
     try:
         return logto.get_client().get_organization_invitation(invitation_id)
     except NotFound:
@@ -98,7 +99,7 @@ def _invitation(invitation_id: str) -> Invitation:
 def _for_answer(invitation_id: str) -> InvitationView:
     """The invitation and its organization's name, for accepting or declining it: the
     inviter's name is not needed there, so it is not read."""
-    invitation = _invitation(invitation_id)
+    invitation = invitation_get(invitation_id)
     organization_name = organization_names([invitation.organization_id])[invitation.organization_id]
     if organization_name is None:
         raise InvitationNotFound(NO_SUCH_INVITATION)
@@ -160,7 +161,7 @@ def _invitee_check(actor: User, invitation: Invitation) -> None:
 
 def invitation_accept(*, actor: User, invitation_id: str) -> Invitation:
     """Accept: Logto adds the member with the invitation's roles."""
-    invitation = _invitation(invitation_id)
+    invitation = invitation_get(invitation_id)
     _invitee_check(actor, invitation)
     named = _NamedWhenRecorded(invitation.organization_id)
     try:

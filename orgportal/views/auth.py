@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 
 import requests
-from django.contrib import auth
+from django.contrib import auth, messages
 from django.core.exceptions import SuspiciousOperation
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from orgportal.logto.errors import LogtoError
+from orgportal.logto.oidc import provider_logout_url
 from orgportal.services.languages import current_language
+from orgportal.views.invitee_signup import one_time_sign_in_params, one_time_sign_in_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,8 @@ class SignInView(OIDCAuthenticationRequestView):
         if invitee:
             # The landing page shows the address masked; the hint is filled in server-side.
             params["login_hint"] = invitee
+        # "Create my account" on an invitation: the one-time token for the invited address.
+        params.update(one_time_sign_in_params(request))
         return params
 
 
@@ -70,6 +74,18 @@ class CallbackView(OIDCAuthenticationCallbackView):
             )
         except requests.RequestException as exc:
             return self._unreachable(request, exc)
+
+    def login_success(self) -> HttpResponse:
+        response = super().login_success()
+        refusal = one_time_sign_in_refusal(self.request, self.user.logto_id or "")
+        if refusal is None:
+            return response
+        # A one-time token signed in an account that existed before it: out again, here and
+        # at the sign-in service (whose session would otherwise sign it in again).
+        logout_url = provider_logout_url(self.request)
+        auth.logout(self.request)
+        messages.error(self.request, refusal)
+        return HttpResponseRedirect(logout_url)
 
     def _unreachable(self, request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.warning("Logto unreachable during sign-in: %s", type(exc).__name__)

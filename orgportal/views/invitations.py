@@ -25,6 +25,7 @@ from orgportal.logto.errors import LogtoError
 from orgportal.logto.models import InvitationStatus
 from orgportal.logto.oidc import provider_logout_url
 from orgportal.services.access import Perm, grantable_role_ids
+from orgportal.services.address_proof import invitation_address_proven
 from orgportal.services.errors import ApplicationError
 from orgportal.services.invitation_batches import (
     BatchNotFound,
@@ -433,11 +434,17 @@ def invitation_landing(request: HtmxRequest, invitation_id: str) -> HttpResponse
         )
     except InvitationNotFound:
         return render(request, "orgportal/invitations/landing.html", {"missing": True}, status=404)
+    invitation = view.invitation
+    # The key of the emailed link: it may have an account made for the invited address.
+    key = request.GET.get("key", "")[:64]
     context = {
         "view": view,
-        "invitation": view.invitation,
-        "for_me": user.is_authenticated and invitation_is_for(view.invitation, user),
+        "invitation": invitation,
+        "for_me": user.is_authenticated and invitation_is_for(invitation, user),
         "sign_in_next": request.path,
+        "address_key": key
+        if invitation_address_proven(invitation.id, invitation.invitee, key)
+        else "",
     }
     return render(request, "orgportal/invitations/landing.html", context)
 

@@ -70,7 +70,50 @@ def crowded(live_emulator):
     state.add_member(long, alice, ["admin"])
     for n in range(12):
         state.add_member(state.add_organization(f"Team {n:02}"), alice, ["member"])
+    _invite_links(acme.id)
     return acme, long
+
+
+JOIN_TOKEN = "layout-check-invite-link-token-0123456789"
+
+
+def _invite_links(organization_id: str) -> None:
+    """Three invite links (one revoked, one with long domains and a dozen uses)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orgportal.models import InviteLink, InviteLinkUse
+    from orgportal.services.invite_links import token_hash
+
+    later = timezone.now() + timedelta(days=7)
+    for n, domains in enumerate(
+        ([], ["subsidiary.example.com", "an-unusually-long-domain.example.com"])
+    ):
+        link = InviteLink.objects.create(
+            organization_id=organization_id,
+            token_hash=token_hash(JOIN_TOKEN if n == 0 else f"other-{n}"),
+            role_ids=[],
+            role_names=["member"],
+            allowed_domains=domains,
+            max_uses=20 if domains else None,
+            expires_at=later,
+            created_by_label="alice@example.com",
+        )
+        for u in range(12 if domains else 0):
+            InviteLinkUse.objects.create(
+                link=link,
+                logto_user_id=f"u{u}",
+                label=f"a.very.long.address.number.{u:02}@subsidiary.example.com",
+            )
+    InviteLink.objects.create(
+        organization_id=organization_id,
+        token_hash=token_hash("revoked"),
+        role_names=["admin"],
+        expires_at=later,
+        revoked_at=timezone.now(),
+        created_by_label="alice@example.com",
+    )
 
 
 @pytest.fixture
@@ -97,6 +140,8 @@ def test_no_page_scrolls_sideways_or_hides_an_action(
         f"/orgs/{acme.id}/",
         f"/orgs/{acme.id}/members/",
         f"/orgs/{acme.id}/invitations/",
+        f"/orgs/{acme.id}/invitations/links/",
+        f"/join/{JOIN_TOKEN}/",
         f"/orgs/{acme.id}/settings/",
         f"/orgs/{acme.id}/security/",
         f"/orgs/{acme.id}/members/?mfa=off",

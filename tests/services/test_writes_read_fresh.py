@@ -325,6 +325,7 @@ CACHED_ACCESS_READS = {
     "access.py": {"organization_access", "access_for_change"},
     "invitation_batches.py": {"invitation_batch_progress"},
     "invitations.py": {"invitation_list", "invitation_listing"},
+    "invite_links.py": {"invite_link_list"},
     "members.py": {"member_list", "member_get", "member_removal_label"},
     "mfa.py": {
         "mfa_status_of_member_page",

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from logto_emulator.state import now_ms
+from orgportal.services.address_proof import invitation_address_key
 from tests.api import conftest as api_fixtures
 from tests.api.conftest import bearer
 from tests.conftest import local_user, login_as
@@ -135,6 +136,9 @@ def test_every_page_speaks_german(client, emulator, tenant, sentences):
     visit("invitation landing, anonymous", f"/invitations/{for_carol.id}/")
     visit("expired invitation", f"/invitations/{expired.id}/")
     visit("unknown invitation", "/invitations/nosuchinvitation/", status=404)
+    key = invitation_address_key(for_carol.id, for_carol.invitee)
+    visit("invitation landing, from the email", f"/invitations/{for_carol.id}/?key={key}")
+    visit("unknown invite link", "/join/nosuchlink/", status=404)
     visit("sign-in failed", "/signin/failed/", status=400)
 
     # alice, the organization's admin, makes activity first (each through the German portal).
@@ -156,6 +160,13 @@ def test_every_page_speaks_german(client, emulator, tenant, sentences):
     client.post(f"{base}/invitations/{pending.id}/revoke/", **GERMAN)
     emulator.state.mfa.factors = ["Totp"]  # reminders can be sent: the panel shows them all
     client.post(f"{base}/security/", {"action": "remind"}, **GERMAN)
+    client.post(
+        f"{base}/invitations/links/",
+        {"role": role_id(emulator, MEMBER_ROLE), "expires_in_days": "7", "max_uses": "1"},
+        **GERMAN,
+    )
+    join_path = "/join/" + client.session["orgportal_invite_link_created"].rsplit("/join/", 1)[1]
+    visit("invite links, with the new link", f"{base}/invitations/links/")
 
     visit("dashboard", "/")
     visit("new organization", "/orgs/new/")
@@ -186,6 +197,9 @@ def test_every_page_speaks_german(client, emulator, tenant, sentences):
     visit("invitation landing, wrong account", f"/invitations/{for_carol.id}/")
     visit("forbidden (settings as a member)", f"{base}/settings/", status=403)
     visit("members as a member", f"{base}/members/")
+    visit("invite link, signed in", join_path)
+    client.logout()
+    visit("invite link, anonymous", join_path)
 
     # The error page that renders without the rest (500).
     with translation.override("de"):

@@ -1,0 +1,175 @@
+"""Invite links: who may make them, who may join with them, and the use limit under races."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connections
+
+from orgportal.models import AuditEvent, InviteLink, InviteLinkUse
+from orgportal.services.errors import ApplicationError, NotAllowed
+from orgportal.services.invite_links import (
+    domains_parsed,
+    invite_link_create,
+    invite_link_join,
+    invite_link_revoke,
+    token_hash,
+)
+from tests.conftest import local_user
+from tests.races import race
+
+pytestmark = pytest.mark.django_db
+
+
+def role_id(emulator, name: str) -> str:
+    return emulator.state.role_by_name(name).id
+
+
+def token_of(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def new_person(emulator, email: str, *, verified: bool = True):
+    user = emulator.state.add_user(email, "pw", name=email.split("@")[0])
+    user.email_verified = verified
+    person = local_user(emulator, email)
+    person.email_verified = verified
+    person.save()
+    return person
+
+
+def make_link(emulator, acme, actor, **options):
+    options.setdefault("role_ids", [role_id(emulator, "member")])
+    options.setdefault("expires_in_days", 7)
+    return invite_link_create(actor=actor, organization_id=acme.id, **options)
+
+
+def test_a_link_is_unguessable_and_only_its_hash_is_kept(emulator, acme, alice):
+    created = make_link(emulator, acme, alice)
+    token = token_of(created.url)
+    assert len(token) >= 32 and created.url.endswith(f"/join/{token}/")
+    stored = InviteLink.objects.get()
+    assert stored.token_hash == token_hash(token) and token not in str(stored.__dict__)
+    event = AuditEvent.objects.get(action="invite_link.created")
+    assert (event.outcome, event.after["roles"]) == ("success", ["member"])
+
+
+def test_a_verified_person_joins_with_the_links_role_and_the_use_is_recorded(emulator, acme, alice):
+    token = token_of(make_link(emulator, acme, alice).url)
+    dave = new_person(emulator, "dave@example.com")
+    joined = invite_link_join(actor=dave, token=token)
+    assert (joined.organization_name, joined.already_member) == ("Acme", False)
+    assert acme.members[dave.logto_id] == [role_id(emulator, "member")]
+    [use] = InviteLinkUse.objects.all()
+    assert (use.label, use.logto_user_id) == ("dave@example.com", dave.logto_id)
+    assert InviteLink.objects.get().use_count == 1
+    assert AuditEvent.objects.filter(action="invite_link.joined", outcome="success").count() == 1
+    # Opening it again changes nothing: already a member, no second use.
+    assert invite_link_join(actor=dave, token=token).already_member
+    assert InviteLink.objects.get().use_count == 1
+
+
+def test_members_who_may_not_invite_make_no_link(emulator, acme):
+    bob = local_user(emulator, "bob@example.com")
+    with pytest.raises(NotAllowed):
+        make_link(emulator, acme, bob)
+    assert InviteLink.objects.count() == 0
+
+
+def test_an_inviter_cannot_hand_out_admin(emulator, acme, alice):
+    # Give bob a role that may invite but not manage members.
+    from orgportal.logto import get_client
+
+    client = get_client()
+    scope = next(s for s in client.list_organization_scopes() if s.name == "invite:member")
+    inviter = client.create_organization_role(name="inviter", scope_ids=[scope.id])
+    bob = local_user(emulator, "bob@example.com")
+    acme.members[bob.logto_id] = [inviter.id]
+    with pytest.raises(NotAllowed) as refused:
+        make_link(emulator, acme, bob, role_ids=[role_id(emulator, "admin")])
+    assert "You cannot grant the role admin" in refused.value.message
+    assert InviteLink.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("email", "verified", "sentence"),
+    [
+        ("dave@example.com", False, "Verify your email address"),
+        ("dave@other.test", True, "only for email addresses at example.com, acme.test"),
+    ],
+)
+def test_unverified_addresses_and_other_domains_are_refused(
+    emulator, acme, alice, email, verified, sentence
+):
+    token = token_of(
+        make_link(emulator, acme, alice, allowed_domains=["example.com", "acme.test"]).url
+    )
+    person = new_person(emulator, email, verified=verified)
+    with pytest.raises(NotAllowed) as refused:
+        invite_link_join(actor=person, token=token)
+    assert sentence in refused.value.message
+    assert person.logto_id not in acme.members
+    assert InviteLink.objects.get().use_count == 0
+
+
+@pytest.mark.parametrize("change", ["revoked", "expired", "unknown"])
+def test_revoked_expired_and_unknown_links_are_refused(emulator, acme, alice, change):
+    created = make_link(emulator, acme, alice)
+    token = token_of(created.url)
+    if change == "revoked":
+        invite_link_revoke(actor=alice, organization_id=acme.id, link_id=str(created.link.pk))
+        assert AuditEvent.objects.filter(action="invite_link.revoked").count() == 1
+    elif change == "expired":
+        InviteLink.objects.update(expires_at="2020-01-01T00:00:00Z")
+    else:
+        token = token[:-2] + "xx"
+    dave = new_person(emulator, "dave@example.com")
+    with pytest.raises(ApplicationError) as refused:
+        invite_link_join(actor=dave, token=token)
+    expected = {"revoked": "was revoked", "expired": "has expired", "unknown": "does not exist"}
+    assert expected[change] in refused.value.message
+    assert dave.logto_id not in acme.members
+
+
+def test_a_failed_add_gives_the_use_back(emulator, acme, alice):
+    token = token_of(make_link(emulator, acme, alice, max_uses=1).url)
+    dave = new_person(emulator, "dave@example.com")
+    emulator.set_fault("organizations.users.add", status=503, times=10)
+    with pytest.raises(ApplicationError):
+        invite_link_join(actor=dave, token=token)
+    assert (InviteLink.objects.get().use_count, InviteLinkUse.objects.count()) == (0, 0)
+    emulator.clear_faults()
+    assert not invite_link_join(actor=dave, token=token).already_member
+
+
+def test_domains_are_read_as_typed_and_checked():
+    assert domains_parsed(" @Example.com, acme.test\nexample.com ") == ["example.com", "acme.test"]
+    with pytest.raises(ValueError):
+        domains_parsed("example.com, not a domain")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("round_", range(3))
+def test_a_use_limit_of_one_admits_one_of_many_at_the_same_moment(emulator, acme, round_):
+    alice = local_user(emulator, "alice@example.com")
+    token = token_of(make_link(emulator, acme, alice, max_uses=1).url)
+    people = [new_person(emulator, f"p{n}@example.com") for n in range(5)]
+    # Logto's round trips widen the window between reading the link and counting the use.
+    emulator.set_fault("organizations.users.roles.list", latency=0.02)
+
+    def join(person):
+        def run():
+            try:
+                invite_link_join(actor=person, token=token)
+            finally:
+                connections.close_all()
+
+        return run
+
+    results = race(*(join(person) for person in people))
+    refused = [r for r in results if r is not None]
+    assert len(refused) == 4
+    assert all("used as often as it allows" in r.message for r in refused)
+    joined = [p for p in people if p.logto_id in acme.members]
+    assert len(joined) == 1
+    link = InviteLink.objects.get()
+    assert (link.use_count, link.uses.count()) == (1, 1)

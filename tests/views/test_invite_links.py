@@ -1,0 +1,93 @@
+"""The invite links page and /join/<token>/ (the rules: tests/services/test_invite_links.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from orgportal.models import InviteLink
+from tests.conftest import login_as
+from tests.helpers import page_text
+
+pytestmark = pytest.mark.django_db
+
+
+def role_id(emulator, name: str) -> str:
+    return emulator.state.role_by_name(name).id
+
+
+def create(client, acme, emulator, **fields):
+    data = {"role": role_id(emulator, "member"), "expires_in_days": "7", **fields}
+    return client.post(f"/orgs/{acme.id}/invitations/links/", data)
+
+
+def test_an_admin_creates_a_link_sees_it_once_and_revokes_it(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    invitations = page_text(client.get(f"/orgs/{acme.id}/invitations/").content.decode())
+    assert "Invite links" in invitations
+    answer = create(client, acme, emulator, max_uses="3", domains="example.com")
+    assert answer.status_code == 302
+    shown = client.get(answer["Location"]).content.decode()
+    link = InviteLink.objects.get()
+    assert "/join/" in shown and "shown only once" in page_text(shown)
+    again = page_text(client.get(f"/orgs/{acme.id}/invitations/links/").content.decode())
+    assert "/join/" not in again and "0 of 3" in again and "example.com" in again
+    revoked = client.post(f"/orgs/{acme.id}/invitations/links/{link.pk}/revoke/", follow=True)
+    assert "Invite link revoked" in page_text(revoked.content.decode())
+    link.refresh_from_db()
+    assert link.revoked_at is not None
+
+
+@pytest.mark.parametrize(
+    ("fields", "sentence"),
+    [
+        ({"domains": "example.com, not a domain"}, "not is not a domain"),
+        ({"max_uses": "0"}, "between 1 and 10,000"),
+        ({"expires_in_days": "365"}, "between 1 and 90 days"),
+        ({"role": "nope"}, "Select a valid choice"),
+    ],
+)
+def test_bad_input_is_refused_with_a_sentence(client, emulator, acme, fields, sentence):
+    login_as(client, emulator, "alice@example.com")
+    answer = create(client, acme, emulator, **fields)
+    assert answer.status_code == 422
+    assert sentence in page_text(answer.content.decode())
+    assert not InviteLink.objects.exists()
+
+
+def test_members_who_may_not_invite_cannot_open_the_page(client, emulator, acme):
+    login_as(client, emulator, "bob@example.com")
+    assert client.get(f"/orgs/{acme.id}/invitations/links/").status_code == 403
+    assert create(client, acme, emulator).status_code == 403
+
+
+def test_someone_opens_the_link_signs_in_and_joins(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    create(client, acme, emulator)
+    join = "/join/" + client.session["orgportal_invite_link_created"].rsplit("/join/", 1)[1]
+    client.logout()
+    anonymous = page_text(client.get(join).content.decode())
+    assert "Join Acme" in anonymous and "Sign in to join" in anonymous
+    carol = login_as(client, emulator, "carol@example.com")
+    carol.email_verified = True
+    carol.save()
+    assert "You join as carol@example.com" in page_text(client.get(join).content.decode())
+    joined = client.post(join, follow=True)
+    assert joined.redirect_chain[-1][0] == f"/orgs/{acme.id}/"
+    assert "Welcome to Acme!" in page_text(joined.content.decode())
+    assert carol.logto_id in acme.members
+    again = client.post(join, follow=True)
+    assert "You are already a member of Acme." in page_text(again.content.decode())
+
+
+def test_refusals_are_one_sentence_and_never_a_500(client, emulator, acme):
+    login_as(client, emulator, "alice@example.com")
+    create(client, acme, emulator, domains="acme.test")
+    join = "/join/" + client.session["orgportal_invite_link_created"].rsplit("/join/", 1)[1]
+    login_as(client, emulator, "carol@example.com")
+    refused = client.post(join)
+    assert refused.status_code == 403
+    assert "only for email addresses at acme.test" in page_text(refused.content.decode())
+    for bad in ("/join/x/", "/join/" + "a" * 300 + "/", "/join/%00/"):
+        answer = client.get(bad)
+        assert answer.status_code in (404, 410), bad
+        assert "cannot be used" in page_text(answer.content.decode())
