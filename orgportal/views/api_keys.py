@@ -131,11 +131,9 @@ def _page(
         "above": form.above,
         "rotate_form": RotateForm(),
         "new_secret": new_secret,
-        "new_secret_scopes": _scopes_of(new_secret, overview),
+        "example": _example(new_secret, overview, org_id),
         "rotated": rotated,
         "error": error,
-        "token_url": f"{settings.LOGTO.endpoint}/oidc/token",
-        "api_url": f"{settings.PORTAL_BASE_URL}/api/v1",
         "now": timezone.now(),
     }
     response = TemplateResponse(
@@ -146,13 +144,30 @@ def _page(
     return response
 
 
-def _scopes_of(new_secret: NewSecret | None, overview: ApiKeysOverview) -> str:
-    """The permissions to ask for in the example: all that the key's roles grant."""
+# Reads `access_token` from the token endpoint's JSON answer (python3: on most machines).
+READ_ACCESS_TOKEN = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])'"
+
+
+def _example(new_secret: NewSecret | None, overview: ApiKeysOverview, org_id: str) -> str:
+    """Commands that work as they are (a shell, curl): a token for every permission the
+    key's roles grant, then a call to the portal's API with it. Code, not prose: never
+    translated."""
     if new_secret is None:
         return ""
     held = set(new_secret.key.role_ids)
     names = {n for kr in overview.roles if kr.role.id in held for n in kr.role.scope_names or ()}
-    return " ".join(sorted(names))
+    token_url = f"{settings.LOGTO.endpoint}/oidc/token"
+    api_url = f"{settings.PORTAL_BASE_URL}/api/v1/organizations/{org_id}/members"
+    return (
+        f"ACCESS_TOKEN=$(curl -s -u '{new_secret.key.application_id}:{new_secret.secret}' \\\n"
+        "  -d grant_type=client_credentials \\\n"
+        f"  -d organization_id={org_id} \\\n"
+        f"  -d scope='{' '.join(sorted(names))}' \\\n"
+        f"  {token_url} | {READ_ACCESS_TOKEN})\n"
+        "\n"
+        'curl -s -H "Authorization: Bearer $ACCESS_TOKEN" \\\n'
+        f"  {api_url}"
+    )
 
 
 def _manager_only(request: OrganizationRequest) -> None:
