@@ -186,6 +186,19 @@ class ApplicationsApi:
         self.state.applications[app.id] = app
         return json_response(application_json(app))  # 200, not 201, and no secret
 
+    def applications_list(self, request: Request) -> Response:
+        """`GET /applications?types=…&search=…`: `search` matches id, name and description
+        (case-insensitive, anywhere in them); pagination is optional."""
+        types = request.args.getlist("types")
+        search = request.args.get("search", "")
+        rows = [
+            application_json(app)
+            for app in self.state.applications.values()
+            if (not types or app.type in types)
+            and contains_match(search, app.id, app.name, app.description or "")
+        ]
+        return page(request, rows, optional=True)
+
     def application_delete(self, request: Request, app_id: str) -> Response:
         self._app(app_id)
         del self.state.applications[app_id]
@@ -373,6 +386,7 @@ _ORG_APPS = "/organizations/<org_id>/applications"
 _APP_ROLES = _ORG_APPS + "/<app_id>/roles"
 ROUTES: list[tuple[str, str, str, str]] = [
     # (methods, path, route name, handler); GET /applications/<id> lives in management.py.
+    ("GET", "/applications", "applications.list", "applications_list"),
     ("POST", "/applications", "applications.create", "application_create"),
     ("DELETE", "/applications/<app_id>", "applications.delete", "application_delete"),
     (

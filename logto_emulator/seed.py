@@ -41,6 +41,14 @@ def seed_demo(state: TenantState, portal_urls: list[str]) -> None:
         state.add_scope(scope)
     state.add_role("admin", ADMIN_SCOPES, "Manages the organization and its members")
     state.add_role("member", MEMBER_SCOPES, "Belongs to the organization")
+    # Machine-to-machine roles for organization API keys, as `logto_bootstrap --apply` makes.
+    state.add_role("API: read-only", [], "Reads the organization", role_type="MachineToMachine")
+    state.add_role(
+        "API: member management",
+        ["invite:member", "manage:member", "delete:member"],
+        "Invites, changes and removes members",
+        role_type="MachineToMachine",
+    )
     password = dev_defaults.DEMO_PASSWORD
     alice = state.add_user("alice@example.com", password, name="Alice Admin")
     bob = state.add_user("bob@example.com", password, name="Bob Member")

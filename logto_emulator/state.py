@@ -356,11 +356,15 @@ class TenantState:
         return scope
 
     def add_role(
-        self, name: str, scopes: list[str], description: str | None = None
+        self,
+        name: str,
+        scopes: list[str],
+        description: str | None = None,
+        role_type: str = "User",
     ) -> OrganizationRole:
         scope_ids = [(self.scope_by_name(s) or self.add_scope(s)).id for s in scopes]
         role = OrganizationRole(
-            id=new_id(21), name=name, description=description, scope_ids=scope_ids
+            id=new_id(21), name=name, description=description, scope_ids=scope_ids, type=role_type
         )
         self.organization_roles[role.id] = role
         return role

@@ -11,11 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from orgportal.logto.errors import LogtoError
 from orgportal.models import AuditEvent, User
+from orgportal.services.api_keys import api_key_revoke, api_keys_of
 from orgportal.services.errors import ApplicationError, OrganizationNotFound, logto_failure_sentence
 from orgportal.services.invitations import invitation_resend, invitation_revoke
 from orgportal.services.members import member_add_by_email, member_remove, member_roles_set
@@ -103,6 +105,8 @@ def _detail_page(
         "invitations": detail.pending_invitations,
         "roles": detail.roles,
         "events": AuditEvent.objects.filter(organization_id=org_id)[:50],
+        "api_keys": api_keys_of(org_id),
+        "now": timezone.now(),
         "is_superuser": request.user.is_superuser,
         "q": request.GET.get("q", ""),
         **(extra or {}),
@@ -194,6 +198,12 @@ def _run_action(request: AuthenticatedRequest, org_id: str) -> HttpResponse:
                 actor=actor, organization_id=org_id, invitation_id=post.get("invitation_id", "")
             ),
             _("Invitation sent again."),
+        ),
+        "revoke_api_key": (
+            lambda: api_key_revoke(
+                actor=actor, organization_id=org_id, key_id=post.get("api_key_id", "")
+            ),
+            _("API key revoked. Its secret no longer works."),
         ),
         "delete": (
             lambda: organization_delete(

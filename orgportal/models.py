@@ -1,10 +1,16 @@
 import uuid
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orgportal.logto.models import Profile
+
+# The usernames of the accounts organization API keys act as (`ApiKey.actor`): no person
+# signs in with one (no Logto id, no usable password).
+API_KEY_USERNAME_PREFIX = "api-key:"
 
 
 class User(AbstractUser):
@@ -45,6 +51,11 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:  # the admin's "Welcome, …"
         return self.display_name
+
+    @property
+    def is_api_key(self) -> bool:
+        """Whether this account is the one an organization API key acts as."""
+        return self.logto_id is None and self.username.startswith(API_KEY_USERNAME_PREFIX)
 
     @property
     def subject(self) -> str:
@@ -285,3 +296,65 @@ class InviteLinkUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} via {self.link_id}"
+
+class ApiKey(models.Model):
+    """An organization's API key: a Logto machine-to-machine application that belongs to the
+    organization and holds machine-to-machine organization roles there.
+
+    The portal keeps only what people read about it (never a secret): the secret lives in
+    Logto, is shown once when made, and Logto checks it at its token endpoint. `actor` is the
+    account the key acts as in the portal (audit trail, invitation batches); it never signs in.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization_id = models.CharField(_("organization id"), max_length=64, db_index=True)
+    organization_name = models.CharField(_("organization name"), max_length=255)
+    name = models.CharField(_("name"), max_length=64)
+    application_id = models.CharField(_("application id"), max_length=64, unique=True)
+    role_ids = models.JSONField(_("role ids"), default=list)
+    role_names = models.JSONField(_("roles"), default=list)
+    created_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="api_keys_created",
+        verbose_name=_("created by"),
+    )
+    created_by_label = models.CharField(_("created by"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    # Rotation: the secret in use, and the one it replaced while its grace period runs.
+    secret_name = models.CharField(max_length=64)
+    previous_secret_name = models.CharField(max_length=64, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
+    rotated_at = models.DateTimeField(_("rotated at"), null=True, blank=True)
+    # When its application was deleted in Logto (revoked, or expired and tidied away).
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True, db_index=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, db_index=True)
+    actor = models.OneToOneField(
+        User, on_delete=models.PROTECT, related_name="api_key", verbose_name=_("account")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        constraints = [
+            # Names are unique among an organization's keys that are not revoked.
+            models.UniqueConstraint(
+                fields=["organization_id", "name"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="api_key_name_per_organization",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"API key {self.name!r} of {self.organization_name}"
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        """Whether its tokens count: neither revoked, removed nor expired."""
+        return self.revoked_at is None and self.removed_at is None and not self.is_expired(now)

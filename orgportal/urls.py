@@ -3,6 +3,7 @@ from django.urls import path
 from orgportal import converters  # noqa: F401  (registers <logto_id:...>)
 from orgportal.views import (
     activity,
+    api_keys,
     auth,
     dashboard,
     health,
@@ -57,6 +58,17 @@ urlpatterns = [
         "orgs/<logto_id:org_id>/activity/export.csv",
         activity.organization_activity_csv,
         name="organization_activity_csv",
+    ),
+    path("orgs/<logto_id:org_id>/api-keys/", api_keys.api_keys_page, name="api_keys"),
+    path(
+        "orgs/<logto_id:org_id>/api-keys/<uuid:key_id>/rotate/",
+        api_keys.api_key_rotate_view,
+        name="api_key_rotate",
+    ),
+    path(
+        "orgs/<logto_id:org_id>/api-keys/<uuid:key_id>/revoke/",
+        api_keys.api_key_revoke_view,
+        name="api_key_revoke",
     ),
     path("orgs/<logto_id:org_id>/members/", members.members_page, name="members"),
     path("orgs/<logto_id:org_id>/members/bulk/", members.members_bulk_view, name="members_bulk"),

@@ -54,6 +54,12 @@ ORGPORTAL_PERMISSIONS = {
         "ORGPORTAL_PERMISSION_DELETE_ORGANIZATION", default="delete:organization"
     ),
 }
+# Organization API keys (machine-to-machine applications an organization's admins manage):
+# the permission that opens the page, and how many keys one organization may hold.
+ORGPORTAL_API_KEYS_PERMISSION = env.str(
+    "ORGPORTAL_API_KEYS_PERMISSION", default="manage:organization"
+)
+ORGPORTAL_API_KEYS_PER_ORGANIZATION = env.int("ORGPORTAL_API_KEYS_PER_ORGANIZATION", default=10)
 # Who may create organizations: "anyone" signed in, "staff", or "role:<Logto global role>".
 ORGPORTAL_ORGANIZATION_CREATORS = env.str("ORGPORTAL_ORGANIZATION_CREATORS", default="anyone")
 # How many organizations one person may create (0: no limit).

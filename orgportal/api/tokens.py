@@ -24,6 +24,13 @@ class TokenClaims:
     audience: str
     scopes: frozenset[str]
     issued_at: float | None = None  # `iat`, when the token has one
+    client_id: str = ""  # the application that asked for the token
+
+    @property
+    def is_application(self) -> bool:
+        """A machine-to-machine application's own token (`client_credentials`): Logto makes
+        its subject the application itself."""
+        return bool(self.client_id) and self.client_id == self.subject
 
 
 def bearer_token(authorization: str | None) -> str:
@@ -70,7 +77,9 @@ def validate_access_token(token: str, *, audience: str) -> TokenClaims:
         raise invalid_token(gettext_noop("The token has no subject."))
     scope = claims.get("scope", "")
     issued_at = claims.get("iat")
+    client_id = claims.get("client_id")
     return TokenClaims(
+        client_id=client_id if isinstance(client_id, str) else "",
         issued_at=float(issued_at) if isinstance(issued_at, int | float) else None,
         subject=claims["sub"],
         audience=audience,

@@ -553,6 +553,17 @@ class LogtoClient:
         body = _without_none(name=name, type=app_type, description=description)
         return Application.from_api(self._request("POST", "/api/applications", json=body).json())
 
+    def find_applications(
+        self, *, search: str, types: Sequence[str] = ("MachineToMachine",)
+    ) -> list[Application]:
+        """Applications whose id, name or description contain `search` (the first 100)."""
+        data = self._request(
+            "GET",
+            "/api/applications",
+            params={"types": list(types), "search": search, "page": 1, "page_size": MAX_PAGE_SIZE},
+        ).json()
+        return [Application.from_api(row) for row in data]
+
     def delete_application(self, application_id: str) -> None:
         """Delete an application; its organization memberships and roles go with it."""
         self._request("DELETE", "/api/applications/{}", application_id)

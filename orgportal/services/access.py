@@ -28,9 +28,9 @@ from django.utils.translation import gettext_lazy
 from orgportal import logto
 from orgportal.concurrency import together
 from orgportal.logto import shared_reads
-from orgportal.logto.errors import LogtoError, NotFound
+from orgportal.logto.errors import InvalidInput, LogtoError, NotFound
 from orgportal.logto.models import Organization, OrganizationRole, RoleRef, UserOrganization
-from orgportal.models import User
+from orgportal.models import ApiKey, User
 from orgportal.services.cache_generations import PERMISSIONS, generations
 from orgportal.services.cache_generations import organization as organization_generation
 from orgportal.services.errors import (
@@ -43,7 +43,7 @@ from orgportal.services.errors import (
     later,
 )
 from orgportal.services.memberships import fresh_access_key, organization_get_for_user
-from orgportal.services.template import roles_with_permission, template_roles
+from orgportal.services.template import application_roles, roles_with_permission, template_roles
 from orgportal.shared_locks import LockTimeout, acquire, cached_or_filled, release
 from orgportal.staff import is_acting_as_staff, last_admin_overridden
 
@@ -85,6 +85,11 @@ class OrganizationAccess:
     def require(self, key: str, sentence: Text) -> None:
         if not self.can(key):
             raise NotAllowed(sentence)
+
+    @property
+    def manages_api_keys(self) -> bool:
+        """Whether the organization's API keys page is open to this person."""
+        return settings.ORGPORTAL_API_KEYS_PERMISSION in self.scopes
 
     @property
     def perms(self) -> dict[str, bool]:
@@ -131,6 +136,8 @@ def organization_access(
     Cached (pages); with `fresh`, read from Logto: use `access_for_change` before a write."""
     if is_acting_as_staff(user):
         return _staff_access(organization_id)
+    if user.is_api_key:
+        return _api_key_access(user, organization_id, fresh=fresh)
     if not user.logto_id:
         raise OrganizationNotFound(NO_SUCH_ORGANIZATION)
     user_id = user.logto_id
@@ -179,6 +186,58 @@ def access_for_change(*, user: User, organization_id: str) -> OrganizationAccess
     read at the same time), once per request.
     """
     return organization_access(user=user, organization_id=organization_id, fresh=True)
+
+
+def _application_scopes_key(organization_id: str, application_id: str) -> str:
+    generation = generations(PERMISSIONS, organization_generation(organization_id))
+    return f"orgportal:app-scopes:{organization_id}:{application_id}:{generation}"
+
+
+def _api_key_access(user: User, organization_id: str, *, fresh: bool) -> OrganizationAccess:
+    """What an organization API key may do: the permissions of its machine-to-machine roles
+    in its own organization (none elsewhere), capped by its token's `scope`.
+
+    Its record here says whether it still counts (revoked or expired: not at all); Logto
+    says which roles it holds, read fresh before every change as for people."""
+    key = ApiKey.objects.filter(actor=user).first()
+    if key is None or not key.is_usable() or key.organization_id != organization_id:
+        raise OrganizationNotFound(NO_SUCH_ORGANIZATION)
+    client = logto.get_client()
+
+    def fetch() -> frozenset[str]:
+        held = {
+            role.id
+            for role in client.list_organization_application_roles(
+                organization_id, key.application_id
+            )
+        }
+        names: set[str] = set()
+        for role in application_roles():
+            if role.id in held:
+                names.update(role.scope_names or ())
+        return frozenset(names)
+
+    def scopes() -> frozenset[str]:
+        cache_key = _application_scopes_key(organization_id, key.application_id)
+        if not fresh:
+            return cached_or_filled(cache_key, fetch, ttl=PERMISSIONS_TTL)
+        found = fetch()
+        cache.set(cache_key, found, PERMISSIONS_TTL)
+        return found
+
+    try:
+        organization, held = together(lambda: client.get_organization(organization_id), scopes)
+    except (NotFound, InvalidInput):
+        # The organization is gone, or the application left it (Logto: "require membership").
+        raise OrganizationNotFound(NO_SUCH_ORGANIZATION) from None
+    if user.token_scopes is not None:
+        held &= user.token_scopes
+    return OrganizationAccess(organization=organization, roles=(), scopes=held)
+
+
+def api_key_permissions_forget(*, organization_id: str, application_id: str) -> None:
+    """Drop an API key's cached permissions after its roles or its existence changed."""
+    cache.delete(_application_scopes_key(organization_id, application_id))
 
 
 def _staff_access(organization_id: str) -> OrganizationAccess:

@@ -20,6 +20,7 @@ from orgportal.models import AuditEvent, User
 from orgportal.times import relative_time
 
 STAFF_PREFIX = "staff: "  # how `audit._label` marks staff acting from the admin
+API_KEY_PREFIX = "api key: "  # how `audit._label` marks an organization API key acting
 # The actor of changes made outside the portal (logto_events.OUTSIDE_ACTOR_LABEL).
 OUTSIDE_ACTOR_LABEL = "sign-in service"
 
@@ -52,6 +53,13 @@ ACTION_KINDS: dict[str, dict[str, str]] = {
         "organization.updated": gettext_noop("Settings changed"),
         "organization.deleted": gettext_noop("Organization deleted"),
         "organization.renamed_outside": gettext_noop("Renamed in the sign-in service"),
+    },
+    gettext_noop("API keys"): {
+        "api_key.created": gettext_noop("API keys created"),
+        "api_key.rotated": gettext_noop("API key secrets renewed"),
+        "api_key.revoked": gettext_noop("API keys revoked"),
+        "api_key.expired": gettext_noop("API keys expired"),
+        "api_key.secret_retired": gettext_noop("Old API key secrets removed"),
     },
 }
 KNOWN_ACTIONS = {code for kinds in ACTION_KINDS.values() for code in kinds}
@@ -96,6 +104,8 @@ def activity_people(*, organization_id: str) -> list[tuple[int, str]]:
 
 
 def _person_option(person: User) -> str:
+    if person.is_api_key:
+        return api_key_name(person.name)
     if person.is_staff:
         # The product's support staff: customers see that it was staff, not their address.
         return _("{name} (staff)").format(name=person.name or _("Support"))
@@ -189,8 +199,15 @@ def _entry(event: AuditEvent, people: Mapping[str | None, User], now: datetime) 
     )
 
 
+def api_key_name(name: str) -> str:
+    """An organization API key as the actor of a change."""
+    return _("API key “{name}”").format(name=name)
+
+
 def _actor_name(event: AuditEvent) -> str:
     label = event.actor_label
+    if label.startswith(API_KEY_PREFIX):
+        return api_key_name(label.removeprefix(API_KEY_PREFIX))  # its name at the time
     as_staff = label.startswith(STAFF_PREFIX)
     name = event.actor.display_name if event.actor else label.removeprefix(STAFF_PREFIX)
     if label == "system" and event.actor is None:
@@ -308,6 +325,26 @@ _SIMPLE: dict[str, tuple[str, str]] = {
     "invitation.declined": (
         gettext_noop("{actor} declined the invitation."),
         gettext_noop("{actor} tried to decline the invitation"),
+    ),
+    "api_key.created": (
+        gettext_noop("{actor} created the API key {target}."),
+        gettext_noop("{actor} tried to create the API key {target}"),
+    ),
+    "api_key.rotated": (
+        gettext_noop("{actor} gave the API key {target} a new secret."),
+        gettext_noop("{actor} tried to give the API key {target} a new secret"),
+    ),
+    "api_key.revoked": (
+        gettext_noop("{actor} revoked the API key {target}."),
+        gettext_noop("{actor} tried to revoke the API key {target}"),
+    ),
+    "api_key.expired": (
+        gettext_noop("The API key {target} expired and was removed."),
+        gettext_noop("{actor} tried to remove the expired API key {target}"),
+    ),
+    "api_key.secret_retired": (
+        gettext_noop("The old secret of the API key {target} stopped working."),
+        gettext_noop("{actor} tried to remove the old secret of the API key {target}"),
     ),
 }
 
@@ -590,7 +627,9 @@ def activity_csv_lines(events: QuerySet[AuditEvent], *, chunk: int = 500) -> Ite
 def _csv_rows(writer: Any, events: list[AuditEvent]) -> Iterator[str]:
     for event, entry in zip(events, activity_entries(events), strict=True):
         actor = event.actor_label.removeprefix(STAFF_PREFIX)
-        if event.actor_label.startswith(STAFF_PREFIX):
+        if event.actor_label.startswith(API_KEY_PREFIX):
+            actor = entry.actor
+        elif event.actor_label.startswith(STAFF_PREFIX):
             actor = _("{name} (staff)").format(name=actor)
         row = (
             entry.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

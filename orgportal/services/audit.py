@@ -51,9 +51,14 @@ def audit_record(
     )
 
 
+API_KEY_PREFIX = "api key: "  # the label of an organization API key acting
+
+
 def _label(actor: User | None) -> str:
     if actor is None:
         return "system"
+    if actor.is_api_key:
+        return f"{API_KEY_PREFIX}{actor.name}"
     label = actor.email or actor.display_name
     return f"staff: {label}" if is_acting_as_staff(actor) else label
 

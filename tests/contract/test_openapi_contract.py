@@ -150,6 +150,7 @@ def feature_tour(client, emulator, org_id: str, scope_id: str, receiver_url: str
 
     bot = client.create_application(name="Zeta bot", description="Builds things")
     client.list_application_secrets(bot.id)
+    client.find_applications(search="Zeta")
     client.create_application_secret(bot.id, name="ci", expires_at=later)
     client.rename_application_secret(bot.id, "ci", "ci-2")
     client.delete_application_secret(bot.id, "ci-2")

@@ -107,7 +107,14 @@ def test_template_lists_are_ordered_by_name_upper_case_first(client, get):
     assert scope_names.index("INVITE:BILLING") < scope_names.index("delete:billing")
     role = client.create_organization_role(name="ADMIN", scope_ids=[delete.id, invite.id])
     client.create_organization_role(name="Zeta")
-    assert names(get("/organization-roles")) == ["ADMIN", "Zeta", "admin", "member"]
+    assert names(get("/organization-roles")) == [
+        "ADMIN",
+        "API: member management",
+        "API: read-only",
+        "Zeta",
+        "admin",
+        "member",
+    ]
     assert names(get(f"/organization-roles/{role.id}/scopes")) == [
         "INVITE:BILLING",
         "delete:billing",

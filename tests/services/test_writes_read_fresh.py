@@ -323,6 +323,7 @@ def test_changes_on_two_instances_at_once_are_both_refused(emulator, acme, bob_c
 # organization's access is a change or serves one, and must use access_for_change.
 CACHED_ACCESS_READS = {
     "access.py": {"organization_access", "access_for_change"},
+    "api_keys.py": {"api_keys_overview"},
     "invitation_batches.py": {"invitation_batch_progress"},
     "invitations.py": {"invitation_list", "invitation_listing"},
     "invite_links.py": {"invite_link_list"},

@@ -11,6 +11,7 @@ from typing import Any
 
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
+from orgportal.services.api_keys import api_keys_sweep
 from orgportal.services.invitation_batches import invitation_batches_watch
 
 
@@ -24,4 +25,8 @@ class Command(DbWorkerCommand):
         resumed = invitation_batches_watch()
         if resumed:
             self.stdout.write(f"Resumed {len(resumed)} unfinished invitation batch(es).")
+        # Expired API keys and ended grace periods whose deferred task was lost.
+        tidied = api_keys_sweep()
+        if tidied:
+            self.stdout.write(f"Tidied {tidied} expired API key(s) or old secret(s).")
         super().handle(*args, **options)
