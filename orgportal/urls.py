@@ -5,6 +5,7 @@ from orgportal.views import (
     activity,
     auth,
     dashboard,
+    domains,
     health,
     invitations,
     language,
@@ -56,6 +57,23 @@ urlpatterns = [
         activity.organization_activity_csv,
         name="organization_activity_csv",
     ),
+    path("orgs/<logto_id:org_id>/domains/", domains.domains_page, name="domains"),
+    path(
+        "orgs/<logto_id:org_id>/domains/<int:domain_id>/",
+        domains.domain_action,
+        name="domain_action",
+    ),
+    path(
+        "orgs/<logto_id:org_id>/domains/joining/",
+        domains.domain_join_settings,
+        name="domain_join_settings",
+    ),
+    path(
+        "orgs/<logto_id:org_id>/domains/requests/<int:request_id>/",
+        domains.join_request_decide_view,
+        name="join_request_decide",
+    ),
+    path("suggestions/<logto_id:org_id>/join/", domains.join_by_domain, name="join_by_domain"),
     path("orgs/<logto_id:org_id>/members/", members.members_page, name="members"),
     path("orgs/<logto_id:org_id>/members/bulk/", members.members_bulk_view, name="members_bulk"),
     path(
