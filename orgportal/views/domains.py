@@ -94,6 +94,7 @@ def domains_page(request: OrganizationRequest, org_id: str) -> HttpResponse:
             "rows": rows,
             "overview": overview,
             "states": OrganizationDomain.State,
+            "record_type": "TXT",
             "policies": OrganizationJoinSettings.Policy.choices,
             "role_choices": [
                 (role, role.id in default_ids, role.id in grantable) for role in template_roles()
