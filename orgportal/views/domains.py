@@ -69,7 +69,7 @@ def domains_page(request: OrganizationRequest, org_id: str) -> HttpResponse:
                     _("%(domain)s was added. Now prove that it is yours.")
                     % {"domain": row.display_domain},
                 )
-                return redirect_after_success(request, _url(org_id) + f"#domain-{row.pk}")
+                return redirect_after_success(request, _url(org_id))
         else:
             status = 422
     overview = domains_overview(actor=request.user, organization_id=org_id)
@@ -140,7 +140,7 @@ def domain_action(request: OrganizationRequest, org_id: str, domain_id: int) -> 
                 "Until then nobody joins through it."
             ),
         )
-    return redirect_after_success(request, _url(org_id) + f"#domain-{domain_id}")
+    return redirect_after_success(request, _url(org_id))
 
 
 @organization_view(Perm.MANAGE_ORGANIZATION)

@@ -73,6 +73,36 @@ def crowded(live_emulator):
     return acme, long
 
 
+def _domains_of(acme) -> None:
+    """A long domain waiting for its DNS record, a verified one, and a request to join."""
+    from orgportal.models import JoinRequest, OrganizationDomain, User
+
+    long_domain = "a-rather-long-subsidiary-name.eu-west.northwind-industries.example"
+    for domain, state in ((long_domain, "pending"), ("northwind.example", "verified")):
+        OrganizationDomain.objects.get_or_create(
+            organization_id=acme.id,
+            domain=domain,
+            defaults={
+                "organization_name": acme.name,
+                "verification_token": "x" * 32,
+                "state": state,
+            },
+        )
+    person, _ = User.objects.get_or_create(
+        username="frank-layout",
+        defaults={"email": "frank.with.a.long.address@northwind.example", "name": "Frank"},
+    )
+    JoinRequest.objects.get_or_create(
+        organization_id=acme.id,
+        user=person,
+        defaults={
+            "organization_name": acme.name,
+            "email": person.email,
+            "domain": "northwind.example",
+        },
+    )
+
+
 @pytest.fixture
 def localized_page(browser, locale):
     context = browser.new_context(locale=locale, viewport={"width": 1200, "height": 800})
@@ -87,6 +117,7 @@ def test_no_page_scrolls_sideways_or_hides_an_action(
     live_server, localized_page, crowded, width, locale
 ):
     acme, long = crowded
+    _domains_of(acme)
     page = localized_page
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, live_server, "alice@example.com")
@@ -103,6 +134,8 @@ def test_no_page_scrolls_sideways_or_hides_an_action(
         f"/orgs/{acme.id}/activity/",
         f"/orgs/{acme.id}/leave/",
         f"/orgs/{acme.id}/delete/",
+        f"/orgs/{acme.id}/domains/",
+        f"/orgs/{long.id}/domains/",
         f"/orgs/{long.id}/",
         f"/orgs/{long.id}/members/",
     ]
