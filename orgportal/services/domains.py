@@ -94,7 +94,8 @@ class DomainsOverview:
 
 
 def domains_overview(*, actor: User, organization_id: str) -> DomainsOverview:
-    access = organization_access(user=actor, organization_id=organization_id)
+    # A page read: the cached access is enough (every change below reads it fresh).
+    access = organization_access(user=actor, organization_id=organization_id, fresh=False)
     access.require(Perm.MANAGE_ORGANIZATION, NOT_ALLOWED)
     return DomainsOverview(
         domains=list(OrganizationDomain.objects.filter(organization_id=organization_id)),
