@@ -50,6 +50,11 @@ class PortalAdminSite(admin.AdminSite):
                 name="logto_organization",
             ),
             path(
+                "logto/domains/waiting/",
+                self.admin_view(admin_views.domains_waiting),
+                name="logto_domains_waiting",
+            ),
+            path(
                 "logto/users/<int:user_pk>/organizations/",
                 self.admin_view(admin_views.user_organizations),
                 name="logto_user_organizations",
@@ -74,7 +79,14 @@ class PortalAdminSite(admin.AdminSite):
                             "admin_url": reverse("admin:logto_organizations"),
                             "view_only": False,
                             "perms": {"view": True},
-                        }
+                        },
+                        {
+                            "name": gettext("Domains waiting for staff"),
+                            "object_name": "OrganizationDomain",
+                            "admin_url": reverse("admin:logto_domains_waiting"),
+                            "view_only": True,
+                            "perms": {"view": True},
+                        },
                     ],
                 },
             )

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from orgportal.logto.errors import LogtoError
 from orgportal.models import AuditEvent, User
 from orgportal.services.api_keys import api_key_revoke, api_keys_of
+from orgportal.services.domains import domains_awaiting_staff, staff_domain_decide
 from orgportal.services.errors import ApplicationError, OrganizationNotFound, logto_failure_sentence
 from orgportal.services.invitations import invitation_resend, invitation_revoke
 from orgportal.services.members import member_add_by_email, member_remove, member_roles_set
@@ -253,3 +254,34 @@ def user_organizations(request: AuthenticatedRequest, user_pk: int) -> HttpRespo
     except LogtoError as error:
         context["error"] = logto_failure_sentence(error)
     return render(request, "admin/orgportal/user_organizations.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def domains_waiting(request: AuthenticatedRequest) -> HttpResponse:
+    """Domains a second organization proved while another one had verified them: staff let
+    it use the domain too, or refuse (nobody joins through it until then)."""
+    url = reverse("admin:logto_domains_waiting")
+    if request.method == "POST":
+        approve = request.POST.get("decision") == "approve"
+        try:
+            row = staff_domain_decide(
+                actor=request.user, domain_id=request.POST.get("domain_id", ""), approve=approve
+            )
+        except (ApplicationError, LogtoError) as error:
+            messages.error(request, error_sentence(error)[0])
+        else:
+            done = (
+                _("%(domain)s is now verified for %(organization)s.")
+                if approve
+                else _("%(domain)s was refused for %(organization)s.")
+            )
+            messages.success(
+                request, done % {"domain": row.domain, "organization": row.organization_name}
+            )
+        return HttpResponseRedirect(url)
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Domains waiting for staff"),
+        "waiting": domains_awaiting_staff(),
+    }
+    return render(request, "admin/orgportal/domains_waiting.html", context)

@@ -297,6 +297,7 @@ class InviteLinkUse(models.Model):
     def __str__(self) -> str:
         return f"{self.label} via {self.link_id}"
 
+
 class ApiKey(models.Model):
     """An organization's API key: a Logto machine-to-machine application that belongs to the
     organization and holds machine-to-machine organization roles there.
@@ -358,3 +359,126 @@ class ApiKey(models.Model):
     def is_usable(self, now: datetime | None = None) -> bool:
         """Whether its tokens count: neither revoked, removed nor expired."""
         return self.revoked_at is None and self.removed_at is None and not self.is_expired(now)
+
+
+class OrganizationDomain(models.Model):
+    """An email domain an organization claims, and how far its proof of ownership got.
+
+    Only a VERIFIED domain counts: it reaches Logto's JIT list (people who register with an
+    address there join) and suggests the organization to existing people with a verified
+    address there. A domain another organization already verified waits for staff
+    (AWAITING_STAFF) instead: nobody claims someone else's people silently
+    (`services/domains.py`)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for proof")
+        AWAITING_STAFF = "awaiting_staff", _("Waiting for staff")
+        VERIFIED = "verified", _("Verified")
+        REFUSED = "refused", _("Refused by staff")
+
+    class Method(models.TextChoices):
+        DNS = "dns", _("DNS record")
+        EMAIL = "email", _("Verified email address")
+        STAFF = "staff", _("Staff")
+
+    organization_id = models.CharField(_("organization id"), max_length=64, db_index=True)
+    organization_name = models.CharField(_("organization name"), max_length=255)
+    # The A-label form (IDNA, lower case, no trailing dot): what email addresses carry and
+    # what Logto compares, exactly and case-sensitively.
+    domain = models.CharField(_("domain"), max_length=253, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.PENDING
+    )
+    verification_token = models.CharField(_("verification token"), max_length=64)
+    method = models.CharField(_("proved by"), max_length=8, choices=Method.choices, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_at = models.DateTimeField(_("last checked at"), null=True, blank=True)
+    proved_at = models.DateTimeField(_("proved at"), null=True, blank=True)
+    proved_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    staff_decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    staff_decided_at = models.DateTimeField(_("staff decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization_id", "domain"], name="one_claim_per_organization_domain"
+            )
+        ]
+        verbose_name = _("organization domain")
+        verbose_name_plural = _("organization domains")
+
+    def __str__(self) -> str:
+        return f"{self.domain} ({self.organization_name}, {self.state})"
+
+    @property
+    def display_domain(self) -> str:
+        """The domain as people write it (U-labels for internationalised names)."""
+        try:
+            return self.domain.encode("ascii").decode("idna")
+        except UnicodeError:
+            return self.domain
+
+
+class OrganizationJoinSettings(models.Model):
+    """How people with an address at one of the organization's verified domains join:
+    automatically (Logto's JIT at registration, one click for existing people) or by asking
+    an admin. The default roles live in Logto (`jit/roles`)."""
+
+    class Policy(models.TextChoices):
+        AUTOMATIC = "automatic", _("Join automatically")
+        ASK_ADMIN = "ask_admin", _("Ask an admin")
+
+    organization_id = models.CharField(max_length=64, primary_key=True)
+    policy = models.CharField(
+        _("policy"), max_length=16, choices=Policy.choices, default=Policy.AUTOMATIC
+    )
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.policy}"
+
+
+class JoinRequest(models.Model):
+    """A person with a verified address at a verified domain asking to join an organization
+    that chose "ask an admin". One open request per (organization, person)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    organization_id = models.CharField(max_length=64, db_index=True)
+    organization_name = models.CharField(max_length=255)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="join_requests")
+    email = models.CharField(max_length=254)
+    domain = models.CharField(max_length=253)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization_id", "user"],
+                condition=models.Q(state="pending"),
+                name="one_open_join_request",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} asks to join {self.organization_name} ({self.state})"

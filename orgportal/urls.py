@@ -6,6 +6,7 @@ from orgportal.views import (
     api_keys,
     auth,
     dashboard,
+    domains,
     health,
     invitations,
     invite_links,
@@ -70,6 +71,23 @@ urlpatterns = [
         api_keys.api_key_revoke_view,
         name="api_key_revoke",
     ),
+    path("orgs/<logto_id:org_id>/domains/", domains.domains_page, name="domains"),
+    path(
+        "orgs/<logto_id:org_id>/domains/<int:domain_id>/",
+        domains.domain_action,
+        name="domain_action",
+    ),
+    path(
+        "orgs/<logto_id:org_id>/domains/joining/",
+        domains.domain_join_settings,
+        name="domain_join_settings",
+    ),
+    path(
+        "orgs/<logto_id:org_id>/domains/requests/<int:request_id>/",
+        domains.join_request_decide_view,
+        name="join_request_decide",
+    ),
+    path("suggestions/<logto_id:org_id>/join/", domains.join_by_domain, name="join_by_domain"),
     path("orgs/<logto_id:org_id>/members/", members.members_page, name="members"),
     path("orgs/<logto_id:org_id>/members/bulk/", members.members_bulk_view, name="members_bulk"),
     path(

@@ -103,6 +103,10 @@ if not re.fullmatch(r"#[0-9a-fA-F]{6}", ORGPORTAL_ACCENT_COLOR):
 ORGPORTAL_SUPPORT_EMAIL = env.str("ORGPORTAL_SUPPORT_EMAIL", default="")
 ORGPORTAL_SUPPORT_URL = env.str("ORGPORTAL_SUPPORT_URL", default="")
 ORGPORTAL_MEMBER_ROLE = env.str("ORGPORTAL_MEMBER_ROLE", default="member")
+# Verified domains (issue 20): the DNS servers asked for the TXT record that proves a domain,
+# as "address" or "address:port" separated by commas; empty: the system's resolvers.
+ORGPORTAL_DNS_RESOLVERS = env.list("ORGPORTAL_DNS_RESOLVERS", default=[])
+ORGPORTAL_DNS_TIMEOUT = env.float("ORGPORTAL_DNS_TIMEOUT", default=5.0)
 
 INSTALLED_APPS = [
     "orgportal.apps.PortalAdminConfig",

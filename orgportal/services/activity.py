@@ -48,6 +48,19 @@ ACTION_KINDS: dict[str, dict[str, str]] = {
         "member.added_outside": gettext_noop("Members added in the sign-in service"),
         "member.removed_outside": gettext_noop("Members removed in the sign-in service"),
     },
+    gettext_noop("Domains"): {
+        "domain.added": gettext_noop("Domains added"),
+        "domain.verified": gettext_noop("Domains verified"),
+        "domain.awaiting_staff": gettext_noop("Domains held for staff"),
+        "domain.approved_by_staff": gettext_noop("Domains approved by staff"),
+        "domain.refused_by_staff": gettext_noop("Domains refused by staff"),
+        "domain.removed": gettext_noop("Domains removed"),
+        "domain.join_settings_changed": gettext_noop("How people join"),
+        "member.joined_by_domain": gettext_noop("Members who joined by domain"),
+        "join_request.created": gettext_noop("Requests to join"),
+        "join_request.approved": gettext_noop("Requests approved"),
+        "join_request.declined": gettext_noop("Requests declined"),
+    },
     gettext_noop("Organization"): {
         "organization.created": gettext_noop("Organization created"),
         "organization.updated": gettext_noop("Settings changed"),
@@ -346,6 +359,53 @@ _SIMPLE: dict[str, tuple[str, str]] = {
         gettext_noop("The old secret of the API key {target} stopped working."),
         gettext_noop("{actor} tried to remove the old secret of the API key {target}"),
     ),
+    "domain.added": (
+        gettext_noop("{actor} added the domain {target}."),
+        gettext_noop("{actor} tried to add the domain {target}"),
+    ),
+    "domain.verified": (
+        gettext_noop("{actor} verified the domain {target}."),
+        gettext_noop("{actor} tried to verify the domain {target}"),
+    ),
+    "domain.awaiting_staff": (
+        gettext_noop(
+            "{actor} proved the domain {target}, which another organization already verified: "
+            "staff decide."
+        ),
+        gettext_noop("{actor} tried to verify the domain {target}"),
+    ),
+    "domain.approved_by_staff": (
+        gettext_noop("{actor} allowed the organization to use the domain {target}."),
+        gettext_noop("{actor} tried to allow the domain {target}"),
+    ),
+    "domain.refused_by_staff": (
+        gettext_noop("{actor} refused the domain {target} for this organization."),
+        gettext_noop("{actor} tried to refuse the domain {target}"),
+    ),
+    "domain.removed": (
+        gettext_noop("{actor} removed the domain {target}."),
+        gettext_noop("{actor} tried to remove the domain {target}"),
+    ),
+    "domain.join_settings_changed": (
+        gettext_noop("{actor} changed how people of verified domains join."),
+        gettext_noop("{actor} tried to change how people of verified domains join"),
+    ),
+    "member.joined_by_domain": (
+        gettext_noop("{actor} joined through their verified email domain."),
+        gettext_noop("{actor} tried to join through their email domain"),
+    ),
+    "join_request.created": (
+        gettext_noop("{actor} asked to join the organization."),
+        gettext_noop("{actor} tried to ask to join the organization"),
+    ),
+    "join_request.approved": (
+        gettext_noop("{actor} approved the request of {target} to join."),
+        gettext_noop("{actor} tried to approve the request of {target}"),
+    ),
+    "join_request.declined": (
+        gettext_noop("{actor} declined the request of {target} to join."),
+        gettext_noop("{actor} tried to decline the request of {target}"),
+    ),
 }
 
 
@@ -518,6 +578,12 @@ def _settings_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> Ph
 # most specific to the most general.
 REFUSED, FAILED = "refused", "failed"
 _REASONS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("no such name", "none matches"), gettext_noop("the DNS record was not found"), REFUSED),
+    (
+        ("public or disposable email provider",),
+        gettext_noop("it belongs to a public email provider"),
+        REFUSED,
+    ),
     (("last person who can manage",), gettext_noop("no one else could manage members"), REFUSED),
     (
         ("not allowed", "you cannot", "only people", "permissions you do not have"),

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from orgportal.concurrency import together
+from orgportal.services.domains import join_suggestions
 from orgportal.services.invitee import my_invitations
 from orgportal.services.memberships import organization_list_for_user
 from orgportal.views.decorators import HtmxRequest
@@ -23,6 +24,10 @@ def home(request: HtmxRequest) -> HttpResponse:
     )
     last_used = request.user.last_organization_id
     organizations = sorted(organizations, key=lambda item: item.organization.id != last_used)
+    # Organizations their verified address lets them join (issue 20), other than their own.
+    suggestions = join_suggestions(
+        user=user, member_of={item.organization.id for item in organizations}
+    )
     return render(
         request,
         "orgportal/dashboard.html",
@@ -30,5 +35,6 @@ def home(request: HtmxRequest) -> HttpResponse:
             "organizations": organizations,
             "last_used_id": last_used,
             "invitations": invitations,
+            "suggestions": suggestions,
         },
     )

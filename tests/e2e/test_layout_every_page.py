@@ -116,6 +116,36 @@ def _invite_links(organization_id: str) -> None:
     )
 
 
+def _domains_of(acme) -> None:
+    """A long domain waiting for its DNS record, a verified one, and a request to join."""
+    from orgportal.models import JoinRequest, OrganizationDomain, User
+
+    long_domain = "a-rather-long-subsidiary-name.eu-west.northwind-industries.example"
+    for domain, state in ((long_domain, "pending"), ("northwind.example", "verified")):
+        OrganizationDomain.objects.get_or_create(
+            organization_id=acme.id,
+            domain=domain,
+            defaults={
+                "organization_name": acme.name,
+                "verification_token": "x" * 32,
+                "state": state,
+            },
+        )
+    person, _ = User.objects.get_or_create(
+        username="frank-layout",
+        defaults={"email": "frank.with.a.long.address@northwind.example", "name": "Frank"},
+    )
+    JoinRequest.objects.get_or_create(
+        organization_id=acme.id,
+        user=person,
+        defaults={
+            "organization_name": acme.name,
+            "email": person.email,
+            "domain": "northwind.example",
+        },
+    )
+
+
 @pytest.fixture
 def localized_page(browser, locale):
     context = browser.new_context(locale=locale, viewport={"width": 1200, "height": 800})
@@ -130,6 +160,7 @@ def test_no_page_scrolls_sideways_or_hides_an_action(
     live_server, localized_page, crowded, width, locale
 ):
     acme, long = crowded
+    _domains_of(acme)
     page = localized_page
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, live_server, "alice@example.com")
@@ -148,6 +179,8 @@ def test_no_page_scrolls_sideways_or_hides_an_action(
         f"/orgs/{acme.id}/activity/",
         f"/orgs/{acme.id}/leave/",
         f"/orgs/{acme.id}/delete/",
+        f"/orgs/{acme.id}/domains/",
+        f"/orgs/{long.id}/domains/",
         f"/orgs/{long.id}/",
         f"/orgs/{long.id}/members/",
     ]

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 import pytest
 from django.core import mail
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from logto_emulator.state import now_ms
+from orgportal.models import JoinRequest, OrganizationDomain
 from orgportal.services.address_proof import invitation_address_key
 from tests.api import conftest as api_fixtures
 from tests.api.conftest import bearer
@@ -168,8 +169,13 @@ def test_every_page_speaks_german(client, emulator, tenant, sentences):
     join_path = "/join/" + client.session["orgportal_invite_link_created"].rsplit("/join/", 1)[1]
     visit("invite links, with the new link", f"{base}/invitations/links/")
 
+    # Verified domains (issue 20): one waiting for its DNS record, one verified, one request.
+    client.post(f"{base}/domains/", {"domain": "beispiel-firma.de"}, **GERMAN)
+    _domains_with_a_request(emulator, org)
+
     visit("dashboard", "/")
     visit("new organization", "/orgs/new/")
+    visit("domains", f"{base}/domains/")
     visit("overview", f"{base}/")
     visit("invite your team", f"{base}/invite-your-team/")
     visit("members", f"{base}/members/")
@@ -189,6 +195,7 @@ def test_every_page_speaks_german(client, emulator, tenant, sentences):
     # bob, a member: the 403 page and his own view of things.
     client.logout()
     login_as(client, emulator, "carol@example.com")
+    visit("dashboard with organizations to join", "/")
     visit("my invitations", "/invitations/")
     visit("invitation landing, invitee", f"/invitations/{for_carol.id}/")
     client.logout()
@@ -221,7 +228,17 @@ def test_the_admin_pages_we_wrote_speak_german(client, emulator, tenant, sentenc
         ("admin organizations, searched", f"/admin/logto/organizations/?q={org.name[:4]}"),
         ("admin organization", f"/admin/logto/organizations/{org.id}/"),
         ("admin user's organizations", f"/admin/logto/users/{alice.pk}/organizations/"),
+        ("admin domains waiting for staff", "/admin/logto/domains/waiting/"),
     ]
+    _domains_with_a_request(emulator, org)
+    OrganizationDomain.objects.create(
+        organization_id="other-org",
+        organization_name="Zweite Firma",
+        domain="example.com",
+        verification_token="t",
+        state=OrganizationDomain.State.AWAITING_STAFF,
+        method="dns",
+    )
     for name, url in pages:
         response = client.get(url, **GERMAN)
         assert response.status_code == 200, f"{name} ({url}): {response.status_code}"
@@ -231,6 +248,31 @@ def test_the_admin_pages_we_wrote_speak_german(client, emulator, tenant, sentenc
     response = client.get("/admin/", **GERMAN, follow=True)
     findings += check("admin, not staff", response.content.decode(), sentences)
     assert not findings, report(findings)
+
+
+def _domains_with_a_request(emulator, org) -> None:
+    """example.com verified for the organization (carol, at example.com, may join) and a
+    request of someone at it waiting for an admin."""
+    OrganizationDomain.objects.get_or_create(
+        organization_id=org.id,
+        domain="example.com",
+        defaults={
+            "organization_name": org.name,
+            "verification_token": "t",
+            "state": OrganizationDomain.State.VERIFIED,
+            "method": "dns",
+            "verified_at": timezone.now(),
+        },
+    )
+    if not JoinRequest.objects.exists():
+        emulator.state.add_user("jonas@example.com", "pw", name="Jonas Weber")
+        JoinRequest.objects.create(
+            organization_id=org.id,
+            organization_name=org.name,
+            user=local_user(emulator, "jonas@example.com"),
+            email="jonas@example.com",
+            domain="example.com",
+        )
 
 
 # -- HTMX fragments and toasts of the main actions ----------------------------------------------
