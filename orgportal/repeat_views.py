@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.middleware.csrf import _unmask_cipher_token
+from django.middleware.csrf import _unmask_cipher_token  # type: ignore[attr-defined]
 from django.utils.cache import get_conditional_response, patch_vary_headers
 
 # How long a preloaded tab or page may be used without asking the server again.
@@ -89,4 +89,6 @@ class RepeatViewMiddleware:
         ):
             return response
         response["ETag"] = body_etag(response.content, request.META.get("CSRF_COOKIE"))
-        return get_conditional_response(request, etag=response["ETag"], response=response)
+        return (
+            get_conditional_response(request, etag=response["ETag"], response=response) or response
+        )
