@@ -136,6 +136,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files straight from STATIC_ROOT, before sessions and the rest (WhiteNoise's place).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages, fragments and JSON gzip-compressed when the browser accepts it (bodies under 200
+    # bytes stay as they are). Django's own: it pads every compressed answer with random bytes
+    # against BREACH, and the CSRF token in a page is masked anew for every answer (README).
+    "django.middleware.gzip.GZipMiddleware",
+    # Vary, Cache-Control and a body ETag (304 for a repeated view): outside every middleware
+    # that changes the body or its headers, so the tag covers what is sent.
+    "orgportal.repeat_views.RepeatViewMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language from the language cookie, else the browser's Accept-Language.
     "django.middleware.locale.LocaleMiddleware",

@@ -24,6 +24,14 @@ register = template.Library()
 
 
 @register.filter
+def css_string(text: str) -> str:
+    """`text` as a CSS string literal (for `content:` through a custom property), whatever
+    it holds: every character but letters, digits, spaces, hyphens and dots is escaped."""
+    escaped = "".join(c if c.isalnum() or c in " -." else f"\\{ord(c):x} " for c in str(text))
+    return f'"{escaped}"'
+
+
+@register.filter
 def item(mapping: Mapping[str, Any] | None, key: str) -> Any:
     """`mapping[key]`, or None: templates cannot index a dict by a variable."""
     return (mapping or {}).get(key)

@@ -133,6 +133,7 @@
   document.body.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
     var config = event.detail.requestConfig || {};
+    if (config.headers && config.headers["HX-Preloaded"] === "true") return; // not the person's request
     var sends = (config.verb || "get").toLowerCase() !== "get";
     var submitted = config.triggeringEvent && config.triggeringEvent.type === "submit";
     var submitter = config.triggeringEvent && config.triggeringEvent.submitter;
@@ -468,6 +469,43 @@
   "use strict";
   var CHECKED = '#member-table input[name="members"]:checked';
 
+  // The rows (member_rows.py) hold plain links and no htmx attributes; what they share is on
+  // the table. A click on "Change roles" fetches the editor into a row under the member's;
+  // "Remove" asks the table's question about the row's member, then posts and the answer
+  // replaces the row. A click with a modifier key opens the link's page as usual.
+  function memberRow(elt) { return elt.closest && elt.closest("#member-table tr[id^='member-']"); }
+  function memberId(row) { return row.id.slice("member-".length); }
+  function memberLabel(row) {
+    var shown = row && (row.querySelector(".member-email") || row.querySelector(".name"));
+    return shown ? shown.textContent : "";
+  }
+  document.addEventListener("click", function (event) {
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    var link = event.target.closest && event.target.closest(".member-actions > a");
+    var row = link && memberRow(link);
+    if (!row || !window.htmx) return;
+    event.preventDefault();
+    if (link.getAttribute("aria-disabled") === "true") return;
+    if (link.classList.contains("roles-link")) {
+      htmx.ajax("GET", link.pathname, { source: link, target: row, swap: "afterend" });
+      return;
+    }
+    var table = row.closest("table");
+    var label = memberLabel(row);
+    link.setAttribute("data-confirm", (table.getAttribute("data-remove-question") || "").replace("{member}", function () { return label; }));
+    link.setAttribute("data-confirm-detail", table.getAttribute("data-remove-detail") || "");
+    link.setAttribute("data-confirm-danger", "");
+    htmx.ajax("POST", link.pathname, { source: link, target: row, swap: "outerHTML" });
+  });
+  // "Change roles" is a disclosure once JavaScript handles it.
+  function markDisclosures() {
+    document.querySelectorAll("#member-table .roles-link:not([aria-expanded])").forEach(function (link) {
+      link.setAttribute("aria-expanded", "false");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", markDisclosures);
+  document.body.addEventListener("htmx:afterSettle", markDisclosures);
+
   // The bulk bar (shown by app.css while rows are selected) says how many, and the header's
   // box selects the whole page.
   function syncSelection() {
@@ -523,7 +561,7 @@
     var organization = form.getAttribute("data-organization");
     var one = checked.length === 1;
     var names = {
-      member: one ? checked[0].getAttribute("data-member-label") : "",
+      member: one ? memberLabel(checked[0].closest("tr")) : "",
       count: checked.length,
       organization: organization,
       role: role,
@@ -563,7 +601,11 @@
   // the link marked expanded; Cancel or a save closes it and gives the focus back.
   function editorRow(userId) { return document.getElementById("roles-" + userId); }
   function opener(userId) {
-    return document.querySelector('[data-roles-open="' + CSS.escape(userId) + '"]');
+    return document.querySelector("#member-" + CSS.escape(userId) + " .roles-link");
+  }
+  function rolesLinkUser(elt) {
+    var row = elt.classList && elt.classList.contains("roles-link") && memberRow(elt);
+    return row ? memberId(row) : null;
   }
   function closeEditor(userId) {
     var row = editorRow(userId);
@@ -572,18 +614,15 @@
     if (link) { link.setAttribute("aria-expanded", "false"); link.focus(); }
   }
   document.body.addEventListener("htmx:beforeRequest", function (event) {
-    var link = event.detail.elt;
-    if (!link.hasAttribute || !link.hasAttribute("data-roles-open")) return;
-    if (editorRow(link.getAttribute("data-roles-open"))) {
+    var userId = rolesLinkUser(event.detail.elt);
+    if (userId && editorRow(userId)) {
       event.preventDefault();
-      closeEditor(link.getAttribute("data-roles-open"));
+      closeEditor(userId);
     }
   });
   document.body.addEventListener("htmx:afterSwap", function (event) {
     var link = event.detail.requestConfig && event.detail.requestConfig.elt;
-    if (link && link.hasAttribute && link.hasAttribute("data-roles-open")) {
-      link.setAttribute("aria-expanded", "true");
-    }
+    if (link && rolesLinkUser(link)) link.setAttribute("aria-expanded", "true");
   });
   document.addEventListener("click", function (event) {
     var cancel = event.target.closest && event.target.closest("[data-roles-cancel]");
@@ -604,7 +643,8 @@
     var elt = event.detail.elt;
     if (!event.detail.successful || !elt.getAttribute) return;
     // A removed member's editor row goes with their row.
-    var removed = /\/members\/([^/]+)\/remove\/$/.exec(elt.getAttribute("hx-post") || "");
+    var path = (event.detail.requestConfig && event.detail.requestConfig.path) || "";
+    var removed = /\/members\/([^/]+)\/remove\/$/.exec(path);
     if (removed && editorRow(removed[1])) editorRow(removed[1]).remove();
   });
 
@@ -662,3 +702,30 @@
   }
 })();
 // -- end: members page --
+
+// -- repeat views (issue 22): preloading and what a kept answer may be used for --
+// The tabs and pagers carry the preload extension (`preload="mouseover"`): resting the pointer
+// on a link fetches its page, and the server lets the browser keep that answer for a few
+// seconds (orgportal/repeat_views.py), so the click shows it at once. The keyboard gets the
+// same on focus. Every htmx request says which view of the page it comes from and how many
+// changes that view has sent (X-Portal-View, in the answers' Vary): an answer fetched before
+// a change is never used after it.
+(function () {
+  "use strict";
+  var loaded = Date.now().toString(36);
+  var changes = 0;
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    event.detail.headers["X-Portal-View"] = loaded + "." + changes;
+  });
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var verb = ((event.detail.requestConfig || {}).verb || "get").toLowerCase();
+    if (verb !== "get") changes += 1;
+  });
+  document.addEventListener("focusin", function (event) {
+    var link = event.target.closest && event.target.closest("[preload] a[href]");
+    if (link && link.getAttribute("aria-current") !== "page") {
+      link.dispatchEvent(new MouseEvent("mouseover", { bubbles: true }));
+    }
+  });
+})();
+// -- end: repeat views --

@@ -165,7 +165,7 @@ def test_a_german_browser_signs_in_creates_invites_accepts_and_changes_a_role(
     page.goto(f"{url}/orgs/{org_id}/members/")
     inspect(page, "members")
     carol_id = live_emulator.state.user_by_email(INVITEE).id
-    page.locator(f"a[data-roles-open='{carol_id}']").click()
+    page.locator(f"#member-{carol_id} .roles-link").click()
     editor = page.locator(f"form[data-roles-form='{carol_id}']")
     admin_id = live_emulator.state.role_by_name(ADMIN_ROLE).id
     editor.locator(f"input[name=roles][value='{admin_id}']").check()

@@ -51,8 +51,8 @@ def test_the_members_page_in_german(client, emulator, acme):
     assert "Name oder E-Mail suchen" in body  # the search's placeholder
     assert "Letzte Anmeldung" in text and "Rollen ändern" in text
     # The rows are built in Python: their buttons, labels and confirmations are German too.
-    assert 'data-label="Rollen"' in body
-    assert 'data-confirm="bob@example.com aus Acme entfernen?"' in body
+    assert "--label-roles: &quot;Rollen&quot;" in body  # the phone layout's cell labels
+    assert 'data-remove-question="{member} aus Acme entfernen?"' in body  # app.js names the member
     assert 'aria-label="Rollen von bob@example.com ändern"' in body
     assert "Die Person verliert den Zugriff auf die Organisation" in body
     assert ">Entfernen</a>" in body
@@ -93,7 +93,7 @@ def test_the_invitations_page_in_german(client, emulator, acme):
     assert "2 ausstehende Einladungen" in text
     assert "Personen einladen" in text and "Einladungen senden" in text
     assert "Ausstehend" in text and "läuft am" in text
-    assert 'hx-confirm="Einladung für eins@example.com zurückziehen?"' in body
+    assert 'data-confirm="Einladung für eins@example.com zurückziehen?"' in body
     assert ">Zurückziehen</button>" in body and ">Erneut senden</button>" in body
     assert '<option value="Accepted">Angenommen</option>' in body
     assert "pending invitations" not in text and ">Revoke<" not in body
