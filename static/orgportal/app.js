@@ -729,3 +729,35 @@
   });
 })();
 // -- end: repeat views --
+
+// -- copy buttons: <button data-copy="id-of-a-field"> copies that field (a secret or link shown
+//    once). Without JavaScript the field can be selected and copied by hand. --
+(function () {
+  "use strict";
+
+  function copied(button) {
+    const label = button.lastChild;
+    const before = label.textContent;
+    label.textContent = gettext("Copied");
+    button.setAttribute("aria-live", "polite");
+    setTimeout(function () { label.textContent = before; }, 2000);
+  }
+
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-copy]");
+    if (!button) return;
+    const source = document.getElementById(button.dataset.copy);
+    if (!source) return;
+    const text = "value" in source ? source.value : source.textContent;
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { copied(button); });
+    } else {
+      // Plain http (local development): select it and use the older command.
+      const range = document.createRange();
+      range.selectNodeContents(source);
+      if (source.select) source.select();
+      else { const selection = window.getSelection(); selection.removeAllRanges(); selection.addRange(range); }
+      if (document.execCommand("copy")) copied(button);
+    }
+  });
+})();
