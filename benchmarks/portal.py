@@ -785,7 +785,7 @@ def wire_table(rows: list[WireRow]) -> str:
     return "\n".join(lines)
 
 
-def wire_report(rows: list[WireRow]) -> list[str]:
+def wire_report(rows: list[WireRow], alice_organizations: int) -> list[str]:
     return [
         "## Bytes on the wire and repeated views",
         "",
@@ -806,7 +806,9 @@ def wire_report(rows: list[WireRow]) -> list[str]:
         "portal writes them (the server adds Date and Server). time/L: in round trips of "
         f"the latency L added to every Management API call. Medians of {RUNS} runs at L = 0, "
         "one run at L > 0. The portal is called in-process (Django's test client), Logto over "
-        "HTTP on 127.0.0.1.",
+        "HTTP on 127.0.0.1. Every page lists the organizations of the person in its header "
+        f"(the switcher): alice, whose pages these are but the dashboard, is in "
+        f"{alice_organizations} when they are weighed (accepting invitations above adds some).",
     ]
 
 
@@ -896,7 +898,13 @@ def by_route(rows: list[Row]) -> list[str]:
     ]
 
 
-def report(rows: list[Row], wire: list[WireRow], seconds: float, load_before: float) -> str:
+def report(
+    rows: list[Row],
+    wire: list[WireRow],
+    alice_organizations: int,
+    seconds: float,
+    load_before: float,
+) -> str:
     stamp = datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
     notes = call_notes(rows)
     # Times at L = 0 are as good as the machine is idle: say how idle it was.
@@ -933,7 +941,7 @@ def report(rows: list[Row], wire: list[WireRow], seconds: float, load_before: fl
             f"{settings.ORGPORTAL_REQUEST_DEADLINE:g} s (ORGPORTAL_REQUEST_DEADLINE).",
             "",
             *(calls_and_time if rows else []),
-            *([*wire_report(wire), ""] if wire else []),
+            *([*wire_report(wire, alice_organizations), ""] if wire else []),
             f"Measured in {seconds:.0f} s by benchmarks/portal.py"
             + (f" (BENCH_PORTAL_PARTS={PARTS})." if PARTS != "all" else "."),
             "",
@@ -982,7 +990,12 @@ def main() -> None:
         connections.close_all()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{test_database}{suffix}").unlink(missing_ok=True)
-    text = report(list(rows.values()), wire, time.perf_counter() - started, load_before)
+    alice_organizations = sum(
+        tenant.alice.id in org.members for org in emulator.state.organizations.values()
+    )
+    text = report(
+        list(rows.values()), wire, alice_organizations, time.perf_counter() - started, load_before
+    )
     OUTPUT.parent.mkdir(exist_ok=True)
     OUTPUT.write_text(text, encoding="utf-8")
     print()
