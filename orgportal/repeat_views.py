@@ -18,7 +18,9 @@ every change it sends, is in `Vary`).
 
 `Vary` names everything a page or fragment depends on besides its URL: the language
 (`Accept-Language`; the language cookie and the session are in `Cookie`), `HX-Request` (the same
-URL answers a fragment to htmx and a whole page to a browser) and `X-Portal-View`.
+URL answers a fragment to htmx and a whole page to a browser) and `X-Portal-View`; and
+`Accept-Encoding`, which GZipMiddleware adds to the answers it compresses but not to a `304`
+(it has no body), which must name what its `200` named (RFC 9110, 15.4.5).
 """
 
 from __future__ import annotations
@@ -36,15 +38,17 @@ PRELOAD_SECONDS = 10
 # The header app.js sends with every htmx request: the page's load time and how many changes
 # it has sent since; an answer fetched before a change is then never used after it.
 VIEW_HEADER = "X-Portal-View"
-VARY = ("Accept-Language", "Cookie", "HX-Request", VIEW_HEADER)
+VARY = ("Accept-Encoding", "Accept-Language", "Cookie", "HX-Request", VIEW_HEADER)
 _VALIDATED_TYPES = ("text/html", "application/json")
 # A masked CSRF token: 64 letters and digits (django.middleware.csrf.CSRF_TOKEN_LENGTH).
 _TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
 
 
 def body_etag(body: bytes, csrf_secret: str | None) -> str:
-    """A strong tag over the body with this session's CSRF tokens left out, and their secret
-    in: equal for two renderings of the same page that differ only in the tokens' masks."""
+    """A weak tag over the body with this session's CSRF tokens left out, and their secret
+    in: equal for two renderings of the same page that differ only in the tokens' masks. Weak,
+    since those bytes differ; and GZipMiddleware would weaken a strong one on a compressed
+    `200` but not on its `304`, which then named another tag."""
     digest = hashlib.sha256()
     if csrf_secret:
         digest.update(csrf_secret.encode())
@@ -56,7 +60,7 @@ def body_etag(body: bytes, csrf_secret: str | None) -> str:
 
         body = _TOKEN.sub(without_tokens, body)
     digest.update(b"\0" + body)
-    return f'"{digest.hexdigest()[:32]}"'
+    return f'W/"{digest.hexdigest()[:32]}"'
 
 
 class RepeatViewMiddleware:
