@@ -330,6 +330,9 @@ class ApiKey(models.Model):
     previous_secret_name = models.CharField(max_length=64, blank=True)
     previous_secret_until = models.DateTimeField(null=True, blank=True)
     rotated_at = models.DateTimeField(_("rotated at"), null=True, blank=True)
+    # When an old secret last stopped working (rotated "stops now", or its grace period over):
+    # tokens issued before it came from that secret, perhaps, and are refused though unexpired.
+    tokens_valid_from = models.DateTimeField(_("tokens valid from"), null=True, blank=True)
     # When its application was deleted in Logto (revoked, or expired and tidied away).
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True, db_index=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, db_index=True)

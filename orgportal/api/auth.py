@@ -21,7 +21,7 @@ from orgportal.api.tokens import (
 )
 from orgportal.models import User
 from orgportal.services.access import permission_name
-from orgportal.services.api_keys import api_key_actor
+from orgportal.services.api_keys import api_key_actor, api_key_token_after_old_secrets
 from orgportal.services.errors import Gone
 from orgportal.services.users import signed_out_since, user_for_subject
 
@@ -60,6 +60,13 @@ def api_key_user(claims: TokenClaims, organization_id: str) -> User:
     if actor is None:
         raise invalid_token(
             gettext_noop("The token's API key was revoked, has expired or does not exist.")
+        )
+    if not api_key_token_after_old_secrets(actor, claims.issued_at):
+        raise invalid_token(
+            gettext_noop(
+                "The token was issued before the API key's secret was replaced. Get a new token "
+                "with the current secret."
+            )
         )
     return actor
 

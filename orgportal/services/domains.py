@@ -6,8 +6,12 @@ Why nobody can be captured:
 - A domain counts only once VERIFIED: by a DNS TXT record only the domain's owner can create,
   or because the admin's own verified address is at that domain. Unverified domains never
   reach Logto's JIT list (Logto would accept any string) and suggest nothing.
-- Public and disposable email providers are refused outright (anyone can have an address
-  there).
+- Only a DNS proof lets people join automatically (Logto's JIT list, one click). A domain
+  proved by the admin's own address alone only lets people at it ASK to join, which an admin
+  approves: one address at a mail provider the lists miss (a relay, a small paid provider)
+  must not capture everyone who has an address there.
+- Public, disposable and relay email providers are refused outright (anyone can have an
+  address there).
 - A domain (or a domain it lies under) that another organization already verified waits for
   staff: the second organization gets nothing until staff approve it in the admin.
 - Joining needs a verified address at exactly that domain, read again from the sign-in
@@ -72,6 +76,7 @@ from orgportal.staff import acting_as_staff
 logger = logging.getLogger(__name__)
 
 State = OrganizationDomain.State
+Method = OrganizationDomain.Method
 Policy = OrganizationJoinSettings.Policy
 MAX_DOMAINS = 20  # per organization
 LOCK_HOLD = 30  # seconds; above one DNS check plus one Logto write
@@ -148,7 +153,7 @@ def _jit_domains_write(organization_id: str) -> None:
     if join_policy(organization_id) == Policy.AUTOMATIC:
         wanted = sorted(
             OrganizationDomain.objects.filter(
-                organization_id=organization_id, state=State.VERIFIED
+                organization_id=organization_id, state=State.VERIFIED, method=Method.DNS
             ).values_list("domain", flat=True)
         )
     logto.get_client().replace_organization_jit_email_domains(organization_id, wanted)
@@ -254,7 +259,8 @@ def domain_check_dns(*, actor: User, organization_id: str, domain_id: int | str)
 
 
 def domain_verify_by_email(*, actor: User, organization_id: str, domain_id: int | str) -> str:
-    """Prove the domain by the admin's own verified address there (read again from Logto)."""
+    """Prove the domain by the admin's own verified address there (read again from Logto).
+    Such a domain never reaches Logto's JIT list: people at it can only ask to join."""
     access = access_for_change(user=actor, organization_id=organization_id)
     access.require(Perm.MANAGE_ORGANIZATION, NOT_ALLOWED)
     row = _domain_row(organization_id, domain_id)
@@ -475,7 +481,9 @@ def join_suggestions(*, user: User, member_of: set[str]) -> list[JoinSuggestion]
             organization_id=row.organization_id,
             organization_name=row.organization_name,
             domain=row.display_domain,
-            asks_admin=row.organization_id in asking,
+            asks_admin=_asks_admin(
+                row, Policy.ASK_ADMIN if row.organization_id in asking else Policy.AUTOMATIC
+            ),
             requested=row.organization_id in requested,
         )
         for row in rows
@@ -498,6 +506,12 @@ def _joinable_domain(user: User, organization_id: str) -> OrganizationDomain:
     return row
 
 
+def _asks_admin(row: OrganizationDomain, policy: str) -> bool:
+    """People at a domain only ask to join unless the organization joins them automatically
+    AND the domain was proved by DNS (an admin's own address proves too little for that)."""
+    return policy == Policy.ASK_ADMIN or row.method != Method.DNS
+
+
 def _is_member(organization_id: str, user_id: str) -> bool:
     try:
         logto.get_client().list_organization_user_roles(organization_id, user_id)
@@ -507,7 +521,8 @@ def _is_member(organization_id: str, user_id: str) -> bool:
 
 
 def domain_join(*, actor: User, organization_id: str) -> str:
-    """Join by domain: "joined" (with the default roles) or "requested" (ask-an-admin)."""
+    """Join by domain: "joined" (with the default roles) or "requested" (ask-an-admin, or a
+    domain proved only by an admin's own address)."""
     row = _joinable_domain(actor, organization_id)
     client = logto.get_client()
     try:
@@ -518,7 +533,7 @@ def domain_join(*, actor: User, organization_id: str) -> str:
         raise ApplicationError(
             later(lambda: _("You are already a member of %(name)s.") % {"name": organization.name})
         )
-    if join_policy(organization_id) == Policy.ASK_ADMIN:
+    if _asks_admin(row, join_policy(organization_id)):
         _request_to_join(actor, organization, row)
         return "requested"
     role_ids = [role.id for role in client.list_organization_jit_roles(organization_id)]

@@ -8,6 +8,9 @@ Rules, and why:
   stored, so a database reader holds no working link; the admin sees the link once.
 - The person joining must have a verified email address: a link shared in the open gets
   people whose address Logto checked, and "allowed domains" mean something.
+- A link works only while its creator could still make it: at each join the creator's access
+  is read again from Logto, and a creator who left, lost `invite:member` or can no longer
+  grant the link's roles takes the link's power with them.
 - A use limit holds across every instance: a use is counted by one conditional UPDATE
   ("fewer uses than the limit, not revoked, not expired") before the person is added, and
   given back when adding them fails.
@@ -49,6 +52,7 @@ from orgportal.services.errors import (
     Doing,
     Gone,
     NotAllowed,
+    OrganizationNotFound,
     later,
     refusal_from,
 )
@@ -72,6 +76,7 @@ REVOKED = gettext_lazy("This invite link was revoked. Ask for a new one.")
 EXPIRED = gettext_lazy("This invite link has expired. Ask for a new one.")
 USED_UP = gettext_lazy("This invite link has been used as often as it allows. Ask for a new one.")
 UNVERIFIED = gettext_lazy("Verify your email address in your account first, then try again.")
+CREATOR_GONE = gettext_lazy("This invite link no longer works. Ask an admin for a new one.")
 
 
 def _cannot_grant(roles: str) -> str:
@@ -274,6 +279,7 @@ def invite_link_join(*, actor: User, token: str) -> Joined:
         raise refusal_from(error, Doing.NEW_MEMBER) from error
     else:
         return Joined(link.organization_id, view.organization_name, already_member=True)
+    _creator_check(link)
     use = _take_a_use(link, actor)
     organization = _Organization(link.organization_id, view.organization_name)
     try:
@@ -294,6 +300,23 @@ def invite_link_join(*, actor: User, token: str) -> Joined:
     organization_list_for_user_forget(user_id=user_id)
     organization_remember(actor=actor, organization_id=link.organization_id)
     return Joined(link.organization_id, view.organization_name, already_member=False)
+
+
+def _creator_check(link: InviteLink) -> None:
+    """The link grants what its creator may grant now, read fresh from Logto: nothing once
+    they left the organization, lost `invite:member` or the link's roles exceed theirs."""
+    creator = link.created_by
+    if creator is None:
+        raise Gone(CREATOR_GONE)
+    try:
+        access = access_for_change(user=creator, organization_id=link.organization_id)
+    except OrganizationNotFound:
+        raise Gone(CREATOR_GONE) from None
+    except LogtoError as error:
+        raise refusal_from(error, Doing.NEW_MEMBER) from error
+    if not access.can(Perm.INVITE_MEMBER):
+        raise Gone(CREATOR_GONE)
+    refuse_escalation(access, link.role_ids, lambda _roles: str(CREATOR_GONE))
 
 
 def _take_a_use(link: InviteLink, actor: User) -> InviteLinkUse:

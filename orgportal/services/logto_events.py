@@ -94,7 +94,9 @@ def delivery_receive(body: bytes, signature: str | None) -> Outcome:
     a refused delivery changes nothing."""
     payload = _verified(body, signature)
     event = payload["event"]
-    identity = hashlib.sha256((signature or "").encode() + b"\n" + body).hexdigest()
+    # The body alone: the signature header may be sent in other spellings (upper case,
+    # padded) that verify all the same, and must not make a replay look new.
+    identity = hashlib.sha256(body).hexdigest()
     key = f"orgportal:logto-delivery:{identity}"
     # Longer than a delivery stays acceptable: a replay after that is refused as stale.
     remembered = int(settings.ORGPORTAL_WEBHOOK_MAX_AGE) * 2 + int(FUTURE_SKEW.total_seconds())

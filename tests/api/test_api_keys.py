@@ -192,6 +192,47 @@ def test_rotation_without_grace_stops_the_old_secret_now(client, emulator, acme,
     assert token_for(app_id, new, acme.id).status_code == 200
 
 
+def token_fetched_earlier(monkeypatch, app_id, secret, organization_id, seconds=5):
+    """A token the old secret got a few seconds ago (its `iat` that far back), without waiting."""
+    import time
+    from types import SimpleNamespace
+
+    import logto_emulator.applications as emulator_applications
+
+    earlier = SimpleNamespace(time=lambda: time.time() - seconds)
+    with monkeypatch.context() as patched:
+        patched.setattr(emulator_applications, "time", earlier)
+        answer = token_for(app_id, secret, organization_id)
+    assert answer.status_code == 200
+    return answer.json()["access_token"]
+
+
+@pytest.mark.parametrize("grace_hours", ["0", "1"])
+def test_tokens_from_a_secret_that_stopped_are_refused_before_they_expire(
+    client, emulator, acme, hr_sync, monkeypatch, grace_hours
+):
+    app_id, old = hr_sync
+    key = ApiKey.objects.get(application_id=app_id)
+    members = f"/api/v1/organizations/{acme.id}/members"
+    old_token = token_fetched_earlier(monkeypatch, app_id, old, acme.id)
+    assert client.get(members, headers=bearer(old_token)).status_code == 200
+    response = client.post(
+        f"/orgs/{acme.id}/api-keys/{key.pk}/rotate/", {"grace_hours": grace_hours}
+    )
+    _, new = shown_secret(response)
+    if grace_hours == "1":  # the old secret's tokens count while the grace period runs
+        assert client.get(members, headers=bearer(old_token)).status_code == 200
+        key.refresh_from_db()
+        type(key).objects.filter(pk=key.pk).update(previous_secret_until=key.rotated_at)
+        assert api_keys_sweep() == 1
+    refused = client.get(members, headers=bearer(old_token))
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "invalid_token"
+    assert "secret was replaced" in refused.json()["message"]
+    new_token = token_for(app_id, new, acme.id).json()["access_token"]
+    assert client.get(members, headers=bearer(new_token)).status_code == 200
+
+
 def test_names_are_unique_and_the_limit_holds(client, emulator, acme, hr_sync, settings):
     again = create_key(client, acme, emulator, name="hr SYNC")
     assert again.status_code == 422

@@ -69,7 +69,29 @@ def test_what_is_not_a_plain_domain_is_refused(typed):
     assert "Enter a domain" in caught.value.message
 
 
-@pytest.mark.parametrize("domain", ["gmail.com", "GMAIL.com", "mail.gmail.com", "mailinator.com"])
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "gmail.com",
+        "GMAIL.com",
+        "mail.gmail.com",
+        "mailinator.com",
+        # relay/alias services and providers the packages' lists miss
+        "mozmail.com",
+        "privaterelay.appleid.com",
+        "passmail.net",
+        "simplelogin.com",
+        "addy.io",
+        "someone.anonaddy.me",
+        "duck.com",
+        "tuta.io",
+        "hey.com",
+        "mailbox.org",
+        "proton.ch",
+        "proton.me",
+        "pm.me",
+    ],
+)
 def test_public_and_disposable_providers_are_refused_in_one_sentence(emulator, alice, acme, domain):
     with pytest.raises(ApplicationError) as caught:
         domain_add(actor=alice, organization_id=acme.id, domain=domain)
@@ -138,12 +160,30 @@ def test_when_logto_refuses_the_list_the_verification_is_undone(emulator, alice,
 
 
 # -- proof by the admin's own address ----------------------------------------------------------
-def test_the_admins_own_verified_address_proves_its_domain(emulator, alice, acme):
+def test_the_admins_own_verified_address_proves_its_domain_for_requests_only(emulator, alice, acme):
+    member = emulator.state.role_by_name("member").id
+    domain_join_settings_set(
+        actor=alice, organization_id=acme.id, policy="automatic", role_ids=[member]
+    )
     row = domain_add(actor=alice, organization_id=acme.id, domain="example.com")
     domain_verify_by_email(actor=alice, organization_id=acme.id, domain_id=row.pk)
     row.refresh_from_db()
     assert (row.state, row.method) == (State.VERIFIED, "email")
-    assert jit_domains(emulator, acme.id) == ["example.com"]
+    # One address proves too little to let everyone there join automatically.
+    assert jit_domains(emulator, acme.id) == []
+    register(emulator, "erin@example.com")
+    erin = emulator.state.user_by_email("erin@example.com")
+    assert erin.id not in emulator.state.organizations[acme.id].members
+
+    emulator.state.add_user("frank@example.com", "pw-frank-123", name="Frank")
+    frank = local_user(emulator, "frank@example.com")
+    [suggestion] = join_suggestions(user=frank, member_of=set())
+    assert suggestion.asks_admin
+    assert domain_join(actor=frank, organization_id=acme.id) == "requested"
+    assert frank.logto_id not in emulator.state.organizations[acme.id].members
+    request = JoinRequest.objects.get()
+    join_request_decide(actor=alice, organization_id=acme.id, request_id=request.pk, approve=True)
+    assert emulator.state.organizations[acme.id].members[frank.logto_id] == [member]
 
 
 def test_an_unverified_or_other_address_proves_nothing(emulator, alice, acme):

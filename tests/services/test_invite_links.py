@@ -130,6 +130,32 @@ def test_revoked_expired_and_unknown_links_are_refused(emulator, acme, alice, ch
     assert dave.logto_id not in acme.members
 
 
+@pytest.mark.parametrize("change", ["removed", "demoted", "weaker_than_the_link"])
+def test_a_link_stops_working_when_its_creator_could_no_longer_make_it(
+    emulator, acme, alice, change
+):
+    from orgportal.logto import get_client
+
+    client = get_client()
+    token = token_of(make_link(emulator, acme, alice, role_ids=[role_id(emulator, "admin")]).url)
+    if change == "removed":
+        client.remove_organization_user(acme.id, alice.logto_id)
+    elif change == "demoted":
+        client.replace_organization_user_roles(
+            acme.id, alice.logto_id, [role_id(emulator, "member")]
+        )
+    else:  # may still invite, but no longer hand out admin
+        scope = next(s for s in client.list_organization_scopes() if s.name == "invite:member")
+        inviter = client.create_organization_role(name="inviter", scope_ids=[scope.id])
+        client.replace_organization_user_roles(acme.id, alice.logto_id, [inviter.id])
+    dave = new_person(emulator, "dave@example.com")
+    with pytest.raises(ApplicationError) as refused:
+        invite_link_join(actor=dave, token=token)
+    assert refused.value.message == "This invite link no longer works. Ask an admin for a new one."
+    assert dave.logto_id not in acme.members
+    assert (InviteLink.objects.get().use_count, InviteLinkUse.objects.count()) == (0, 0)
+
+
 def test_a_failed_add_gives_the_use_back(emulator, acme, alice):
     token = token_of(make_link(emulator, acme, alice, max_uses=1).url)
     dave = new_person(emulator, "dave@example.com")

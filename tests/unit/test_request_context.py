@@ -91,3 +91,30 @@ def test_log_lines_written_after_the_middleware_returned_keep_the_id(rf):
     outside = logging.LogRecord("orgportal", logging.INFO, "", 0, "started", (), None)
     RequestIdLogFilter().filter(outside)
     assert outside.request_id is None
+
+
+@pytest.mark.django_db
+def test_invite_link_tokens_never_reach_the_logs(client, caplog):
+    """A link's token lets anyone join: the access line and Django's 4xx warning of
+    `/join/<token>/` carry `/join/…/` instead, down to what the JSON formatter writes out."""
+    from pythonjsonlogger.json import JsonFormatter
+
+    token = "secret-token-0123456789abcdefghijkl"
+    django_request = logging.getLogger("django.request")
+    django_request.addHandler(caplog.handler)  # "django" does not propagate to caplog's root
+    try:
+        with caplog.at_level(logging.INFO, logger="orgportal.access"):
+            answer = client.get(f"/join/{token}/")
+    finally:
+        django_request.removeHandler(caplog.handler)
+    assert answer.status_code >= 400
+    names = {record.name for record in caplog.records}
+    assert {"orgportal.access", "django.request"} <= names
+    formatter = JsonFormatter("%(levelname)s %(name)s %(message)s")
+    for record in caplog.records:
+        RequestIdLogFilter().filter(record)  # what the console handler adds before formatting
+        written = formatter.format(record)
+        assert token not in written
+        assert token not in caplog.text
+    access = next(r for r in caplog.records if r.name == "orgportal.access")
+    assert access.getMessage() == f"GET /join/\u2026/ {answer.status_code}"

@@ -236,11 +236,19 @@ def test_malformed_json_is_refused(portal_hook):
     assert post(body, sign(portal_hook.signing_key, body)).status_code == 400
 
 
-def test_a_replayed_delivery_is_answered_but_not_acted_on(emulator, bob, portal_hook, console):
+@pytest.mark.parametrize(
+    "respelled",
+    [lambda sig: sig, str.upper, lambda sig: f"  {sig}  "],
+    ids=["as-sent", "upper-cased", "padded"],
+)
+def test_a_replayed_delivery_is_answered_but_not_acted_on(
+    emulator, bob, portal_hook, console, respelled
+):
     console("PATCH", f"/users/{bob.logto_id}", json={"name": "Robert"})
     (delivery,) = [d for d in portal_hook.delivered() if d.event == "User.Data.Updated"]
     User.objects.filter(pk=bob.pk).update(name="Changed since")
-    response = post(delivery.body, delivery.headers["logto-signature-sha-256"])
+    # A signature spelled otherwise verifies all the same: it must not make the replay new.
+    response = post(delivery.body, respelled(delivery.headers["logto-signature-sha-256"]))
     assert response.status_code == 200 and response.json()["replayed"] is True
     assert User.objects.get(pk=bob.pk).name == "Changed since"
 
