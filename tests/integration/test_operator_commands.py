@@ -102,7 +102,14 @@ def test_bootstrap_creates_the_template_once():
 
         _, out = run("logto_bootstrap", "--apply")
         assert "Nothing to do" in out
-        assert len(emulator.state.organization_roles) == 2
+        # Once: the two roles for people, and the two for API keys (machine to machine).
+        roles = emulator.state.organization_roles.values()
+        assert sorted((role.type, role.name) for role in roles) == [
+            ("MachineToMachine", "API: member management"),
+            ("MachineToMachine", "API: read-only"),
+            ("User", "admin"),
+            ("User", "member"),
+        ]
         [hook] = emulator.state.hooks.values()
         assert f"LOGTO_WEBHOOK_SIGNING_KEYS={hook.signing_key}" in out
         code, out = run("logto_check")
