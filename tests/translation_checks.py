@@ -98,13 +98,12 @@ def tidy(text: str) -> str:
     return " ".join(text.split()).replace(HOLE, "…")
 
 
-class _VisibleText(HTMLParser):
-    """Collects (line, text) of what a person reads in HTML: text outside <script> and
-    <style>, and the visible attributes."""
+class _OutsideScripts(HTMLParser):
+    """An HTML reader that knows whether it is inside <script>/<style> (never read by a
+    person) and hands every tag's attributes to `_attributes`."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.found: list[tuple[int, str]] = []
         self._hidden_depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -118,6 +117,18 @@ class _VisibleText(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style") and self._hidden_depth:
             self._hidden_depth -= 1
+
+    def _attributes(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        raise NotImplementedError
+
+
+class _VisibleText(_OutsideScripts):
+    """Collects (line, text) of what a person reads in HTML: text outside <script> and
+    <style>, and the visible attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[int, str]] = []
 
     def handle_data(self, data: str) -> None:
         if self._hidden_depth:
@@ -270,26 +281,16 @@ ENGLISH_WORD = re.compile(
 )
 
 
-class _PageText(HTMLParser):
+class _PageText(_OutsideScripts):
     """What a person reads on a page: text outside <script>/<style>, and visible attributes
     (tooltips, alternatives, labels read aloud, the confirm dialog's question, button values)."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__()
         self.parts: list[str] = []
-        self._hidden_depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._attributes(tag, attrs)
-        if tag in ("script", "style"):
-            self._hidden_depth += 1
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._attributes(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._hidden_depth:
-            self._hidden_depth -= 1
+        super().handle_endtag(tag)
         if tag in BLOCK_TAGS:
             self.parts.append("\n")
 
