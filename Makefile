@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test bench lint format install install-dev clean screenshots translations messages
+.PHONY: run test test-slow bench lint format install install-dev clean screenshots translations messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,15 +38,24 @@ run: $(VENV)/.dev-installed translations
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py rundev --port $(PORT)
 
-## Lint, types, the layering contract, then the whole test suite (unit, integration, browser,
-## production shape), then the services, views, API and integration suites again on PostgreSQL
-## and Redis. The tests start (and stop) their own PostgreSQL and Redis on free loopback ports.
+## Lint, types, the layering contract, then the fast tier: every suite but the browser,
+## production-shape and two-instance ones (about 6 minutes on 2 cores). `make test-slow` runs
+## those, and the services, views, API and integration suites again on PostgreSQL and Redis;
+## CI (.ci/run) runs both.
+SLOW_SUITES := tests/e2e tests/production tests/instances
+
 test: $(VENV)/.dev-installed translations
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(addprefix --ignore=,$(SLOW_SUITES))
+
+## The slow tier: real Chromium, gunicorn with PostgreSQL and Redis, two instances, then the
+## services, views, API and integration suites on PostgreSQL and Redis (tests start and stop
+## their own servers).
+test-slow: $(VENV)/.dev-installed translations
+	$(BIN)/python -m pytest $(SLOW_SUITES)
 	ORGPORTAL_TEST_SERVERS=1 $(BIN)/python -m pytest tests/services tests/views tests/api tests/integration
 
 ## Benchmarks (figures for issue notes; never run by `make test`). The last one measures every
