@@ -39,7 +39,7 @@ run: $(VENV)/.dev-installed translations
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py rundev --port $(PORT)
 
 ## Lint, types, the layering contract, then the fast tier: every suite but the browser,
-## production-shape and two-instance ones (about 6 minutes on 2 cores). `make test-slow` runs
+## production-shape and two-instance ones (about 3 minutes on 2 cores). `make test-slow` runs
 ## those, and the services, views, API and integration suites again on PostgreSQL and Redis;
 ## CI (.ci/run) runs both.
 SLOW_SUITES := tests/e2e tests/production tests/instances
