@@ -119,7 +119,7 @@ class _OutsideScripts(HTMLParser):
             self._hidden_depth -= 1
 
     def _attributes(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        raise NotImplementedError
+        """What a reader takes from a tag's attributes: nothing here; each reader says."""
 
 
 class _VisibleText(_OutsideScripts):
@@ -415,6 +415,12 @@ def sentence_pattern(msgid: str) -> re.Pattern[str] | None:
     ends = r"(?![^\W\d_])" if re.search(r"[^\W\d_]$", msgid) else ""
     return re.compile(starts + body + ends)
 
+
+# The months as German dates write them (a German date never shows an English month).
+GERMAN_MONTHS = [
+    "Januar", "Februar", "März", "April", "Mai", "Juni",
+    "Juli", "August", "September", "Oktober", "November", "Dezember",
+]  # fmt: skip
 
 URL = re.compile(r"https?://\S+")
 

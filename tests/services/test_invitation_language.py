@@ -14,23 +14,10 @@ from orgportal.services.invitation_batches import invitation_batch_start, invita
 from orgportal.services.invitation_delivery import invitation_email_send
 from orgportal.services.invitations import invitation_resend
 from orgportal.services.languages import email_language, user_language_set
+from tests.translation_checks import GERMAN_MONTHS
 
 pytestmark = pytest.mark.django_db
 
-GERMAN_MONTHS = [
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-]
 ENGLISH_MONTHS = [
     "January",
     "February",

@@ -12,23 +12,9 @@ from django.utils.formats import date_format
 from orgportal.models import AuditEvent
 from orgportal.services.organizations import organization_update
 from tests.conftest import login_as
+from tests.translation_checks import GERMAN_MONTHS
 
 pytestmark = pytest.mark.django_db
-
-GERMAN_MONTHS = [
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-]
 
 
 def test_the_activity_page_says_when_in_german_in_the_viewers_zone(client, emulator, acme, alice):
