@@ -126,7 +126,11 @@ def test_every_row_action_is_on_screen_with_62_long_named_members(
     row.get_by_role("link", name=re.compile("^Change roles")).click()
     editor = page.locator("tr.roles-row")
     expect(editor.get_by_label("member", exact=True)).to_be_checked()
-    assert row.bounding_box()["height"] == height  # the editor leaves the member's row be
+    # The editor opens under the member's row and leaves the row be. A table re-laid out with
+    # one more row may round a row's height differently by half a pixel (seen once in CI).
+    assert row.bounding_box()["height"] == pytest.approx(height, abs=1)
+    # On phones the editor's card tucks 0.4 rem under the member's card, joining the two.
+    assert editor.bounding_box()["y"] >= row.bounding_box()["y"] + height - 8
     if width >= 640:
         assert staggered_rows(page) == []
     assert misplaced_actions(page) == []
