@@ -269,6 +269,8 @@ class InviteLink(models.Model):
     )
     created_by_label = models.CharField(max_length=255, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # People who open the link ask to join (a JoinRequest) instead of joining at once.
+    asks_admin = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -453,8 +455,10 @@ class OrganizationJoinSettings(models.Model):
 
 
 class JoinRequest(models.Model):
-    """A person with a verified address at a verified domain asking to join an organization
-    that chose "ask an admin". One open request per (organization, person)."""
+    """A person asking to join an organization: with a verified address at a verified domain
+    of an organization that chose "ask an admin", or through an invite link that asks an
+    admin (`invite_link`, whose roles the person gets). One open request per (organization,
+    person)."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -471,6 +475,13 @@ class JoinRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invite_link = models.ForeignKey(
+        InviteLink,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="join_requests",
     )
 
     class Meta:

@@ -108,7 +108,9 @@ def domains_overview(*, actor: User, organization_id: str) -> DomainsOverview:
         default_roles=logto.get_client().list_organization_jit_roles(organization_id),
         requests=list(
             JoinRequest.objects.filter(
-                organization_id=organization_id, state=JoinRequest.State.PENDING
+                organization_id=organization_id,
+                state=JoinRequest.State.PENDING,
+                invite_link__isnull=True,  # those through a link wait on the links page
             ).select_related("user")
         ),
     )
@@ -117,12 +119,6 @@ def domains_overview(*, actor: User, organization_id: str) -> DomainsOverview:
 def join_policy(organization_id: str) -> str:
     found = OrganizationJoinSettings.objects.filter(organization_id=organization_id).first()
     return found.policy if found else Policy.AUTOMATIC
-
-
-def pending_join_request_count(organization_id: str) -> int:
-    return JoinRequest.objects.filter(
-        organization_id=organization_id, state=JoinRequest.State.PENDING
-    ).count()
 
 
 # -- the JIT list in Logto ----------------------------------------------------------------------
@@ -387,6 +383,12 @@ def _cannot_grant(roles: str) -> str:
     }
 
 
+def _cannot_approve(roles: str) -> str:
+    return _(
+        "You cannot let this person in with the role %(roles)s: it has permissions you do not have."
+    ) % {"roles": roles}
+
+
 # -- staff ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _OrganizationRef:
@@ -597,21 +599,32 @@ def _request_to_join(actor: User, organization: Organization, row: OrganizationD
 def join_request_decide(
     *, actor: User, organization_id: str, request_id: int | str, approve: bool
 ) -> JoinRequest:
-    """An admin lets the person in (with the default roles) or declines; both hear by email.
-    The request is claimed with one conditional UPDATE: two admins never both decide."""
+    """An admin lets the person in or declines; both hear by email. A request by domain is
+    decided by those who manage members and grants the default roles; a request through an
+    invite link by those who may invite, and grants the link's roles. The request is claimed
+    with one conditional UPDATE: two admins never both decide."""
     access = access_for_change(user=actor, organization_id=organization_id)
-    access.require(
-        Perm.MANAGE_MEMBER, gettext_lazy("Only people who manage members can decide requests.")
-    )
     try:
-        request = JoinRequest.objects.select_related("user").get(
+        request = JoinRequest.objects.select_related("user", "invite_link").get(
             pk=int(request_id), organization_id=organization_id
         )
     except (JoinRequest.DoesNotExist, ValueError, TypeError):
         raise Gone(gettext_lazy("That request no longer exists.")) from None
-    role_ids = [role.id for role in logto.get_client().list_organization_jit_roles(organization_id)]
+    if request.invite_link is not None:
+        access.require(
+            Perm.INVITE_MEMBER,
+            gettext_lazy("Only people who may invite members can decide these requests."),
+        )
+        role_ids = list(request.invite_link.role_ids)
+    else:
+        access.require(
+            Perm.MANAGE_MEMBER,
+            gettext_lazy("Only people who manage members can decide requests."),
+        )
+        client = logto.get_client()
+        role_ids = [role.id for role in client.list_organization_jit_roles(organization_id)]
     if approve:
-        refuse_escalation(access, role_ids, _cannot_grant)
+        refuse_escalation(access, role_ids, _cannot_approve)
     new_state = JoinRequest.State.APPROVED if approve else JoinRequest.State.DECLINED
     claimed = JoinRequest.objects.filter(
         Q(pk=request.pk) & Q(state=JoinRequest.State.PENDING)

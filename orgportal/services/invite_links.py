@@ -1,5 +1,6 @@
 """Invite links: `/join/<token>/` lets anyone signed in with a verified address (at one of the
-link's domains, when it names some) join an organization with the link's roles.
+link's domains, when it names some) join an organization with the link's roles, or, when the
+link asks an admin, ask to join (a JoinRequest that someone who may invite decides).
 
 Rules, and why:
 - Only holders of `invite:member` create, list and revoke links, and only with roles they
@@ -14,6 +15,9 @@ Rules, and why:
 - A use limit holds across every instance: a use is counted by one conditional UPDATE
   ("fewer uses than the limit, not revoked, not expired") before the person is added, and
   given back when adding them fails.
+- On a link that asks an admin, a request is a use (a link for one person yields one
+  request), and a declined person cannot ask again through the same link. The approver
+  grants the link's roles, so they too must be able to grant them.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from django.utils.translation import gettext_lazy
 
 from orgportal import logto
 from orgportal.logto.errors import InvalidInput, LogtoError
-from orgportal.models import InviteLink, InviteLinkUse, User
+from orgportal.models import InviteLink, InviteLinkUse, JoinRequest, User
 from orgportal.services.access import (
     Perm,
     access_for_change,
@@ -47,6 +51,7 @@ from orgportal.services.access import (
     role_names,
 )
 from orgportal.services.audit import audited
+from orgportal.services.domain_names import email_domain
 from orgportal.services.errors import (
     ApplicationError,
     Doing,
@@ -56,6 +61,7 @@ from orgportal.services.errors import (
     later,
     refusal_from,
 )
+from orgportal.services.join_emails import join_requested_email_send
 from orgportal.services.memberships import (
     organization_list_for_user_forget,
     organization_remember,
@@ -77,6 +83,11 @@ EXPIRED = gettext_lazy("This invite link has expired. Ask for a new one.")
 USED_UP = gettext_lazy("This invite link has been used as often as it allows. Ask for a new one.")
 UNVERIFIED = gettext_lazy("Verify your email address in your account first, then try again.")
 CREATOR_GONE = gettext_lazy("This invite link no longer works. Ask an admin for a new one.")
+ALREADY_ASKED = gettext_lazy("You already asked to join; an admin will decide.")
+DECLINED = gettext_lazy(
+    "An admin declined your request to join through this link. Ask them if you think this is "
+    "a mistake."
+)
 
 
 def _cannot_grant(roles: str) -> str:
@@ -122,6 +133,7 @@ def invite_link_create(
     expires_in_days: int,
     max_uses: int | None = None,
     allowed_domains: Iterable[str] = (),
+    asks_admin: bool = False,
 ) -> CreatedLink:
     access = access_for_change(user=actor, organization_id=organization_id)
     access.require(Perm.INVITE_MEMBER, NOT_ALLOWED_HERE)
@@ -144,6 +156,7 @@ def invite_link_create(
             "days": days,
             "max_uses": max_uses,
             "domains": domains,
+            "asks_admin": asks_admin,
         },
     ):
         link = InviteLink.objects.create(
@@ -157,18 +170,35 @@ def invite_link_create(
             expires_at=timezone.now() + timedelta(days=days),
             created_by=actor if actor.pk else None,
             created_by_label=actor.email or actor.display_name,
+            asks_admin=asks_admin,
         )
     return CreatedLink(link=link, url=join_url(token))
 
 
 def invite_link_list(*, actor: User, organization_id: str) -> list[InviteLink]:
-    """The organization's links, newest first, each with its uses (`link.uses.all()`)."""
+    """The organization's links, newest first, each with its uses (`link.uses.all()`) and
+    the requests made through it (`link.join_requests.all()`)."""
     access = organization_access(user=actor, organization_id=organization_id)
     access.require(Perm.INVITE_MEMBER, NOT_ALLOWED_HERE)
     return list(
         InviteLink.objects.filter(organization_id=organization_id)
-        .prefetch_related("uses")
+        .prefetch_related("uses", "join_requests")
         .order_by("-created_at")[:200]
+    )
+
+
+def invite_link_requests(*, actor: User, organization_id: str) -> list[JoinRequest]:
+    """Requests to join made through the organization's links, waiting for a decision."""
+    access = organization_access(user=actor, organization_id=organization_id)
+    access.require(Perm.INVITE_MEMBER, NOT_ALLOWED_HERE)
+    return list(
+        JoinRequest.objects.filter(
+            organization_id=organization_id,
+            invite_link__isnull=False,
+            state=JoinRequest.State.PENDING,
+        )
+        .select_related("user", "invite_link")
+        .order_by("created_at")[:200]
     )
 
 
@@ -257,6 +287,7 @@ class Joined:
     organization_id: str
     organization_name: str
     already_member: bool
+    requested: bool = False  # the link asks an admin: a request waits for a decision
 
 
 class _Organization:
@@ -280,8 +311,11 @@ def invite_link_join(*, actor: User, token: str) -> Joined:
     else:
         return Joined(link.organization_id, view.organization_name, already_member=True)
     _creator_check(link)
-    use = _take_a_use(link, actor)
     organization = _Organization(link.organization_id, view.organization_name)
+    if link.asks_admin:
+        _ask_to_join(link, actor, organization)
+        return Joined(link.organization_id, view.organization_name, False, requested=True)
+    use = _take_a_use(link, actor)
     try:
         with audited(
             actor=actor,
@@ -317,6 +351,43 @@ def _creator_check(link: InviteLink) -> None:
     if not access.can(Perm.INVITE_MEMBER):
         raise Gone(CREATOR_GONE)
     refuse_escalation(access, link.role_ids, lambda _roles: str(CREATOR_GONE))
+
+
+def _ask_to_join(link: InviteLink, actor: User, organization: _Organization) -> None:
+    """A request through the link: refused while one waits or after a decline; a use is
+    taken (and given back when the request cannot be made)."""
+    asked = JoinRequest.objects.filter(organization_id=link.organization_id, user=actor)
+    if asked.filter(state=JoinRequest.State.PENDING).exists():
+        raise ApplicationError(ALREADY_ASKED)
+    if asked.filter(invite_link=link, state=JoinRequest.State.DECLINED).exists():
+        raise NotAllowed(DECLINED)
+    use = _take_a_use(link, actor)
+    try:
+        with (
+            audited(
+                actor=actor,
+                organization=organization,
+                action="join_request.created",
+                target_type="user",
+                target_id=actor.logto_id or "",
+                target_label=actor.email,
+                after={"roles": list(link.role_names), "invite_link": str(link.pk)},
+            ),
+            transaction.atomic(),
+        ):  # a savepoint: the refusal leaves the transaction usable
+            request = JoinRequest.objects.create(
+                organization_id=link.organization_id,
+                organization_name=organization.name,
+                user=actor,
+                email=actor.email,
+                domain=email_domain(actor.email),
+                invite_link=link,
+            )
+    except IntegrityError:
+        # The same person asked at this moment, in another request.
+        _give_back(link, use)
+        raise ApplicationError(ALREADY_ASKED) from None
+    join_requested_email_send(request)
 
 
 def _take_a_use(link: InviteLink, actor: User) -> InviteLinkUse:

@@ -1,5 +1,6 @@
-"""The emails around a request to join by domain: the organization's admins hear of a new
-request, the person hears the decision; each in their own language (User.language).
+"""The emails around a request to join (by domain or through an invite link): the people who
+decide hear of a new request, the person hears the decision; each in their own language
+(User.language).
 
 Sent at once; a failure is logged and never undoes the request or the decision (the list on
 the domains page and the dashboard show where things stand)."""
@@ -41,12 +42,12 @@ def _send(*, to: str, language: str, subject: str, template: str, context: dict)
         logger.warning("Could not send the join email to %s: %s", to, error)
 
 
-def _admin_addresses(organization_id: str) -> list[tuple[str, str | None]]:
-    """(address, Logto id) of the people who manage members, who decide requests."""
+def _admin_addresses(organization_id: str, deciders: str) -> list[tuple[str, str | None]]:
+    """(address, Logto id) of the people holding `deciders` (a Perm key), who decide."""
     client = logto.get_client()
     found: dict[str, str | None] = {}
     try:
-        for role in roles_with_permission(permission_name(Perm.MANAGE_MEMBER)):
+        for role in roles_with_permission(permission_name(deciders)):
             page = client.list_organization_users(
                 organization_id, role_id=role.id, page_size=MAX_ADMINS_EMAILED
             )
@@ -59,8 +60,13 @@ def _admin_addresses(organization_id: str) -> list[tuple[str, str | None]]:
 
 
 def join_requested_email_send(request: JoinRequest) -> None:
-    link = f"{settings.PORTAL_BASE_URL}/orgs/{request.organization_id}/domains/"
-    for address, logto_id in _admin_addresses(request.organization_id):
+    """To those who decide: members managers for a domain, inviters for an invite link."""
+    base = f"{settings.PORTAL_BASE_URL}/orgs/{request.organization_id}"
+    if request.invite_link_id is not None:
+        link, deciders = f"{base}/invitations/links/#join-requests", Perm.INVITE_MEMBER
+    else:
+        link, deciders = f"{base}/domains/", Perm.MANAGE_MEMBER
+    for address, logto_id in _admin_addresses(request.organization_id, deciders):
         _send(
             to=address,
             language=_language_of(logto_id),
@@ -71,6 +77,7 @@ def join_requested_email_send(request: JoinRequest) -> None:
                 "person": request.user.display_name,
                 "email": request.email,
                 "link": link,
+                "roles": ", ".join(request.invite_link.role_names) if request.invite_link else "",
             },
         )
 

@@ -165,19 +165,25 @@ def join_request_decide_view(
     request: OrganizationRequest, org_id: str, request_id: int
 ) -> HttpResponse:
     approve = request.POST.get("decision") == "approve"
+    # Requests through invite links are decided on the links page, the others on this one.
+    back = (
+        reverse("orgportal:invite_links", args=[org_id])
+        if request.POST.get("from") == "invite_links"
+        else _url(org_id)
+    )
     try:
         decided = join_request_decide(
             actor=request.user, organization_id=org_id, request_id=request_id, approve=approve
         )
     except (ApplicationError, LogtoError) as error:
-        return refusal_response(request, error, _url(org_id))
+        return refusal_response(request, error, back)
     if approve:
         messages.success(request, _("%(email)s joined.") % {"email": decided.email})
     else:
         messages.success(
             request, _("The request of %(email)s was declined.") % {"email": decided.email}
         )
-    return redirect_after_success(request, _url(org_id))
+    return redirect_after_success(request, back)
 
 
 @login_required

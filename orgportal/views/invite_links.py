@@ -1,5 +1,6 @@
-"""Invite links: the organization's page of links (create, revoke, see their uses) and
-`/join/<token>/`, where whoever opens one joins (services/invite_links.py holds the rules)."""
+"""Invite links: the organization's page of links (create, revoke, see their uses, decide the
+requests made through them) and `/join/<token>/`, where whoever opens one joins or asks to
+(services/invite_links.py holds the rules)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from orgportal.services.invite_links import (
     invite_link_create,
     invite_link_join,
     invite_link_list,
+    invite_link_requests,
     invite_link_revoke,
     invite_link_view,
 )
@@ -76,6 +78,14 @@ class InviteLinkForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+    asks_admin = forms.BooleanField(
+        label=gettext_lazy("Ask an admin to approve each person"),
+        required=False,
+        help_text=gettext_lazy(
+            "People who open the link ask to join. Someone who may invite members approves or "
+            "declines, and they hear by email."
+        ),
+    )
 
     def __init__(self, *args, roles: list[tuple[str, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -102,10 +112,13 @@ def _page(
     request: OrganizationRequest, org_id: str, form: InviteLinkForm, status: int = 200
 ) -> HttpResponse:
     created = request.session.pop(CREATED_SESSION_KEY, None)
+    links = invite_link_list(actor=request.user, organization_id=org_id)
     context = {
         "access": request.access,
         "form": form,
-        "links": invite_link_list(actor=request.user, organization_id=org_id),
+        "links": links,
+        "asking": any(link.asks_admin for link in links),
+        "join_requests": invite_link_requests(actor=request.user, organization_id=org_id),
         "created_url": created if isinstance(created, str) else "",
         "now": timezone.now(),
     }
@@ -131,6 +144,7 @@ def invite_links_page(request: OrganizationRequest, org_id: str) -> HttpResponse
                 expires_in_days=form.cleaned_data["expires_in_days"],
                 max_uses=form.cleaned_data["max_uses"],
                 allowed_domains=form.cleaned_data["domains"],
+                asks_admin=form.cleaned_data["asks_admin"],
             )
         except (ApplicationError, LogtoError) as error:
             status = form_error_from(form, error)
@@ -173,6 +187,11 @@ def join_page(request: HtmxRequest, token: str) -> HttpResponse:
     except (ApplicationError, LogtoError) as error:
         sentence, status = error_sentence(error)
         return render(request, template, {**context, "refusal": sentence}, status=status)
+    if joined.requested:
+        messages.success(
+            request, _("Your request was sent. An admin will decide, and you will get an email.")
+        )
+        return HttpResponseRedirect(reverse("orgportal:home"))
     if joined.already_member:
         messages.info(
             request, _("You are already a member of %(name)s.") % {"name": joined.organization_name}

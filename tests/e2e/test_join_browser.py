@@ -1,6 +1,7 @@
 """Joining without an admin's hand (issue 20, parts 3-4), in a real browser: an invitee on a
 sign-in-only tenant creates an account from the emailed link and accepts; an address with an
-account is told to sign in; an invite link with a use limit of 1 admits one person only."""
+account is told to sign in; an invite link with a use limit of 1 admits one person only; an
+invite link that asks an admin makes a request an admin approves."""
 
 from __future__ import annotations
 
@@ -106,3 +107,41 @@ def test_an_invite_link_with_a_use_limit_of_one_refuses_its_second_use(
     expect(page.get_by_text("1 of 1")).to_be_visible()
     page.get_by_text("1 person joined with it").click()
     expect(page.get_by_text("erin@example.com")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_an_invite_link_that_asks_an_admin_lets_people_in_once_approved(
+    live_server, live_emulator, page, look, settings, width
+):
+    settings.PORTAL_BASE_URL = live_server.url
+    page.set_viewport_size({"width": width, "height": 900})
+    acme = acme_of(live_emulator)
+    sign_in(page, live_server, "alice@example.com")
+    page.goto(f"{live_server.url}/orgs/{acme.id}/invitations/links/")
+    page.get_by_label("Ask an admin to approve each person").check()
+    page.get_by_role("button", name="Create link").click()
+    url = page.locator("#created-link-url").input_value()
+    live_emulator.state.add_user("erin@example.com", dev_defaults.DEMO_PASSWORD, name="Erin")
+    sign_out(page, live_server)
+    sign_in(page, live_server, "erin@example.com")
+    page.goto(url)
+    look(page, f"join-asks-admin-{width}")
+    page.get_by_role("button", name="Ask to join Acme").click()
+    expect(page.get_by_text("Your request was sent.")).to_be_visible()
+    erin = live_emulator.state.user_by_email("erin@example.com")
+    assert erin.id not in acme.members
+    sign_out(page, live_server)
+
+    sign_in(page, live_server, "alice@example.com")
+    page.goto(f"{live_server.url}/orgs/{acme.id}/invitations/links/")
+    requests = page.locator("#join-requests")
+    expect(requests).to_contain_text("erin@example.com")
+    expect(requests).to_contain_text("for the role member")
+    look(page, f"invite-links-request-{width}")
+    requests.get_by_role("button", name="Approve erin@example.com").click()
+    expect(page.get_by_text("erin@example.com joined.")).to_be_visible()
+    expect(page.locator("#join-requests")).to_contain_text("No one is waiting.")
+    assert acme.members[erin.id] == [live_emulator.state.role_by_name("member").id]
+    page.get_by_text("1 person asked to join with it").click()
+    expect(page.locator(".invite-link-uses")).to_contain_text("Approved")
+    look(page, f"invite-links-approved-{width}")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 from django.db import connections
 
-from orgportal.models import AuditEvent, InviteLink, InviteLinkUse
+from orgportal.models import AuditEvent, InviteLink, InviteLinkUse, JoinRequest
+from orgportal.services.domains import join_request_decide
 from orgportal.services.errors import ApplicationError, NotAllowed
 from orgportal.services.invite_links import (
     domains_parsed,
     invite_link_create,
     invite_link_join,
+    invite_link_requests,
     invite_link_revoke,
     token_hash,
 )
@@ -165,6 +168,88 @@ def test_a_failed_add_gives_the_use_back(emulator, acme, alice):
     assert (InviteLink.objects.get().use_count, InviteLinkUse.objects.count()) == (0, 0)
     emulator.clear_faults()
     assert not invite_link_join(actor=dave, token=token).already_member
+
+
+def test_a_link_that_asks_an_admin_makes_a_request_and_the_approver_grants_its_role(
+    emulator, acme, alice
+):
+    token = token_of(make_link(emulator, acme, alice, asks_admin=True, max_uses=5).url)
+    dave = new_person(emulator, "dave@example.com")
+    mail.outbox.clear()
+    outcome = invite_link_join(actor=dave, token=token)
+    assert (outcome.requested, outcome.already_member) == (True, False)
+    assert dave.logto_id not in acme.members
+    [request] = invite_link_requests(actor=alice, organization_id=acme.id)
+    assert (request.email, request.state, request.invite_link.use_count) == (
+        "dave@example.com",
+        "pending",
+        1,
+    )
+    # Those who may invite hear of it, with a link to the links page.
+    [email] = mail.outbox
+    assert email.to == ["alice@example.com"] and "/invitations/links/" in email.body
+    assert "through an invite link, with the role member" in email.body
+    # Opening the link again while the request waits asks nothing more.
+    with pytest.raises(ApplicationError) as refused:
+        invite_link_join(actor=dave, token=token)
+    assert refused.value.message == "You already asked to join; an admin will decide."
+    assert InviteLink.objects.get().use_count == 1
+
+    join_request_decide(actor=alice, organization_id=acme.id, request_id=request.pk, approve=True)
+    assert acme.members[dave.logto_id] == [role_id(emulator, "member")]
+    assert mail.outbox[-1].to == ["dave@example.com"]
+    assert invite_link_requests(actor=alice, organization_id=acme.id) == []
+    assert invite_link_join(actor=dave, token=token).already_member
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"join_request.created", "join_request.approved"} <= actions
+
+
+def test_a_declined_person_cannot_ask_again_through_the_same_link(emulator, acme, alice):
+    token = token_of(make_link(emulator, acme, alice, asks_admin=True).url)
+    dave = new_person(emulator, "dave@example.com")
+    invite_link_join(actor=dave, token=token)
+    request = JoinRequest.objects.get()
+    join_request_decide(actor=alice, organization_id=acme.id, request_id=request.pk, approve=False)
+    assert dave.logto_id not in acme.members
+    with pytest.raises(NotAllowed) as refused:
+        invite_link_join(actor=dave, token=token)
+    assert "An admin declined your request" in refused.value.message
+    assert JoinRequest.objects.count() == 1
+
+
+def test_a_request_through_a_link_is_decided_by_inviters_who_can_grant_its_role(
+    emulator, acme, alice
+):
+    from orgportal.logto import get_client
+
+    client = get_client()
+    token = token_of(
+        make_link(emulator, acme, alice, asks_admin=True, role_ids=[role_id(emulator, "admin")]).url
+    )
+    dave = new_person(emulator, "dave@example.com")
+    invite_link_join(actor=dave, token=token)
+    request = JoinRequest.objects.get()
+    bob = local_user(emulator, "bob@example.com")  # a plain member
+    with pytest.raises(NotAllowed) as refused:
+        join_request_decide(actor=bob, organization_id=acme.id, request_id=request.pk, approve=True)
+    assert "Only people who may invite members" in refused.value.message
+    scope = next(s for s in client.list_organization_scopes() if s.name == "invite:member")
+    inviter = client.create_organization_role(name="inviter", scope_ids=[scope.id])
+    client.replace_organization_user_roles(acme.id, bob.logto_id, [inviter.id])
+    with pytest.raises(NotAllowed) as refused:
+        join_request_decide(actor=bob, organization_id=acme.id, request_id=request.pk, approve=True)
+    assert "You cannot let this person in with the role admin" in refused.value.message
+    assert dave.logto_id not in acme.members
+    assert JoinRequest.objects.get().state == "pending"
+
+
+def test_a_use_limit_of_one_yields_one_request(emulator, acme, alice):
+    token = token_of(make_link(emulator, acme, alice, asks_admin=True, max_uses=1).url)
+    invite_link_join(actor=new_person(emulator, "dave@example.com"), token=token)
+    with pytest.raises(ApplicationError) as refused:
+        invite_link_join(actor=new_person(emulator, "erin@example.com"), token=token)
+    assert "used as often as it allows" in refused.value.message
+    assert JoinRequest.objects.count() == 1
 
 
 def test_domains_are_read_as_typed_and_checked():

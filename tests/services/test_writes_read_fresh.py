@@ -326,7 +326,7 @@ CACHED_ACCESS_READS = {
     "api_keys.py": {"api_keys_overview"},
     "invitation_batches.py": {"invitation_batch_progress"},
     "invitations.py": {"invitation_list", "invitation_listing"},
-    "invite_links.py": {"invite_link_list"},
+    "invite_links.py": {"invite_link_list", "invite_link_requests"},
     "members.py": {"member_list", "member_get", "member_removal_label"},
     "mfa.py": {
         "mfa_status_of_member_page",

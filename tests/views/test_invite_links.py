@@ -91,3 +91,39 @@ def test_refusals_are_one_sentence_and_never_a_500(client, emulator, acme):
         answer = client.get(bad)
         assert answer.status_code in (404, 410), bad
         assert "cannot be used" in page_text(answer.content.decode())
+
+
+def test_a_link_that_asks_an_admin_sends_a_request_decided_on_the_links_page(
+    client, emulator, acme
+):
+    login_as(client, emulator, "alice@example.com")
+    create(client, acme, emulator, asks_admin="on")
+    join = "/join/" + client.session["orgportal_invite_link_created"].rsplit("/join/", 1)[1]
+    links_page = f"/orgs/{acme.id}/invitations/links/"
+    shown = page_text(client.get(links_page).content.decode())
+    assert "An admin approves each person" in shown and "No one is waiting." in shown
+    carol = login_as(client, emulator, "carol@example.com")
+    carol.email_verified = True
+    carol.save()
+    opened = page_text(client.get(join).content.decode())
+    assert "Ask to join Acme" in opened and "you will get an email" in opened
+    asked = client.post(join, follow=True)
+    assert asked.redirect_chain[-1][0] == "/"
+    assert "Your request was sent." in page_text(asked.content.decode())
+    assert carol.logto_id not in acme.members
+
+    login_as(client, emulator, "alice@example.com")
+    waiting = page_text(client.get(links_page).content.decode())
+    assert "carol@example.com" in waiting and "for the role member" in waiting
+    request = carol.join_requests.get()
+    # Link requests wait on the links page, not among the domain requests.
+    domains = page_text(client.get(f"/orgs/{acme.id}/domains/").content.decode())
+    assert "carol@example.com" not in domains
+    decided = client.post(
+        f"/orgs/{acme.id}/domains/requests/{request.pk}/",
+        {"decision": "approve", "from": "invite_links"},
+        follow=True,
+    )
+    assert decided.redirect_chain[-1][0] == links_page
+    assert "carol@example.com joined." in page_text(decided.content.decode())
+    assert acme.members[carol.logto_id] == [role_id(emulator, "member")]
