@@ -456,9 +456,32 @@ class JoinSuggestion:
 
 def join_suggestions(*, user: User, member_of: set[str]) -> list[JoinSuggestion]:
     """Organizations the person can join by their verified address (none for an unverified
-    one, none for a domain waiting for staff), except those they are in."""
+    one, none for a domain waiting for staff), except those they are in; then those they
+    asked to join through an invite link, while the request waits (`domain` empty)."""
     if not (user.logto_id and user.email_verified):
         return []
+    by_domain = _domain_suggestions(user, member_of)
+    listed = member_of | {suggestion.organization_id for suggestion in by_domain}
+    through_links = (
+        JoinRequest.objects.filter(
+            user=user, state=JoinRequest.State.PENDING, invite_link__isnull=False
+        )
+        .exclude(organization_id__in=listed)
+        .order_by("organization_name")
+    )
+    return by_domain + [
+        JoinSuggestion(
+            organization_id=request.organization_id,
+            organization_name=request.organization_name,
+            domain="",
+            asks_admin=True,
+            requested=True,
+        )
+        for request in through_links
+    ]
+
+
+def _domain_suggestions(user: User, member_of: set[str]) -> list[JoinSuggestion]:
     domain = email_domain(user.email)
     if not domain:
         return []

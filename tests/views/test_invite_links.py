@@ -109,7 +109,9 @@ def test_a_link_that_asks_an_admin_sends_a_request_decided_on_the_links_page(
     assert "Ask to join Acme" in opened and "you will get an email" in opened
     asked = client.post(join, follow=True)
     assert asked.redirect_chain[-1][0] == "/"
-    assert "Your request was sent." in page_text(asked.content.decode())
+    dashboard = page_text(asked.content.decode())
+    assert "Your request was sent." in dashboard
+    assert "Acme through an invite link Request sent" in dashboard
     assert carol.logto_id not in acme.members
 
     login_as(client, emulator, "alice@example.com")
