@@ -61,7 +61,7 @@ from orgportal.services.errors import (
     later,
     refusal_from,
 )
-from orgportal.services.join_emails import join_requested_email_send
+from orgportal.services.join_emails import join_decided_email_send, join_requested_email_send
 from orgportal.services.memberships import (
     organization_list_for_user_forget,
     organization_remember,
@@ -210,6 +210,11 @@ def invite_link_revoke(*, actor: User, organization_id: str, link_id: str) -> In
         raise Gone(NO_SUCH_LINK)
     if link.revoked_at is not None:
         return link
+    waiting = list(
+        JoinRequest.objects.filter(invite_link=link, state=JoinRequest.State.PENDING).values_list(
+            "pk", flat=True
+        )
+    )
     with audited(
         actor=actor,
         organization=access.organization,
@@ -217,11 +222,18 @@ def invite_link_revoke(*, actor: User, organization_id: str, link_id: str) -> In
         target_type="invite_link",
         target_id=str(link.pk),
         target_label="",
-        after={"roles": link.role_names, "uses": link.use_count},
+        after={"roles": link.role_names, "uses": link.use_count, "declined": len(waiting)},
     ):
-        InviteLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
+        now = timezone.now()
+        InviteLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=now)
+        # Nobody gets in through a revoked link: the requests it brought are declined.
+        JoinRequest.objects.filter(pk__in=waiting, state=JoinRequest.State.PENDING).update(
+            state=JoinRequest.State.DECLINED, decided_by=actor, decided_at=now
         )
+    for request in JoinRequest.objects.filter(
+        pk__in=waiting, state=JoinRequest.State.DECLINED, decided_by=actor
+    ).select_related("user"):
+        join_decided_email_send(request)
     link.refresh_from_db()
     return link
 

@@ -243,6 +243,23 @@ def test_a_request_through_a_link_is_decided_by_inviters_who_can_grant_its_role(
     assert JoinRequest.objects.get().state == "pending"
 
 
+def test_revoking_a_link_declines_the_requests_it_brought(emulator, acme, alice):
+    created = make_link(emulator, acme, alice, asks_admin=True)
+    dave = new_person(emulator, "dave@example.com")
+    invite_link_join(actor=dave, token=token_of(created.url))
+    mail.outbox.clear()
+    invite_link_revoke(actor=alice, organization_id=acme.id, link_id=str(created.link.pk))
+    request = JoinRequest.objects.get()
+    assert (request.state, request.decided_by) == ("declined", alice)
+    assert [message.to for message in mail.outbox] == [["dave@example.com"]]
+    with pytest.raises(ApplicationError):
+        join_request_decide(
+            actor=alice, organization_id=acme.id, request_id=request.pk, approve=True
+        )
+    assert dave.logto_id not in acme.members
+    assert AuditEvent.objects.get(action="invite_link.revoked").after["declined"] == 1
+
+
 def test_a_use_limit_of_one_yields_one_request(emulator, acme, alice):
     token = token_of(make_link(emulator, acme, alice, asks_admin=True, max_uses=1).url)
     invite_link_join(actor=new_person(emulator, "dave@example.com"), token=token)
