@@ -41,7 +41,13 @@ from django.utils.translation import gettext_lazy
 from orgportal import logto
 from orgportal.logto.errors import InvalidInput, LogtoError, NotFound
 from orgportal.logto.models import Organization, OrganizationRole
-from orgportal.models import JoinRequest, OrganizationDomain, OrganizationJoinSettings, User
+from orgportal.models import (
+    InviteLink,
+    JoinRequest,
+    OrganizationDomain,
+    OrganizationJoinSettings,
+    User,
+)
 from orgportal.services.access import (
     OrganizationAccess,
     Perm,
@@ -593,7 +599,23 @@ def _add_member(organization_id: str, user_id: str, role_ids: list[str]) -> None
         organization_list_for_user_forget(user_id=user_id)
 
 
+ALREADY_ASKED = gettext_lazy("You already asked to join; an admin will decide.")
+
+
 def _request_to_join(actor: User, organization: Organization, row: OrganizationDomain) -> None:
+    join_request_open(actor=actor, organization=organization, after={"domain": row.domain})
+
+
+def join_request_open(
+    *,
+    actor: User,
+    organization: Any,
+    after: dict[str, Any],
+    invite_link: InviteLink | None = None,
+) -> JoinRequest:
+    """The person's request to join `organization` (anything with `id` and `name`), audited,
+    and the email to those who decide. One waits per person and organization: a unique
+    constraint refuses a second one, also made at the same moment on another instance."""
     with audited(
         actor=actor,
         organization=organization,
@@ -601,7 +623,7 @@ def _request_to_join(actor: User, organization: Organization, row: OrganizationD
         target_type="user",
         target_id=actor.logto_id or "",
         target_label=actor.email,
-        after={"domain": row.domain},
+        after=after,
     ):
         try:
             with transaction.atomic():  # a savepoint: the refusal leaves the transaction usable
@@ -610,13 +632,13 @@ def _request_to_join(actor: User, organization: Organization, row: OrganizationD
                     organization_name=organization.name,
                     user=actor,
                     email=actor.email,
-                    domain=row.domain,
+                    domain=email_domain(actor.email),
+                    invite_link=invite_link,
                 )
         except IntegrityError:
-            raise ApplicationError(
-                gettext_lazy("You already asked to join; an admin will decide.")
-            ) from None
+            raise ApplicationError(ALREADY_ASKED) from None
     join_requested_email_send(request)
+    return request
 
 
 def join_request_decide(

@@ -51,7 +51,7 @@ from orgportal.services.access import (
     role_names,
 )
 from orgportal.services.audit import audited
-from orgportal.services.domain_names import email_domain
+from orgportal.services.domains import ALREADY_ASKED, join_request_open
 from orgportal.services.errors import (
     ApplicationError,
     Doing,
@@ -61,7 +61,7 @@ from orgportal.services.errors import (
     later,
     refusal_from,
 )
-from orgportal.services.join_emails import join_decided_email_send, join_requested_email_send
+from orgportal.services.join_emails import join_decided_email_send
 from orgportal.services.memberships import (
     organization_list_for_user_forget,
     organization_remember,
@@ -83,7 +83,6 @@ EXPIRED = gettext_lazy("This invite link has expired. Ask for a new one.")
 USED_UP = gettext_lazy("This invite link has been used as often as it allows. Ask for a new one.")
 UNVERIFIED = gettext_lazy("Verify your email address in your account first, then try again.")
 CREATOR_GONE = gettext_lazy("This invite link no longer works. Ask an admin for a new one.")
-ALREADY_ASKED = gettext_lazy("You already asked to join; an admin will decide.")
 DECLINED = gettext_lazy(
     "An admin declined your request to join through this link. Ask them if you think this is "
     "a mistake."
@@ -375,31 +374,15 @@ def _ask_to_join(link: InviteLink, actor: User, organization: _Organization) -> 
         raise NotAllowed(DECLINED)
     use = _take_a_use(link, actor)
     try:
-        with (
-            audited(
-                actor=actor,
-                organization=organization,
-                action="join_request.created",
-                target_type="user",
-                target_id=actor.logto_id or "",
-                target_label=actor.email,
-                after={"roles": list(link.role_names), "invite_link": str(link.pk)},
-            ),
-            transaction.atomic(),
-        ):  # a savepoint: the refusal leaves the transaction usable
-            request = JoinRequest.objects.create(
-                organization_id=link.organization_id,
-                organization_name=organization.name,
-                user=actor,
-                email=actor.email,
-                domain=email_domain(actor.email),
-                invite_link=link,
-            )
-    except IntegrityError:
-        # The same person asked at this moment, in another request.
+        join_request_open(
+            actor=actor,
+            organization=organization,
+            after={"roles": list(link.role_names), "invite_link": str(link.pk)},
+            invite_link=link,
+        )
+    except ApplicationError:  # asked at this moment in another request
         _give_back(link, use)
-        raise ApplicationError(ALREADY_ASKED) from None
-    join_requested_email_send(request)
+        raise
 
 
 def _take_a_use(link: InviteLink, actor: User) -> InviteLinkUse:
