@@ -79,8 +79,10 @@ def test_logto_down_while_creating_keeps_the_form(client, emulator):
 
 def test_settings_save_and_show_a_toast_for_htmx(client, emulator, acme):
     login_as(client, emulator, "alice@example.com")
-    page = client.get(f"/orgs/{acme.id}/settings/")
-    assert "Require two-step verification" in page.content.decode()
+    page = client.get(f"/orgs/{acme.id}/settings/").content.decode()
+    assert "Require two-step verification" in page
+    # Who has it and the reminders live on the Security tab, which the setting points to.
+    assert f'href="/orgs/{acme.id}/security/"' in page.split('id="settings-form"', 1)[1]
     response = client.post(
         f"/orgs/{acme.id}/settings/",
         {"name": "Acme Corp", "description": "d", "is_mfa_required": "on", "confirm_mfa": "1"},
