@@ -21,6 +21,7 @@ from orgportal.services.api_keys import api_key_revoke, api_keys_of
 from orgportal.services.domains import domains_awaiting_staff, staff_domain_decide
 from orgportal.services.errors import ApplicationError, OrganizationNotFound, logto_failure_sentence
 from orgportal.services.invitations import invitation_resend, invitation_revoke
+from orgportal.services.invite_links import invite_link_revoke, invite_links_of
 from orgportal.services.members import member_add_by_email, member_remove, member_roles_set
 from orgportal.services.mfa import mfa_requirement_impact, mfa_status_of
 from orgportal.services.organizations import organization_delete, organization_update
@@ -107,6 +108,7 @@ def _detail_page(
         "roles": detail.roles,
         "events": AuditEvent.objects.filter(organization_id=org_id)[:50],
         "api_keys": api_keys_of(org_id),
+        "invite_links": invite_links_of(org_id),
         "now": timezone.now(),
         "is_superuser": request.user.is_superuser,
         "q": request.GET.get("q", ""),
@@ -205,6 +207,12 @@ def _run_action(request: AuthenticatedRequest, org_id: str) -> HttpResponse:
                 actor=actor, organization_id=org_id, key_id=post.get("api_key_id", "")
             ),
             _("API key revoked. Its secret no longer works."),
+        ),
+        "revoke_invite_link": (
+            lambda: invite_link_revoke(
+                actor=actor, organization_id=org_id, link_id=post.get("invite_link_id", "")
+            ),
+            _("Invite link revoked. Nobody can join with it any more."),
         ),
         "delete": (
             lambda: organization_delete(

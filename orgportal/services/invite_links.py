@@ -186,6 +186,16 @@ def invite_link_list(*, actor: User, organization_id: str) -> list[InviteLink]:
     )
 
 
+def invite_links_of(organization_id: str) -> list[InviteLink]:
+    """For staff (the admin): every link of the organization, newest first, with its uses
+    and requests."""
+    return list(
+        InviteLink.objects.filter(organization_id=organization_id)
+        .prefetch_related("uses", "join_requests")
+        .order_by("-created_at")[:200]
+    )
+
+
 def invite_link_requests(*, actor: User, organization_id: str) -> list[JoinRequest]:
     """Requests to join made through the organization's links, waiting for a decision."""
     access = organization_access(user=actor, organization_id=organization_id)
@@ -204,7 +214,11 @@ def invite_link_requests(*, actor: User, organization_id: str) -> list[JoinReque
 def invite_link_revoke(*, actor: User, organization_id: str, link_id: str) -> InviteLink:
     access = access_for_change(user=actor, organization_id=organization_id)
     access.require(Perm.INVITE_MEMBER, NOT_ALLOWED_HERE)
-    link = InviteLink.objects.filter(pk=link_id, organization_id=organization_id).first()
+    try:
+        link_pk = uuid.UUID(str(link_id))
+    except ValueError:
+        raise Gone(NO_SUCH_LINK) from None
+    link = InviteLink.objects.filter(pk=link_pk, organization_id=organization_id).first()
     if link is None:
         raise Gone(NO_SUCH_LINK)
     if link.revoked_at is not None:

@@ -9,7 +9,7 @@ from logto_emulator.state import MfaVerification
 from orgportal.logto.oidc import apply_staff_roles
 from orgportal.models import AuditEvent, User
 from tests.conftest import local_user, login_as
-from tests.helpers import sign_in
+from tests.helpers import page_text, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -263,6 +263,40 @@ def test_invitations_from_the_admin(staff_client, emulator, acme):
     staff_client.post(url, {"action": "resend_invitation", "invitation_id": outcome.invitation_id})
     staff_client.post(url, {"action": "revoke_invitation", "invitation_id": outcome.invitation_id})
     assert emulator.state.invitations[outcome.invitation_id].status == "Revoked"
+
+
+def test_staff_see_an_organizations_invite_links_and_revoke_one(staff_client, emulator, acme):
+    from orgportal.models import InviteLink, JoinRequest
+    from orgportal.services.invite_links import invite_link_create, invite_link_join
+
+    alice = local_user(emulator, "alice@example.com")
+    created = invite_link_create(
+        actor=alice,
+        organization_id=acme.id,
+        role_ids=[emulator.state.role_by_name("member").id],
+        expires_in_days=7,
+        max_uses=3,
+        asks_admin=True,
+    )
+    emulator.state.add_user("dave@example.com", "pw", name="Dave").email_verified = True
+    dave = local_user(emulator, "dave@example.com")
+    invite_link_join(actor=dave, token=created.url.rstrip("/").rsplit("/", 1)[1])
+    url = f"/admin/logto/organizations/{acme.id}/"
+    shown = page_text(staff_client.get(url).content.decode())
+    assert "Invite links (1)" in shown
+    assert "1 of 3" in shown and "dave@example.com (Pending)" in shown
+    assert "An admin approves each person" in shown
+    answer = staff_client.post(
+        url, {"action": "revoke_invite_link", "invite_link_id": str(created.link.pk)}
+    )
+    assert "Invite link revoked." in " ".join(flashes(answer))
+    assert InviteLink.objects.get().revoked_at is not None
+    assert JoinRequest.objects.get().state == "declined"  # nobody gets in through it now
+    event = AuditEvent.objects.get(action="invite_link.revoked")
+    assert event.actor_label == "staff: sam@example.com"
+    # A link id that is not a link is one sentence, not a 500.
+    answer = staff_client.post(url, {"action": "revoke_invite_link", "invite_link_id": "nope"})
+    assert answer.status_code == 302 and flashes(answer)
 
 
 def test_delete_needs_the_name_and_then_lands_on_the_list(staff_client, emulator, acme):
