@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from logto_emulator import defaults as dev_defaults
 from orgportal.services.invitation_batches import invitation_send
+from orgportal.services.invite_links import invite_link_create
 from tests.conftest import local_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,6 +22,14 @@ def test_staff_revoke_an_invitation_and_read_the_audit_trail(
         emails=["dave@example.com"],
         role_ids=[live_emulator.state.role_by_name("member").id],
     )
+    invite_link_create(
+        actor=alice,
+        organization_id=acme.id,
+        role_ids=[live_emulator.state.role_by_name("member").id],
+        expires_in_days=7,
+        allowed_domains=["example.com"],
+        asks_admin=True,
+    )
 
     page.goto(live_server.url + "/admin/")
     page.get_by_label("Email / Username").fill("staff@example.com")
@@ -32,6 +41,7 @@ def test_staff_revoke_an_invitation_and_read_the_audit_trail(
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Acme").click()
     expect(page.get_by_text("Pending invitations (1)")).to_be_visible()
+    expect(page.locator("#invite-links")).to_contain_text("An admin approves each person")
     screenshot("admin-organization")
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("tr", has_text="dave@example.com").get_by_role("button", name="Revoke").click()
