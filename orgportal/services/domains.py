@@ -600,6 +600,11 @@ def _add_member(organization_id: str, user_id: str, role_ids: list[str]) -> None
 
 
 ALREADY_ASKED = gettext_lazy("You already asked to join; an admin will decide.")
+# A request made while its link was valid may be approved after the link expired, but nobody
+# gets in through a revoked link.
+LINK_REVOKED = gettext_lazy(
+    "This request came through an invite link that was revoked, so it can only be declined."
+)
 
 
 def _request_to_join(actor: User, organization: Organization, row: OrganizationDomain) -> None:
@@ -660,6 +665,8 @@ def join_request_decide(
             Perm.INVITE_MEMBER,
             gettext_lazy("Only people who may invite members can decide these requests."),
         )
+        if approve and request.invite_link.revoked_at is not None:
+            raise Gone(LINK_REVOKED)
         role_ids = list(request.invite_link.role_ids)
     else:
         access.require(
@@ -671,10 +678,16 @@ def join_request_decide(
     if approve:
         refuse_escalation(access, role_ids, _cannot_approve)
     new_state = JoinRequest.State.APPROVED if approve else JoinRequest.State.DECLINED
-    claimed = JoinRequest.objects.filter(
-        Q(pk=request.pk) & Q(state=JoinRequest.State.PENDING)
-    ).update(state=new_state, decided_by=actor, decided_at=timezone.now())
+    open_request = Q(pk=request.pk) & Q(state=JoinRequest.State.PENDING)
+    if approve:  # in the same UPDATE: a revoke of its link at this moment wins
+        open_request &= Q(invite_link__isnull=True) | Q(invite_link__revoked_at__isnull=True)
+    claimed = JoinRequest.objects.filter(open_request).update(
+        state=new_state, decided_by=actor, decided_at=timezone.now()
+    )
     if not claimed:
+        request.refresh_from_db()
+        if request.state == JoinRequest.State.PENDING:
+            raise Gone(LINK_REVOKED)
         raise Gone(gettext_lazy("Someone already decided this request."))
     person = request.user
     action = "join_request.approved" if approve else "join_request.declined"
@@ -694,7 +707,8 @@ def join_request_decide(
                 if not _is_member(organization_id, person.logto_id):
                     _add_member(organization_id, person.logto_id, role_ids)
     except (ApplicationError, LogtoError):
-        JoinRequest.objects.filter(pk=request.pk).update(
+        # Back to waiting, unless someone decided it meanwhile (a revoke of its link).
+        JoinRequest.objects.filter(pk=request.pk, state=new_state, decided_by=actor).update(
             state=JoinRequest.State.PENDING, decided_by=None, decided_at=None
         )
         raise

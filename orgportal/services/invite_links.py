@@ -50,7 +50,7 @@ from orgportal.services.access import (
     require_known_roles,
     role_names,
 )
-from orgportal.services.audit import audited
+from orgportal.services.audit import audit_in_organization, audited
 from orgportal.services.domains import ALREADY_ASKED, join_request_open
 from orgportal.services.errors import (
     ApplicationError,
@@ -223,11 +223,6 @@ def invite_link_revoke(*, actor: User, organization_id: str, link_id: str) -> In
         raise Gone(NO_SUCH_LINK)
     if link.revoked_at is not None:
         return link
-    waiting = list(
-        JoinRequest.objects.filter(invite_link=link, state=JoinRequest.State.PENDING).values_list(
-            "pk", flat=True
-        )
-    )
     with audited(
         actor=actor,
         organization=access.organization,
@@ -235,17 +230,27 @@ def invite_link_revoke(*, actor: User, organization_id: str, link_id: str) -> In
         target_type="invite_link",
         target_id=str(link.pk),
         target_label="",
-        after={"roles": link.role_names, "uses": link.use_count, "declined": len(waiting)},
+        after={"roles": link.role_names, "uses": link.use_count},
     ):
         now = timezone.now()
         InviteLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=now)
         # Nobody gets in through a revoked link: the requests it brought are declined.
-        JoinRequest.objects.filter(pk__in=waiting, state=JoinRequest.State.PENDING).update(
+        JoinRequest.objects.filter(invite_link=link, state=JoinRequest.State.PENDING).update(
             state=JoinRequest.State.DECLINED, decided_by=actor, decided_at=now
         )
-    for request in JoinRequest.objects.filter(
-        pk__in=waiting, state=JoinRequest.State.DECLINED, decided_by=actor
-    ).select_related("user"):
+    declined = JoinRequest.objects.filter(
+        invite_link=link, state=JoinRequest.State.DECLINED, decided_by=actor, decided_at=now
+    ).select_related("user")
+    for request in declined:
+        audit_in_organization(
+            actor=actor,
+            organization=access.organization,
+            action="join_request.declined",
+            target_type="user",
+            target_id=request.user.logto_id or "",
+            target_label=request.email,
+            after={"invite_link": str(link.pk), "because": "invite link revoked"},
+        )
         join_decided_email_send(request)
     link.refresh_from_db()
     return link
@@ -258,6 +263,8 @@ class LinkView:
 
     link: InviteLink
     organization_name: str
+    # The viewer's own request through this link (a link that asks an admin), if any.
+    asked: JoinRequest | None = None
 
 
 def _link_for(token: str) -> InviteLink:
@@ -279,16 +286,20 @@ def _why_closed(link: InviteLink) -> ApplicationError | None:
     return None
 
 
-def invite_link_view(*, token: str) -> LinkView:
-    """The link and its organization's name; a refusal sentence when it cannot be used."""
+def invite_link_view(*, token: str, viewer: User | None = None) -> LinkView:
+    """The link and its organization's name; a refusal sentence when it cannot be used. A
+    viewer who asked through it sees their request, also once the link is used up."""
     link = _link_for(token)
+    asked = None
+    if link.asks_admin and viewer is not None and viewer.pk:
+        asked = link.join_requests.filter(user=viewer).order_by("-created_at").first()
     closed = _why_closed(link)
-    if closed is not None:
+    if closed is not None and asked is None:
         raise closed
     name = organization_names([link.organization_id])[link.organization_id]
     if name is None:
         raise Gone(NO_SUCH_LINK)
-    return LinkView(link=link, organization_name=name)
+    return LinkView(link=link, organization_name=name, asked=asked)
 
 
 def _person_check(actor: User, link: InviteLink) -> None:

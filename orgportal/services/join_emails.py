@@ -8,6 +8,7 @@ the domains page and the dashboard show where things stand)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from orgportal import logto
 from orgportal.logto.errors import LogtoError
 from orgportal.models import JoinRequest, User
-from orgportal.services.access import Perm, permission_name
+from orgportal.services.access import Perm, permission_name, roles_by_id
 from orgportal.services.languages import supported_language
 from orgportal.services.template import roles_with_permission
 from orgportal.services.text import one_line
@@ -42,9 +43,14 @@ def _send(*, to: str, language: str, subject: str, template: str, context: dict)
         logger.warning("Could not send the join email to %s: %s", to, error)
 
 
-def _admin_addresses(organization_id: str, deciders: str) -> list[tuple[str, str | None]]:
-    """(address, Logto id) of the people holding `deciders` (a Perm key), who decide."""
+def _admin_addresses(
+    organization_id: str, deciders: str, granting: Iterable[str] = ()
+) -> list[tuple[str, str | None]]:
+    """(address, Logto id) of the people holding `deciders` (a Perm key) whose roles also
+    cover the roles `granting` (ids): those who can decide."""
     client = logto.get_client()
+    roles = roles_by_id()
+    needed = {scope for rid in granting if rid in roles for scope in roles[rid].scope_names or ()}
     found: dict[str, str | None] = {}
     try:
         for role in roles_with_permission(permission_name(deciders)):
@@ -52,7 +58,13 @@ def _admin_addresses(organization_id: str, deciders: str) -> list[tuple[str, str
                 organization_id, role_id=role.id, page_size=MAX_ADMINS_EMAILED
             )
             for member in page:
-                if member.user.primary_email:
+                held = {
+                    scope
+                    for ref in member.roles
+                    if ref.id in roles
+                    for scope in roles[ref.id].scope_names or ()
+                }
+                if member.user.primary_email and needed <= held:
                     found.setdefault(member.user.primary_email, member.user.id)
     except LogtoError as error:
         logger.warning("Could not read the admins of %s to email: %s", organization_id, error)
@@ -62,11 +74,13 @@ def _admin_addresses(organization_id: str, deciders: str) -> list[tuple[str, str
 def join_requested_email_send(request: JoinRequest) -> None:
     """To those who decide: members managers for a domain, inviters for an invite link."""
     base = f"{settings.PORTAL_BASE_URL}/orgs/{request.organization_id}"
-    if request.invite_link_id is not None:
+    granting: list[str] = []
+    if request.invite_link is not None:
         link, deciders = f"{base}/invitations/links/#join-requests", Perm.INVITE_MEMBER
+        granting = list(request.invite_link.role_ids)
     else:
         link, deciders = f"{base}/domains/", Perm.MANAGE_MEMBER
-    for address, logto_id in _admin_addresses(request.organization_id, deciders):
+    for address, logto_id in _admin_addresses(request.organization_id, deciders, granting):
         _send(
             to=address,
             language=_language_of(logto_id),

@@ -164,13 +164,17 @@ def domain_join_settings(request: OrganizationRequest, org_id: str) -> HttpRespo
 def join_request_decide_view(
     request: OrganizationRequest, org_id: str, request_id: int
 ) -> HttpResponse:
-    approve = request.POST.get("decision") == "approve"
     # Requests through invite links are decided on the links page, the others on this one.
     back = (
         reverse("orgportal:invite_links", args=[org_id])
         if request.POST.get("from") == "invite_links"
         else _url(org_id)
     )
+    decision = request.POST.getlist("decision")
+    if decision not in (["approve"], ["decline"]):  # a decline cannot be taken back: no guessing
+        messages.error(request, _("Nothing was changed."))
+        return redirect_after_success(request, back)
+    approve = decision == ["approve"]
     try:
         decided = join_request_decide(
             actor=request.user, organization_id=org_id, request_id=request_id, approve=approve

@@ -172,8 +172,9 @@ def invite_link_revoke_view(request: OrganizationRequest, org_id: str, link_id) 
 @require_http_methods(["GET", "HEAD", "POST"])
 def join_page(request: HtmxRequest, token: str) -> HttpResponse:
     template = "orgportal/invite_links/join.html"
+    viewer = request.user if request.user.is_authenticated else None
     try:
-        view = invite_link_view(token=token)
+        view = invite_link_view(token=token, viewer=viewer)
     except (ApplicationError, LogtoError) as error:
         sentence, status = error_sentence(error)
         return render(request, template, {"refusal": sentence}, status=status)

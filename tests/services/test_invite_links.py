@@ -257,7 +257,67 @@ def test_revoking_a_link_declines_the_requests_it_brought(emulator, acme, alice)
             actor=alice, organization_id=acme.id, request_id=request.pk, approve=True
         )
     assert dave.logto_id not in acme.members
-    assert AuditEvent.objects.get(action="invite_link.revoked").after["declined"] == 1
+    # The activity says who was declined, one event per person.
+    declined = AuditEvent.objects.get(action="join_request.declined")
+    assert (declined.target_label, declined.actor_label) == (
+        "dave@example.com",
+        "alice@example.com",
+    )
+
+
+def test_nobody_gets_in_through_a_link_revoked_while_their_request_waited(emulator, acme, alice):
+    """A revoke that lands between a use and the request leaves a request on a revoked link:
+    it can be declined, never approved."""
+    created = make_link(emulator, acme, alice, asks_admin=True)
+    dave = new_person(emulator, "dave@example.com")
+    invite_link_join(actor=dave, token=token_of(created.url))
+    InviteLink.objects.update(revoked_at="2026-01-01T00:00:00Z")  # revoked, request still open
+    request = JoinRequest.objects.get()
+    with pytest.raises(ApplicationError) as refused:
+        join_request_decide(
+            actor=alice, organization_id=acme.id, request_id=request.pk, approve=True
+        )
+    assert "invite link that was revoked, so it can only be declined" in refused.value.message
+    assert dave.logto_id not in acme.members
+    assert JoinRequest.objects.get().state == "pending"
+    join_request_decide(actor=alice, organization_id=acme.id, request_id=request.pk, approve=False)
+    assert JoinRequest.objects.get().state == "declined"
+
+
+def test_a_request_made_while_the_link_was_valid_may_be_approved_after_it_expired(
+    emulator, acme, alice
+):
+    created = make_link(emulator, acme, alice, asks_admin=True)
+    dave = new_person(emulator, "dave@example.com")
+    invite_link_join(actor=dave, token=token_of(created.url))
+    InviteLink.objects.update(expires_at="2020-01-01T00:00:00Z")
+    request = JoinRequest.objects.get()
+    join_request_decide(actor=alice, organization_id=acme.id, request_id=request.pk, approve=True)
+    assert dave.logto_id in acme.members
+
+
+def test_only_inviters_who_can_grant_the_links_role_hear_of_a_request(emulator, acme, alice):
+    from orgportal.logto import get_client
+
+    client = get_client()
+    scope = next(s for s in client.list_organization_scopes() if s.name == "invite:member")
+    inviter = client.create_organization_role(name="inviter", scope_ids=[scope.id])
+    bob = local_user(emulator, "bob@example.com")
+    client.replace_organization_user_roles(acme.id, bob.logto_id, [inviter.id])
+    admin_link = make_link(
+        emulator, acme, alice, asks_admin=True, role_ids=[role_id(emulator, "admin")]
+    )
+    mail.outbox.clear()
+    invite_link_join(actor=new_person(emulator, "dave@example.com"), token=token_of(admin_link.url))
+    assert [message.to for message in mail.outbox] == [["alice@example.com"]]
+    # An inviter role does cover a link for no role at all: bob hears of that one.
+    bare_link = make_link(emulator, acme, alice, asks_admin=True, role_ids=[])
+    mail.outbox.clear()
+    invite_link_join(actor=new_person(emulator, "erin@example.com"), token=token_of(bare_link.url))
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "alice@example.com",
+        "bob@example.com",
+    ]
 
 
 def test_a_use_limit_of_one_yields_one_request(emulator, acme, alice):

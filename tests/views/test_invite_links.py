@@ -107,17 +107,30 @@ def test_a_link_that_asks_an_admin_sends_a_request_decided_on_the_links_page(
     carol.save()
     opened = page_text(client.get(join).content.decode())
     assert "Ask to join Acme" in opened and "you will get an email" in opened
+    assert "You ask as carol@example.com" in opened
     asked = client.post(join, follow=True)
     assert asked.redirect_chain[-1][0] == "/"
     dashboard = page_text(asked.content.decode())
     assert "Your request was sent." in dashboard
     assert "Acme through an invite link Request sent" in dashboard
     assert carol.logto_id not in acme.members
+    # Opening the link again shows the request, also once the link is used up by it.
+    InviteLink.objects.update(max_uses=1)
+    again = client.get(join)
+    assert again.status_code == 200
+    assert "Your request to join is waiting for an admin." in page_text(again.content.decode())
 
     login_as(client, emulator, "alice@example.com")
     waiting = page_text(client.get(links_page).content.decode())
     assert "carol@example.com" in waiting and "for the role member" in waiting
     request = carol.join_requests.get()
+    # Only "approve" or "decline" decides: a decline cannot be taken back, so nothing is guessed.
+    decide = f"/orgs/{acme.id}/domains/requests/{request.pk}/"
+    for odd in ({}, {"decision": "Approve"}, {"decision": ["approve", "decline"]}):
+        answer = client.post(decide, {**odd, "from": "invite_links"}, follow=True)
+        assert "Nothing was changed." in page_text(answer.content.decode())
+    request.refresh_from_db()
+    assert request.state == "pending"
     # Link requests wait on the links page, not among the domain requests.
     domains = page_text(client.get(f"/orgs/{acme.id}/domains/").content.decode())
     assert "carol@example.com" not in domains
