@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -617,10 +617,13 @@ def join_request_open(
     organization: Any,
     after: dict[str, Any],
     invite_link: InviteLink | None = None,
+    still_allowed: Callable[[], None] | None = None,
 ) -> JoinRequest:
     """The person's request to join `organization` (anything with `id` and `name`), audited,
     and the email to those who decide. One waits per person and organization: a unique
-    constraint refuses a second one, also made at the same moment on another instance."""
+    constraint refuses a second one, also made at the same moment on another instance.
+    `still_allowed` runs once the request is written and may refuse it (raise), which takes
+    the request back."""
     with audited(
         actor=actor,
         organization=organization,
@@ -640,6 +643,8 @@ def join_request_open(
                     domain=email_domain(actor.email),
                     invite_link=invite_link,
                 )
+                if still_allowed is not None:
+                    still_allowed()
         except IntegrityError:
             raise ApplicationError(ALREADY_ASKED) from None
     join_requested_email_send(request)

@@ -404,10 +404,18 @@ def _ask_to_join(link: InviteLink, actor: User, organization: _Organization) -> 
             organization=organization,
             after={"roles": list(link.role_names), "invite_link": str(link.pk)},
             invite_link=link,
+            still_allowed=lambda: _not_revoked_since(link),
         )
-    except ApplicationError:  # asked at this moment in another request
+    except ApplicationError:  # asked at this moment in another request, or revoked
         _give_back(link, use)
         raise
+
+
+def _not_revoked_since(link: InviteLink) -> None:
+    """Read again once the request is written: a revoke that ran in between declined every
+    request but this one, so this one is taken back."""
+    if InviteLink.objects.filter(pk=link.pk, revoked_at__isnull=False).exists():
+        raise Gone(REVOKED)
 
 
 def _take_a_use(link: InviteLink, actor: User) -> InviteLinkUse:

@@ -284,6 +284,32 @@ def test_nobody_gets_in_through_a_link_revoked_while_their_request_waited(emulat
     assert JoinRequest.objects.get().state == "declined"
 
 
+def test_a_revoke_between_the_use_and_the_request_takes_the_request_back(
+    emulator, acme, alice, monkeypatch
+):
+    from orgportal.services import invite_links
+
+    created = make_link(emulator, acme, alice, asks_admin=True)
+    take_a_use = invite_links._take_a_use
+
+    def use_then_revoke(link, actor):
+        use = take_a_use(link, actor)
+        invite_link_revoke(actor=alice, organization_id=acme.id, link_id=str(link.pk))
+        return use
+
+    monkeypatch.setattr(invite_links, "_take_a_use", use_then_revoke)
+    mail.outbox.clear()
+    with pytest.raises(ApplicationError) as refused:
+        invite_link_join(
+            actor=new_person(emulator, "dave@example.com"), token=token_of(created.url)
+        )
+    assert "was revoked" in refused.value.message
+    assert (JoinRequest.objects.count(), InviteLink.objects.get().use_count) == (0, 0)
+    assert mail.outbox == []  # nobody is asked to decide a request that is not there
+    failed = AuditEvent.objects.get(action="join_request.created")
+    assert failed.outcome == "failure"
+
+
 def test_a_request_made_while_the_link_was_valid_may_be_approved_after_it_expired(
     emulator, acme, alice
 ):
